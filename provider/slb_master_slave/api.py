@@ -1,0 +1,321 @@
+"""The SLB gateway: the official SDK's calls, our retries, error mapping and reconciliation.
+
+The SDK retries nothing for SLB, so throttling, busy and 5xx handling lives here, with
+exponential backoff and full jitter inside one deadline per operation. A create whose
+response was lost may still have happened (the API takes no client token), so a unique
+tag rides along with every create and is looked up before anything is sent again: a
+lost response never leaves a duplicate or an orphan. This module knows nothing of
+Pulumi; the SDK is imported on first use so a provider process that only previews
+never pays for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import random
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+from urllib.parse import quote
+
+from .settings import Settings
+from .spec import BackendServer, GroupSpec, api_servers
+
+IDEMPOTENCY_TAG_KEY = "slb-master-slave:create-token"
+MAX_TAGS = 20
+NOT_FOUND_MESSAGE = "The specified MasterSlaveGroupId does not exist"
+NOT_FOUND_CODES = ("InvalidLoadBalancerId.NotFound",)
+RETRYABLE_CODES = frozenset(
+    {
+        "ServiceIsConfiguring",
+        "OperationBusy",
+        "BackendServer.configuring",
+        "ServiceIsStopping",
+        "SystemBusy",
+        "ProcessingSameRequest",
+        "ServiceUnavailable",
+        "InternalError",
+        "SDK.HttpError",
+    }
+)
+LISTENER_HOLDS_GROUP = "RspoolVipExist"
+BACKOFF_BASE_SECONDS = 0.2
+BACKOFF_CAP_SECONDS = 3.0
+TROUBLESHOOT_URL = "https://api.aliyun.com/troubleshoot?q={code}&product=Slb"
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """Remove every secret, raw or URL-encoded, from a text we are about to show."""
+    for secret in secrets:
+        for form in {secret, quote(secret, safe=""), quote(secret, safe="~")}:
+            if form:
+                text = text.replace(form, "***")
+    return text
+
+
+class SlbApiError(Exception):
+    """An SLB call that failed, shown with Code, Message, RequestId and where to look."""
+
+    def __init__(self, action: str, code: str, message: str, *, request_id: str | None = None,
+                 http_status: int | None = None, attempts: int = 1) -> None:
+        self.action = action
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.http_status = http_status
+        self.attempts = attempts
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        details = [f"RequestId {self.request_id}"] if self.request_id else []
+        if self.http_status:
+            details.append(f"HTTP {self.http_status}")
+        if self.attempts > 1:
+            details.append(f"after {self.attempts} attempts")
+        suffix = f" ({', '.join(details)})" if details else ""
+        return (f"SLB {self.action} failed: {self.code}: {self.message}{suffix}. "
+                f"Troubleshoot: {TROUBLESHOOT_URL.format(code=quote(self.code))}")
+
+    def after(self, attempts: int) -> "SlbApiError":
+        """The same error, told with how many attempts were made."""
+        return type(self)(self.action, self.code, self.message, request_id=self.request_id,
+                          http_status=self.http_status, attempts=attempts)
+
+    @property
+    def retryable(self) -> bool:
+        return (self.code.startswith("Throttling") or self.code in RETRYABLE_CODES
+                or (self.http_status is not None and self.http_status >= 500))
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """The request may have been applied: the connection broke or the server failed."""
+        return self.code == "SDK.HttpError" or (self.http_status is not None and self.http_status >= 500)
+
+    @property
+    def not_found(self) -> bool:
+        """Only the exact not-found signatures: any other InvalidParameter is a real error."""
+        return self.code in NOT_FOUND_CODES or (self.code == "InvalidParameter" and NOT_FOUND_MESSAGE in self.message)
+
+
+class CreateOutcomeUnknown(SlbApiError):
+    """A create that may have happened, and that we could not settle before the deadline."""
+
+
+@dataclass(frozen=True)
+class CreatedGroup:
+    group_id: str
+    attempts: int
+
+
+def _proxies_for(settings: Settings) -> dict[str, str | None]:
+    """Explicit proxies: the SDK reads HTTP_PROXY but ignores NO_PROXY; loopback never proxies."""
+    host = settings.endpoint.hostname if settings.endpoint else ""
+    try:
+        loopback = bool(host) and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback or (host and urllib.request.proxy_bypass(host)):
+        return {"http": None, "https": None}
+    proxies = urllib.request.getproxies()
+    return {"http": proxies.get("http"), "https": proxies.get("https")}
+
+
+@functools.lru_cache(maxsize=8)
+def _client_for(settings: Settings) -> Any:
+    """One SDK client per distinct settings, built on first use, never stored on the provider.
+
+    Credentials go in as ak/secret so the SDK's own ALIYUN_ACCESS_KEY_ID environment
+    override cannot replace them; an STS token then swaps in the STS signer explicitly.
+    """
+    from aliyunsdkcore.auth.credentials import StsTokenCredential
+    from aliyunsdkcore.auth.signers.sts_token_signer import StsTokenSigner
+    from aliyunsdkcore.client import AcsClient
+
+    client = AcsClient(
+        ak=settings.access_key_id,
+        secret=settings.access_key_secret,
+        region_id=settings.require_region(),
+        auto_retry=False,
+        connect_timeout=settings.connect_timeout_seconds,
+        timeout=settings.request_timeout_seconds,
+        proxy=_proxies_for(settings),
+        pool_size=16,
+    )
+    if settings.security_token:
+        client._signer = StsTokenSigner(
+            StsTokenCredential(settings.access_key_id, settings.access_key_secret, settings.security_token)
+        )
+    return client
+
+
+class SlbGateway:
+    """One operation's view of SLB: a deadline, and calls named for what they do on the wire."""
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, rng: Callable[[], float] = random.random) -> None:
+        settings.require_credentials()
+        self.settings = settings
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self.deadline = clock() + settings.timeout_seconds
+        self.calls = 0
+
+    # -- one exchange on the wire -------------------------------------------------------
+    def _send(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
+        from aliyunsdkcore.http import protocol_type
+        from aliyunsdkcore.request import RpcRequest
+
+        request = RpcRequest("Slb", "2014-05-15", action)  # fresh per call: signing mutates it
+        request.set_method("POST")
+        request.set_accept_format("JSON")
+        endpoint = self.settings.endpoint
+        if endpoint is not None:
+            request.set_endpoint(endpoint.host)
+        request.set_protocol_type(protocol_type.HTTPS if endpoint is None or endpoint.https else protocol_type.HTTP)
+        request.set_read_timeout(self.settings.request_timeout_seconds)
+        request.set_connect_timeout(self.settings.connect_timeout_seconds)
+        request.add_query_param("RegionId", self.settings.require_region())
+        for key, value in params.items():
+            if value is not None:
+                request.add_query_param(key, value)
+        self.calls += 1
+        secrets = self.settings.secrets()
+        try:
+            body = _client_for(self.settings).do_action_with_exception(request)
+        except ServerException as error:
+            raise SlbApiError(action, str(error.get_error_code()), scrub(str(error.get_error_msg()), secrets),
+                              request_id=error.get_request_id(), http_status=error.get_http_status()) from None
+        except ClientException as error:
+            raise SlbApiError(action, str(error.get_error_code()), scrub(str(error.get_error_msg()), secrets)) from None
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise SlbApiError(action, "SDK.InvalidResponse", f"not JSON: {body[:200]!r}") from None
+
+    # -- retries ------------------------------------------------------------------------
+    def _backoff(self, attempt: int, error: SlbApiError) -> None:
+        """Full-jitter exponential backoff; past the deadline the last error stands."""
+        delay = self._rng() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * (2 ** attempt))
+        if self._clock() + delay >= self.deadline:
+            raise error.after(attempt + 1) from None
+        self._sleep(delay)
+
+    def _call(self, action: str, params: Mapping[str, Any], *, retry_on: Callable[[SlbApiError], bool] | None = None) -> dict[str, Any]:
+        attempt = 0
+        while True:
+            try:
+                return self._send(action, params)
+            except SlbApiError as error:
+                if not (error.retryable or (retry_on is not None and retry_on(error))):
+                    raise error.after(attempt + 1) from None
+                self._backoff(attempt, error)
+                attempt += 1
+
+    # -- the calls ----------------------------------------------------------------------
+    def create_group(self, spec: GroupSpec) -> CreatedGroup:
+        """Exactly one group per call, even when responses are lost on the way back."""
+        tags = spec.tag_dict
+        token: str | None = None
+        baseline: set[str] = set()
+        if len(tags) < MAX_TAGS:
+            token = uuid.uuid4().hex
+            tags[IDEMPOTENCY_TAG_KEY] = token
+        else:  # no tag slot left: remember which identical groups existed before we sent anything
+            baseline = {g["MasterSlaveServerGroupId"] for g in self._matching_groups(spec)}
+        params: dict[str, Any] = {
+            "LoadBalancerId": spec.load_balancer_id,
+            "MasterSlaveServerGroupName": spec.name,
+            "MasterSlaveBackendServers": json.dumps([s.to_api() for s in spec.servers]),
+        }
+        for n, (key, value) in enumerate(sorted(tags.items()), start=1):
+            params[f"Tag.{n}.Key"] = key
+            params[f"Tag.{n}.Value"] = value
+        attempt = 0
+        while True:
+            try:
+                response = self._send("CreateMasterSlaveServerGroup", params)
+                return CreatedGroup(str(response["MasterSlaveServerGroupId"]), attempt + 1)
+            except SlbApiError as error:
+                if not error.retryable:
+                    raise error.after(attempt + 1) from None
+                if error.outcome_unknown:
+                    found = self._settle_lost_create(spec, token, baseline, error)
+                    if found:
+                        return CreatedGroup(found, attempt + 1)
+                self._backoff(attempt, error)
+                attempt += 1
+
+    def _settle_lost_create(self, spec: GroupSpec, token: str | None, baseline: set[str], cause: SlbApiError) -> str | None:
+        try:
+            if token is not None:
+                groups = self.list_groups(spec.load_balancer_id, tags={IDEMPOTENCY_TAG_KEY: token})
+                return str(groups[0]["MasterSlaveServerGroupId"]) if groups else None
+            fresh = [g["MasterSlaveServerGroupId"] for g in self._matching_groups(spec) if g["MasterSlaveServerGroupId"] not in baseline]
+            return str(fresh[0]) if len(fresh) == 1 else None
+        except SlbApiError as error:
+            where = (f"it carries the tag {IDEMPOTENCY_TAG_KEY}={token}" if token
+                     else f"look for a group named {spec.name!r} on {spec.load_balancer_id}")
+            raise CreateOutcomeUnknown(
+                "CreateMasterSlaveServerGroup", cause.code,
+                f"{cause.message}; the create may have happened and could not be confirmed "
+                f"({error.code}: {error.message}). If a group was made, {where}: adopt it with adopt_id or delete it.",
+                request_id=cause.request_id, http_status=cause.http_status) from None
+
+    def _matching_groups(self, spec: GroupSpec) -> list[dict[str, Any]]:
+        wanted = sorted(s.key for s in spec.servers)
+        matches = []
+        for group in self.list_groups(spec.load_balancer_id):
+            if group.get("MasterSlaveServerGroupName") != spec.name:
+                continue
+            servers = api_servers(group) or api_servers(self.describe_group(group["MasterSlaveServerGroupId"]))
+            if sorted(BackendServer.from_api(s).key for s in servers) == wanted:
+                matches.append(group)
+        return matches
+
+    def describe_group(self, group_id: str) -> dict[str, Any]:
+        return self._call("DescribeMasterSlaveServerGroupAttribute", {"MasterSlaveServerGroupId": group_id})
+
+    def list_groups(self, load_balancer_id: str, *, include_listener: bool = False,
+                    tags: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"LoadBalancerId": load_balancer_id}
+        if include_listener:
+            params["IncludeListener"] = "true"
+        for n, (key, value) in enumerate(sorted((tags or {}).items()), start=1):
+            params[f"Tag.{n}.Key"] = key
+            params[f"Tag.{n}.Value"] = value
+        response = self._call("DescribeMasterSlaveServerGroups", params)
+        container = response.get("MasterSlaveServerGroups") or {}
+        groups = container.get("MasterSlaveServerGroup", []) if isinstance(container, Mapping) else container
+        return groups if isinstance(groups, list) else [groups]
+
+    def delete_group(self, group_id: str) -> None:
+        """Already gone is success; a listener holding the group is waited out until the deadline."""
+        try:
+            self._call("DeleteMasterSlaveServerGroup", {"MasterSlaveServerGroupId": group_id},
+                       retry_on=lambda e: e.code == LISTENER_HOLDS_GROUP)
+        except SlbApiError as error:
+            if not error.not_found:
+                raise
+
+    def tag_group(self, group_id: str, tags: Mapping[str, str]) -> None:
+        if not tags:
+            return
+        params: dict[str, Any] = {"ResourceType": "masterslaveservergroup", "ResourceId.1": group_id}
+        for n, (key, value) in enumerate(sorted(tags.items()), start=1):
+            params[f"Tag.{n}.Key"] = key
+            params[f"Tag.{n}.Value"] = value
+        self._call("TagResources", params)
+
+    def untag_group(self, group_id: str, keys: list[str]) -> None:
+        if not keys:
+            return
+        params: dict[str, Any] = {"ResourceType": "masterslaveservergroup", "ResourceId.1": group_id}
+        for n, key in enumerate(sorted(keys), start=1):
+            params[f"TagKey.{n}"] = key
+        self._call("UntagResources", params)

@@ -1,0 +1,159 @@
+"""Where the provider's region, credentials, endpoint and time budgets come from.
+
+Stack config wins over the environment, key by key, so a stack can pin a region while
+credentials come from the shell (the way pulumi-alicloud users already work). Nothing
+here does I/O beyond reading the mapping it is given, and the secret never appears in a
+repr, so a Settings object in a traceback cannot leak it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+CONFIG_ACCESS_KEY = "alicloud:accessKey"
+CONFIG_SECRET_KEY = "alicloud:secretKey"
+CONFIG_SECURITY_TOKEN = "alicloud:securityToken"
+CONFIG_REGION = "alicloud:region"
+CONFIG_ENDPOINT = "slb-master-slave:endpoint"
+CONFIG_TIMEOUT = "slb-master-slave:timeoutSeconds"
+CONFIG_REQUEST_TIMEOUT = "slb-master-slave:requestTimeoutSeconds"
+
+ENV_ACCESS_KEY = ("ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID")
+ENV_SECRET_KEY = ("ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+ENV_SECURITY_TOKEN = ("ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN")
+ENV_REGION = ("ALICLOUD_REGION", "ALIBABA_CLOUD_REGION_ID")
+ENV_ENDPOINT = ("ALICLOUD_SLB_ENDPOINT",)
+
+DEFAULT_TIMEOUT_SECONDS = 300.0
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 10.0
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+class SettingsError(ValueError):
+    """A configuration problem the user fixes in stack config or the environment."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An SLB endpoint: host[:port] plus whether to speak https.
+
+    https is the default; only an explicit ``http://`` turns it off, so a typo can
+    never silently downgrade a real account's traffic to plain text.
+    """
+
+    host: str
+    https: bool = True
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.https else 'http'}://{self.host}"
+
+    @property
+    def hostname(self) -> str:
+        return urlsplit(self.url).hostname or self.host
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str | None = None
+    access_key_id: str | None = None
+    access_key_secret: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    endpoint: Endpoint | None = None
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS
+    connect_timeout_seconds: float = DEFAULT_CONNECT_TIMEOUT_SECONDS
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in any message we produce."""
+        return [s for s in (self.access_key_secret, self.security_token) if s]
+
+    def require_credentials(self) -> None:
+        missing = []
+        if not self.access_key_id:
+            missing.append("access key id")
+        if not self.access_key_secret:
+            missing.append("access key secret")
+        if missing:
+            raise SettingsError(
+                f"Alibaba Cloud credentials are missing ({' and '.join(missing)}). Give them "
+                f"either as stack config (`pulumi config set {CONFIG_ACCESS_KEY} <id>` and "
+                f"`pulumi config set --secret {CONFIG_SECRET_KEY} <secret>`) or in the "
+                f"environment ({ENV_ACCESS_KEY[0]} / {ENV_ACCESS_KEY[1]} and "
+                f"{ENV_SECRET_KEY[0]} / {ENV_SECRET_KEY[1]}). For the local emulator use "
+                "emulator-demo-key / emulator-demo-secret."
+            )
+
+    def require_region(self) -> str:
+        if not self.region:
+            raise SettingsError(
+                "No region: set `region_id` on the resource, stack config "
+                f"`{CONFIG_REGION}`, or {ENV_REGION[0]} / {ENV_REGION[1]} in the environment."
+            )
+        return self.region
+
+
+def parse_endpoint(raw: str) -> Endpoint:
+    """``http://h:p`` -> plain http; ``https://h`` or a bare ``h[:p]`` -> https."""
+    text = raw.strip()
+    if not text:
+        raise SettingsError(f"{CONFIG_ENDPOINT} is empty; remove it or give host[:port].")
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(
+                f"{CONFIG_ENDPOINT} {raw!r} is not an http(s) endpoint; "
+                "write it as https://host[:port], http://host:port (emulator) or host[:port]."
+            )
+        return Endpoint(host=parts.netloc, https=parts.scheme == "https")
+    return Endpoint(host=text.rstrip("/"), https=True)
+
+
+def _first(config: Mapping[str, Any], key: str, environ: Mapping[str, str], env_names: tuple[str, ...]) -> str | None:
+    value = config.get(key)
+    if value is not None and str(value) != "":
+        return str(value)
+    for name in env_names:
+        env_value = environ.get(name)
+        if env_value:
+            return env_value
+    return None
+
+
+def _seconds(raw: str | None, key: str, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number of seconds, got {raw!r}.") from None
+    if value <= 0:
+        raise SettingsError(f"{key} must be positive, got {raw!r}.")
+    return value
+
+
+def resolve_region(config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> str | None:
+    """The region alone: check() needs it at preview, when nothing else may be required."""
+    return _first(config, CONFIG_REGION, os.environ if environ is None else environ, ENV_REGION)
+
+
+def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """Stack config first, then the environment, key by key (DESIGN.md, Contract)."""
+    env = os.environ if environ is None else environ
+    endpoint_raw = _first(config, CONFIG_ENDPOINT, env, ENV_ENDPOINT)
+    return Settings(
+        region=_first(config, CONFIG_REGION, env, ENV_REGION),
+        access_key_id=_first(config, CONFIG_ACCESS_KEY, env, ENV_ACCESS_KEY),
+        access_key_secret=_first(config, CONFIG_SECRET_KEY, env, ENV_SECRET_KEY),
+        security_token=_first(config, CONFIG_SECURITY_TOKEN, env, ENV_SECURITY_TOKEN),
+        endpoint=parse_endpoint(endpoint_raw) if endpoint_raw else None,
+        timeout_seconds=_seconds(config.get(CONFIG_TIMEOUT) and str(config.get(CONFIG_TIMEOUT)), CONFIG_TIMEOUT, DEFAULT_TIMEOUT_SECONDS),
+        request_timeout_seconds=_seconds(
+            config.get(CONFIG_REQUEST_TIMEOUT) and str(config.get(CONFIG_REQUEST_TIMEOUT)),
+            CONFIG_REQUEST_TIMEOUT,
+            DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        ),
+    )

@@ -1,0 +1,283 @@
+"""The domain: one normalized shape for a group, whatever form the user or the API wrote.
+
+Users write ports as 80, 80.0 (every number crosses gRPC as a float) or "80" (the API's
+own examples); they leave weight, server_type and type out; they list the Slave first.
+None of that may ever produce a diff, so everything is brought to one form here, once,
+and every later comparison works on that form. Normalization never raises: a value it
+cannot make sense of is left as it is for validation to report with its path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from pulumi.output import Unknown
+
+PROVIDER_KEY = "__provider"
+
+SERVER_FIELDS = ("server_id", "port", "weight", "server_type", "type", "description", "server_ip")
+SERVER_DEFAULTS: dict[str, Any] = {"weight": 100, "server_type": "Master", "type": "ecs"}
+SERVER_TYPES = ("Master", "Slave")
+BACKEND_TYPES = ("ecs", "eni", "eci")
+GROUP_FIELDS = ("load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id")
+
+# The wire sentinel for an unknown value, as pulumi.runtime.rpc spells it.
+UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(\.0+)?\s*$")
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value a preview cannot know yet (an output of a resource not created)."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN_SENTINEL)
+
+
+def contains_unknown(value: Any) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def coerce_int(value: Any) -> Any:
+    """80, 80.0 and "80" -> 80; anything else comes back untouched for validation."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INTEGER_TEXT.match(value):
+        return int(float(value))
+    return value
+
+
+def _canonical_choice(value: Any, choices: Iterable[str]) -> Any:
+    """'master' -> 'Master', 'ECS' -> 'ecs': the API's spelling, without hiding typos."""
+    if isinstance(value, str):
+        for choice in choices:
+            if value.strip().lower() == choice.lower():
+                return choice
+    return value
+
+
+def normalize_server(raw: Any) -> Any:
+    if not isinstance(raw, Mapping) or is_unknown(raw):
+        return raw
+    server = {key: value for key, value in raw.items() if value is not None}
+    for key, default in SERVER_DEFAULTS.items():
+        server.setdefault(key, default)
+    for key in ("port", "weight"):
+        if key in server:
+            server[key] = coerce_int(server[key])
+    server["server_type"] = _canonical_choice(server["server_type"], SERVER_TYPES)
+    server["type"] = _canonical_choice(server["type"], BACKEND_TYPES)
+    for key in ("description", "server_ip"):
+        if server.get(key) == "":
+            del server[key]
+    return server
+
+
+def _master_first(servers: list[Any]) -> list[Any]:
+    if all(isinstance(s, Mapping) and isinstance(s.get("server_type"), str) for s in servers):
+        return sorted(servers, key=lambda s: s["server_type"] != "Master")
+    return servers
+
+
+def normalize_servers(raw: Any) -> Any:
+    if not isinstance(raw, (list, tuple)):
+        return raw
+    return _master_first([normalize_server(s) for s in raw])
+
+
+def normalize_tags(raw: Any) -> Any:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        return raw
+    return {
+        str(key): (value if is_unknown(value) or isinstance(value, str) else _tag_text(value))
+        for key, value in raw.items()
+    }
+
+
+def _tag_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(coerce_int(value))
+    return value
+
+
+def normalize_inputs(news: Mapping[str, Any], default_region: str | None) -> dict[str, Any]:
+    """The checked inputs: known keys only, defaults filled, region resolved if possible."""
+    props: dict[str, Any] = {}
+    for key in GROUP_FIELDS:
+        value = news.get(key)
+        if value is not None and value != "":
+            props[key] = value
+    if "region_id" not in props and default_region:
+        props["region_id"] = default_region
+    if "servers" in props:
+        props["servers"] = normalize_servers(props["servers"])
+    props["tags"] = normalize_tags(props.get("tags"))
+    return props
+
+
+@dataclass(frozen=True)
+class BackendServer:
+    server_id: str
+    port: int
+    weight: int = 100
+    server_type: str = "Master"
+    type: str = "ecs"
+    description: str | None = None
+    server_ip: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.server_id, self.port)
+
+    def to_props(self) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "server_id": self.server_id,
+            "port": self.port,
+            "weight": self.weight,
+            "server_type": self.server_type,
+            "type": self.type,
+        }
+        if self.description:
+            props["description"] = self.description
+        if self.server_ip:
+            props["server_ip"] = self.server_ip
+        return props
+
+    def to_api(self) -> dict[str, Any]:
+        """The API's item: ports and weights as integers, never floats off the wire."""
+        item: dict[str, Any] = {
+            "ServerId": self.server_id,
+            "Port": int(self.port),
+            "Weight": int(self.weight),
+            "ServerType": self.server_type,
+            "Type": self.type,
+        }
+        if self.description:
+            item["Description"] = self.description
+        if self.server_ip:
+            item["ServerIp"] = self.server_ip
+        return item
+
+    @classmethod
+    def from_props(cls, props: Mapping[str, Any]) -> "BackendServer":
+        server = normalize_server(props)
+        return cls(
+            server_id=str(server["server_id"]),
+            port=int(server["port"]),
+            weight=int(server.get("weight", 100)),
+            server_type=str(server.get("server_type", "Master")),
+            type=str(server.get("type", "ecs")),
+            description=server.get("description") or None,
+            server_ip=server.get("server_ip") or None,
+        )
+
+    @classmethod
+    def from_api(cls, item: Mapping[str, Any]) -> "BackendServer":
+        return cls.from_props(
+            {
+                "server_id": item.get("ServerId"),
+                "port": item.get("Port"),
+                "weight": item.get("Weight"),
+                "server_type": item.get("ServerType"),
+                "type": item.get("Type"),
+                "description": item.get("Description"),
+                "server_ip": item.get("ServerIp"),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """A validated, fully known declaration: what create() sends and what read() compares."""
+
+    load_balancer_id: str
+    region_id: str
+    name: str
+    servers: tuple[BackendServer, ...]
+    tags: tuple[tuple[str, str], ...] = ()
+    adopt_id: str | None = None
+
+    @property
+    def tag_dict(self) -> dict[str, str]:
+        return dict(self.tags)
+
+    @classmethod
+    def from_props(cls, props: Mapping[str, Any], default_region: str | None = None) -> "GroupSpec":
+        normalized = normalize_inputs(props, default_region)
+        return cls(
+            load_balancer_id=str(normalized["load_balancer_id"]),
+            region_id=str(normalized["region_id"]),
+            name=str(normalized.get("name", "")),
+            servers=tuple(BackendServer.from_props(s) for s in normalized["servers"]),
+            tags=tuple(sorted(normalized.get("tags", {}).items())),
+            adopt_id=normalized.get("adopt_id"),
+        )
+
+    def to_outputs(self) -> dict[str, Any]:
+        """Outputs repeat every input, normalized (DESIGN.md, Contract)."""
+        outputs: dict[str, Any] = {
+            "load_balancer_id": self.load_balancer_id,
+            "region_id": self.region_id,
+            "name": self.name,
+            "servers": [s.to_props() for s in self.servers],
+            "tags": self.tag_dict,
+        }
+        if self.adopt_id:
+            outputs["adopt_id"] = self.adopt_id
+        return outputs
+
+
+def server_identity(server: Any) -> Any:
+    """What makes two server entries the same, after normalization (order-free)."""
+    if not isinstance(server, Mapping):
+        return ("<invalid>", repr(server))
+    normalized = normalize_server(server)
+    return tuple((key, normalized.get(key)) for key in SERVER_FIELDS)
+
+
+def servers_equal(old: Any, new: Any) -> bool:
+    """Servers compare as a set keyed by (server_id, port), so order never matters."""
+    if not isinstance(old, (list, tuple)) or not isinstance(new, (list, tuple)):
+        return old == new
+    return sorted(map(repr, map(server_identity, old))) == sorted(map(repr, map(server_identity, new)))
+
+
+def api_servers(response: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The server list from a response, accepting the real nesting and the seed doc's plural."""
+    container = response.get("MasterSlaveBackendServers") or {}
+    if isinstance(container, list):
+        return container
+    items = container.get("MasterSlaveBackendServer")
+    if items is None:
+        items = container.get("MasterSlaveBackendServers", [])
+    return items if isinstance(items, list) else [items]
+
+
+def api_tags(entry: Mapping[str, Any]) -> dict[str, str]:
+    container = entry.get("Tags") or {}
+    items = container.get("Tag", []) if isinstance(container, Mapping) else container
+    if isinstance(items, Mapping):
+        items = [items]
+    return {str(t.get("TagKey")): str(t.get("TagValue") or "") for t in items if t.get("TagKey") is not None}
+
+
+def api_listeners(entry: Mapping[str, Any]) -> list[str]:
+    """'tcp:80'-style names of the listeners that hold a group."""
+    associated = entry.get("AssociatedObjects") or {}
+    listeners = (associated.get("Listeners") or {}).get("Listener", [])
+    if isinstance(listeners, Mapping):
+        listeners = [listeners]
+    return [f"{str(l.get('Protocol', '?')).lower()}:{l.get('Port', '?')}" for l in listeners]

@@ -1,0 +1,349 @@
+"""Every documented constraint as data: one table of rules, each with its code and a breaking input.
+
+Preview must report what the API would reject, before any call and all at once, each
+failure with the API's own code and the property path to fix. Rules run on normalized
+inputs (spec.normalize_inputs) and skip whatever is unknown at preview time, so the
+known rest is still checked. A rule never raises: a rule that met a shape it did not
+expect reports that shape instead. The table is walked by the tests, so a rule added
+here without a breaking example cannot pass them.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from .spec import BACKEND_TYPES, SERVER_FIELDS, SERVER_TYPES, is_unknown
+
+MAX_TAGS = 20
+MAX_TAG_KEY = 64
+MAX_TAG_VALUE = 128
+MAX_DESCRIPTION = 80
+RESERVED_TAG_PREFIXES = ("aliyun", "acs:")
+URL_MARKERS = ("http://", "https://")
+
+Finding = tuple[str, str]  # (property path, message)
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str
+    path: str
+    message: str
+
+    @property
+    def reason(self) -> str:
+        """What Pulumi shows: the documented code first, then the rule and the fix."""
+        return f"{self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    summary: str
+    example: str
+    break_example: Callable[[dict[str, Any]], None]
+    example_path: str
+    find: Callable[[Mapping[str, Any]], Iterable[Finding]]
+
+
+def _known(value: Any) -> bool:
+    return value is not None and not is_unknown(value)
+
+
+def _servers(props: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    """The server entries that are known mappings, with their index."""
+    servers = props.get("servers")
+    if not isinstance(servers, (list, tuple)):
+        return []
+    return [(i, s) for i, s in enumerate(servers) if isinstance(s, Mapping) and not is_unknown(s)]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _find_load_balancer(props: Mapping[str, Any]) -> Iterator[Finding]:
+    value = props.get("load_balancer_id")
+    if is_unknown(value):
+        return
+    if not isinstance(value, str) or not value.strip():
+        yield (
+            "load_balancer_id",
+            "load_balancer_id is required: give the id of the SLB instance (lb-...) the group belongs to.",
+        )
+
+
+def _find_region(props: Mapping[str, Any]) -> Iterator[Finding]:
+    value = props.get("region_id")
+    if is_unknown(value):
+        return
+    if value is None:
+        yield (
+            "region_id",
+            "no region: set region_id on the resource, stack config alicloud:region, "
+            "or ALICLOUD_REGION in the environment.",
+        )
+    elif not isinstance(value, str) or not value or not all(c.isalnum() or c in "-_" for c in value):
+        yield ("region_id", f"region_id {value!r} is not a region id; write it like cn-hangzhou.")
+
+
+def _find_name(props: Mapping[str, Any]) -> Iterator[Finding]:
+    value = props.get("name")
+    if _known(value) and not isinstance(value, str):
+        yield ("name", f"name must be a string, got {type(value).__name__}.")
+
+
+def _find_adopt_id(props: Mapping[str, Any]) -> Iterator[Finding]:
+    value = props.get("adopt_id")
+    if _known(value) and (not isinstance(value, str) or not value.startswith("rsp-")):
+        yield ("adopt_id", f"adopt_id {value!r} is not a group id; copy the rsp-... id of the group to adopt.")
+
+
+def _find_servers_shape(props: Mapping[str, Any]) -> Iterator[Finding]:
+    servers = props.get("servers")
+    if is_unknown(servers):
+        return
+    if not isinstance(servers, (list, tuple)):
+        yield ("servers", "servers must be a list of two servers (one Master, one Slave).")
+        return
+    for i, server in enumerate(servers):
+        if is_unknown(server):
+            continue
+        if not isinstance(server, Mapping):
+            yield (f"servers[{i}]", f"servers[{i}] must be a mapping with server_id and port, got {type(server).__name__}.")
+            continue
+        for key in server:
+            if key not in SERVER_FIELDS:
+                hint = difflib.get_close_matches(str(key), SERVER_FIELDS, n=1)
+                fix = f" did you mean {hint[0]!r}?" if hint else f" known keys: {', '.join(SERVER_FIELDS)}."
+                yield (f"servers[{i}].{key}", f"unknown key {key!r} in servers[{i}];{fix}")
+
+
+def _find_server_count(props: Mapping[str, Any]) -> Iterator[Finding]:
+    servers = props.get("servers")
+    if isinstance(servers, (list, tuple)) and len(servers) != 2:
+        yield ("servers", f"an active/standby group holds exactly 2 servers (one Master, one Slave), got {len(servers)}.")
+
+
+def _find_server_id(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for i, server in _servers(props):
+        value = server.get("server_id")
+        if is_unknown(value):
+            continue
+        if not isinstance(value, str) or not value.strip():
+            yield (f"servers[{i}].server_id", f"servers[{i}].server_id is required: the ECS instance, ENI or ECI id (i-..., eni-..., eci-...).")
+
+
+def _find_port_missing(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for i, server in _servers(props):
+        if server.get("port") is None:
+            yield (f"servers[{i}].port", f"servers[{i}].port is required: the backend port, 1-65535.")
+
+
+def _find_port_range(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for i, server in _servers(props):
+        value = server.get("port")
+        if not _known(value):
+            continue
+        if not _is_int(value) or not 1 <= value <= 65535:
+            yield (f"servers[{i}].port", f"servers[{i}].port {value!r} is not supported: use a whole number from 1 to 65535.")
+
+
+def _find_weight(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for i, server in _servers(props):
+        value = server.get("weight")
+        if not _known(value):
+            continue
+        if not _is_int(value) or not 0 <= value <= 100:
+            yield (f"servers[{i}].weight", f"servers[{i}].weight {value!r} is out of range: use a whole number from 0 to 100 (default 100).")
+
+
+def _find_server_type(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for i, server in _servers(props):
+        value = server.get("server_type")
+        if _known(value) and value not in SERVER_TYPES:
+            yield (f"servers[{i}].server_type", f"servers[{i}].server_type {value!r} is invalid: use 'Master' or 'Slave'.")
+
+
+def _find_backend_type(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for i, server in _servers(props):
+        value = server.get("type")
+        if _known(value) and value not in BACKEND_TYPES:
+            yield (f"servers[{i}].type", f"servers[{i}].type {value!r} is invalid: use 'ecs' (default), 'eni' or 'eci'.")
+
+
+def _find_server_ip(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for i, server in _servers(props):
+        value = server.get("server_ip")
+        if not _known(value):
+            continue
+        try:
+            ipaddress.ip_address(value if isinstance(value, str) else "")
+        except ValueError:
+            yield (f"servers[{i}].server_ip", f"servers[{i}].server_ip {value!r} is not an IP address: give the ENI's or ECI's private IP, e.g. 192.168.0.21.")
+
+
+def _find_description(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for i, server in _servers(props):
+        value = server.get("description")
+        if _known(value) and (not isinstance(value, str) or len(value) > MAX_DESCRIPTION):
+            yield (f"servers[{i}].description", f"servers[{i}].description must be text of at most {MAX_DESCRIPTION} characters.")
+
+
+def _find_master_slave(props: Mapping[str, Any]) -> Iterator[Finding]:
+    servers = props.get("servers")
+    if not isinstance(servers, (list, tuple)) or len(servers) != 2:
+        return
+    known = _servers(props)
+    types = [s.get("server_type") for _, s in known]
+    if len(known) != 2 or not all(t in SERVER_TYPES for t in types):
+        return
+    if sorted(types) != ["Master", "Slave"]:
+        yield ("servers", f"the group must hold one Master and one Slave, got {types[0]} and {types[1]}: set server_type on one of them.")
+
+
+def _find_duplicate(props: Mapping[str, Any]) -> Iterator[Finding]:
+    seen: dict[tuple[str, int], int] = {}
+    for i, server in _servers(props):
+        server_id, port = server.get("server_id"), server.get("port")
+        if not isinstance(server_id, str) or not _is_int(port):
+            continue
+        if (server_id, port) in seen:
+            first = seen[(server_id, port)]
+            yield (f"servers[{i}]", f"servers[{i}] repeats servers[{first}] ({server_id}:{port}): use another server or another port.")
+        else:
+            seen[(server_id, port)] = i
+
+
+def _tags(props: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    tags = props.get("tags")
+    return tags if isinstance(tags, Mapping) else None
+
+
+def _find_tags_shape(props: Mapping[str, Any]) -> Iterator[Finding]:
+    tags = props.get("tags")
+    if _known(tags) and not isinstance(tags, Mapping):
+        yield ("tags", "tags must be a mapping of key to value.")
+        return
+    if tags is not None and _known(tags) and len(tags) > MAX_TAGS:
+        yield ("tags", f"at most {MAX_TAGS} tags per group, got {len(tags)}: remove {len(tags) - MAX_TAGS}.")
+
+
+def _find_tag_keys(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for key in _tags(props) or {}:
+        path = f"tags.{key}"
+        text = str(key)
+        if not 1 <= len(text) <= MAX_TAG_KEY:
+            yield (path, f"tag key {text!r} must be 1 to {MAX_TAG_KEY} characters.")
+        elif text.lower().startswith(RESERVED_TAG_PREFIXES):
+            yield (path, f"tag key {text!r} starts with a reserved prefix (aliyun, acs:): rename it.")
+        elif any(marker in text.lower() for marker in URL_MARKERS):
+            yield (path, f"tag key {text!r} may not contain http:// or https://.")
+
+
+def _find_tag_values(props: Mapping[str, Any]) -> Iterator[Finding]:
+    for key, value in (_tags(props) or {}).items():
+        if not _known(value):
+            continue
+        path = f"tags.{key}"
+        if not isinstance(value, str):
+            yield (path, f"tag {key!r} must have a text value, got {type(value).__name__}.")
+        elif len(value) > MAX_TAG_VALUE:
+            yield (path, f"tag {key!r} value is {len(value)} characters; at most {MAX_TAG_VALUE}.")
+        elif any(marker in value.lower() for marker in URL_MARKERS):
+            yield (path, f"tag {key!r} value may not contain http:// or https://.")
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """A breaking edit at a dotted path such as servers.1.port (None deletes the key)."""
+
+    def apply(props: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target: Any = props
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        key: Any = int(last) if last.isdigit() else last
+        if value is None:
+            del target[key]
+        else:
+            target[key] = copy.deepcopy(value)
+
+    return apply
+
+
+def _both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        for edit in edits:
+            edit(props)
+
+    return apply
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("MissingParameter.LoadBalancerId", "load_balancer_id is given", "load_balancer_id left out",
+         _set("load_balancer_id", None), "load_balancer_id", _find_load_balancer),
+    Rule("MissingParameter.RegionId", "a region resolves from region_id, alicloud:region or the environment",
+         "no region anywhere", _set("region_id", None), "region_id", lambda p: (f for f in _find_region(p) if p.get("region_id") is None)),
+    Rule("InvalidParameter.RegionId", "region_id looks like a region id", "region_id: 'cn hangzhou'",
+         _set("region_id", "cn hangzhou"), "region_id", lambda p: (f for f in _find_region(p) if p.get("region_id") is not None)),
+    Rule("InvalidParameter.Name", "name is text", "name: 42", _set("name", 42), "name", _find_name),
+    Rule("InvalidParameter.AdoptId", "adopt_id is a group id (rsp-...)", "adopt_id: 'lb-123'",
+         _set("adopt_id", "lb-123"), "adopt_id", _find_adopt_id),
+    Rule("InvalidParameter.Servers", "servers is a list of mappings with known keys", "servers[0] with key 'serverid'",
+         _set("servers.0.serverid", "i-typo"), "servers[0].serverid", _find_servers_shape),
+    Rule("BACKEND_SERVERS_NUM_MUST_BE_TWO", "exactly two servers", "a third server",
+         lambda p: p["servers"].append({"server_id": "i-demo-web-3", "port": 80, "server_type": "Slave"}), "servers", _find_server_count),
+    Rule("BACKEND_SERVER_ID_CAN_NOT_EMPTY", "every server has a server_id", "servers[1].server_id: ''",
+         _set("servers.1.server_id", ""), "servers[1].server_id", _find_server_id),
+    Rule("BACKEND_SERVER_PORT_CAN_NOT_EMPTY", "every server has a port", "servers[1].port left out",
+         _set("servers.1.port", None), "servers[1].port", _find_port_missing),
+    Rule("RealServerPortNotSupport", "ports are whole numbers 1-65535", "servers[0].port: 70000",
+         _set("servers.0.port", 70000), "servers[0].port", _find_port_range),
+    Rule("InvalidParameter.Weight", "weights are whole numbers 0-100", "servers[0].weight: 101",
+         _set("servers.0.weight", 101), "servers[0].weight", _find_weight),
+    Rule("INVALID_SERVER_TYPE", "server_type is Master or Slave", "servers[1].server_type: 'Backup'",
+         _set("servers.1.server_type", "Backup"), "servers[1].server_type", _find_server_type),
+    Rule("InvalidParameter.Type", "type is ecs, eni or eci", "servers[0].type: 'vm'",
+         _set("servers.0.type", "vm"), "servers[0].type", _find_backend_type),
+    Rule("InvalidParameter.ServerIp", "server_ip, when given, is an IP address", "servers[0].server_ip: '10.0.0'",
+         _set("servers.0.server_ip", "10.0.0"), "servers[0].server_ip", _find_server_ip),
+    Rule("InvalidParameter.Description", f"description is text of at most {MAX_DESCRIPTION} characters",
+         "servers[0].description: 81 characters", _set("servers.0.description", "d" * 81), "servers[0].description", _find_description),
+    Rule("BACKEND_SERVERS_CAN_ONLY_CONTAIN_ONE_MASTER_AND_ONE_SLAVE", "one Master and one Slave",
+         "two Masters", _set("servers.1.server_type", "Master"), "servers", _find_master_slave),
+    Rule("BACKEND_SERVERS_HAVE_SAME_PORT_AND_SERVERID", "no server and port twice", "both entries i-demo-web-1:80",
+         _both(_set("servers.1.server_id", "i-demo-web-1"), _set("servers.1.port", 80)), "servers[1]", _find_duplicate),
+    Rule("InvalidTagCount", f"at most {MAX_TAGS} tags", "21 tags",
+         _set("tags", {f"k{i}": "v" for i in range(21)}), "tags", _find_tags_shape),
+    Rule("InvalidTagKey.Malformed", f"tag keys are 1-{MAX_TAG_KEY} characters, not aliyun*/acs:*, no http(s)://",
+         "tag key 'aliyun:owner'", _set("tags", {"aliyun:owner": "me"}), "tags.aliyun:owner", _find_tag_keys),
+    Rule("InvalidTagValue.Malformed", f"tag values are text of at most {MAX_TAG_VALUE} characters, no http(s)://",
+         "tag value 'https://example.com'", _set("tags", {"docs": "https://example.com"}), "tags.docs", _find_tag_values),
+)
+
+VALID_EXAMPLE: dict[str, Any] = {
+    "load_balancer_id": "lb-demo-hangzhou",
+    "region_id": "cn-hangzhou",
+    "name": "web",
+    "servers": [
+        {"server_id": "i-demo-web-1", "port": 80, "weight": 100, "server_type": "Master", "type": "ecs"},
+        {"server_id": "i-demo-web-2", "port": 8080, "weight": 100, "server_type": "Slave", "type": "ecs"},
+    ],
+    "tags": {"env": "dev"},
+}
+
+
+def validate(props: Mapping[str, Any]) -> list[Violation]:
+    """Every violation at once, in table order. Never raises, whatever the input shape."""
+    violations: list[Violation] = []
+    for rule in RULES:
+        try:
+            findings = list(rule.find(props))
+        except Exception as error:  # a rule must never turn bad input into a traceback
+            findings = [(rule.example_path.split("[")[0].split(".")[0], f"could not be checked ({type(error).__name__}); check its shape.")]
+        violations.extend(Violation(rule.code, path, message) for path, message in findings)
+    return violations
