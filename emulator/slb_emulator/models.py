@@ -1,0 +1,469 @@
+"""Emulator state in sqlite, and the resource rules that act on it.
+
+One connection (``check_same_thread=False``) guarded by one lock: every public method
+runs as a single transaction, so concurrent requests served by ThreadingHTTPServer see
+a consistent state, and a request that fails half way changes nothing.
+"""
+
+import contextlib
+import json
+import secrets
+import sqlite3
+import string
+import threading
+import time
+
+from . import exceptions as exc
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    access_key_id TEXT PRIMARY KEY,
+    access_key_secret TEXT NOT NULL,
+    security_token TEXT
+);
+CREATE TABLE IF NOT EXISTS load_balancers (
+    load_balancer_id TEXT PRIMARY KEY,
+    region_id TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    address TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS backend_servers (
+    server_id TEXT PRIMARY KEY,
+    region_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    ip TEXT
+);
+CREATE TABLE IF NOT EXISTS groups (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    load_balancer_id TEXT NOT NULL,
+    region_id TEXT NOT NULL,
+    servers TEXT NOT NULL,
+    create_time TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tags (
+    group_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (group_id, key)
+);
+CREATE TABLE IF NOT EXISTS listeners (
+    load_balancer_id TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    backend_port INTEGER,
+    bandwidth INTEGER,
+    master_slave_server_group_id TEXT,
+    vserver_group_id TEXT,
+    PRIMARY KEY (load_balancer_id, protocol, port)
+);
+"""
+
+MAX_TAGS = 20
+SERVER_TYPES = ("Master", "Slave")
+BACKEND_TYPES = ("ecs", "eni", "eci")
+ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_group_id():
+    return "rsp-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
+
+
+def _is_int_text(value):
+    return isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+
+
+def _as_int(value):
+    """An int from an int or a string of decimal digits; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if _is_int_text(value) and len(value.strip()) <= 9:
+        return int(value.strip())
+    return None
+
+
+def _empty(value):
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def normalize_servers(items):
+    """Validate the parsed server list (pure) and return normalized server dicts.
+
+    Order of the checks: count, then each server (ServerId, ServerType, Port, Weight,
+    Type), then the pair (same ServerId and Port, one Master and one Slave).
+    """
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise exc.InvalidServerList()
+    if len(items) != 2:
+        raise exc.BackendServersNumMustBeTwo()
+    servers = []
+    for item in items:
+        server_id = item.get("ServerId")
+        if _empty(server_id):
+            raise exc.BackendServerIdCanNotEmpty()
+        if not isinstance(server_id, str):
+            raise exc.InvalidServerList()
+        server_type = item.get("ServerType", "Master")
+        if server_type is None:
+            server_type = "Master"
+        if server_type not in SERVER_TYPES:
+            raise exc.InvalidServerType()
+        port = item.get("Port")
+        if _empty(port):
+            raise exc.BackendServerPortCanNotEmpty()
+        port = _as_int(port)
+        if port is None or not 1 <= port <= 65535:
+            raise exc.RealServerPortNotSupport()
+        weight = item.get("Weight")
+        if weight is None:
+            weight = 100
+        weight = _as_int(weight)
+        if weight is None or not 0 <= weight <= 100:
+            raise exc.InvalidWeight()
+        backend_type = item.get("Type")
+        if backend_type is None:
+            backend_type = "ecs"
+        if backend_type not in BACKEND_TYPES:
+            raise exc.InvalidType()
+        description = item.get("Description")
+        if description is None:
+            description = ""
+        server_ip = item.get("ServerIp")
+        if server_ip is None:
+            server_ip = ""
+        if not isinstance(description, str) or not isinstance(server_ip, str):
+            raise exc.InvalidServerList()
+        servers.append({
+            "ServerId": server_id.strip(),
+            "Port": port,
+            "Weight": weight,
+            "ServerType": server_type,
+            "Type": backend_type,
+            "Description": description,
+            "ServerIp": server_ip,
+        })
+    first, second = servers
+    if first["ServerId"] == second["ServerId"] and first["Port"] == second["Port"]:
+        raise exc.BackendServersHaveSamePortAndServerId()
+    if sorted(s["ServerType"] for s in servers) != ["Master", "Slave"]:
+        raise exc.BackendServersOneMasterOneSlave()
+    return servers
+
+
+def validate_tags(tags):
+    """tags: list of (key, value) from the request. Returns a dict, or raises."""
+    if len(tags) > MAX_TAGS:
+        raise exc.InvalidTagNum()
+    result = {}
+    for key, value in tags:
+        if key is None or not 1 <= len(key) <= 64:
+            raise exc.InvalidTagKey()
+        lowered = key.lower()
+        if (lowered.startswith("aliyun") or lowered.startswith("acs:")
+                or "http://" in lowered or "https://" in lowered):
+            raise exc.InvalidTagKey()
+        if value is None:
+            value = ""
+        if len(value) > 128:
+            raise exc.InvalidTagValue()
+        if key in result:
+            raise exc.DuplicateTagKey()
+        result[key] = value
+    return result
+
+
+class Backend:
+    def __init__(self, db_path=None):
+        self.db_path = db_path or ":memory:"
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.db_path, check_same_thread=False,
+                                     isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        with self._lock:
+            if self.db_path != ":memory:":
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(SCHEMA)
+
+    def close(self):
+        with self._lock:
+            self._conn.close()
+
+    @contextlib.contextmanager
+    def _tx(self):
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    # --- seed and admin ---------------------------------------------------------
+
+    def apply_seed(self, seed):
+        with self._tx() as c:
+            self._upsert_seed(c, seed)
+
+    @staticmethod
+    def _upsert_seed(c, seed):
+        for a in seed.get("accounts", []):
+            c.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?)",
+                      (a["access_key_id"], a["access_key_secret"], a.get("security_token")))
+        for lb in seed.get("load_balancers", []):
+            c.execute("INSERT OR REPLACE INTO load_balancers VALUES (?, ?, ?, ?)",
+                      (lb["load_balancer_id"], lb["region_id"], lb.get("name") or "",
+                       lb.get("address") or ""))
+        for s in seed.get("backend_servers", []):
+            c.execute("INSERT OR REPLACE INTO backend_servers VALUES (?, ?, ?, ?)",
+                      (s["server_id"], s["region_id"], s.get("type") or "ecs", s.get("ip")))
+
+    def reset(self, seed):
+        with self._tx() as c:
+            for table in ("groups", "tags", "listeners", "accounts", "load_balancers",
+                          "backend_servers"):
+                c.execute("DELETE FROM %s" % table)
+            self._upsert_seed(c, seed)
+
+    def find_account(self, key_id):
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT access_key_secret, security_token FROM accounts "
+                "WHERE access_key_id = ?", (key_id,)).fetchone()
+        return dict(row) if row else None
+
+    def dump_state(self):
+        with self._tx() as c:
+            groups = [self._group_dict(c, row, with_ip=True) for row in
+                      c.execute("SELECT * FROM groups ORDER BY rowid").fetchall()]
+            listeners = [
+                {"load_balancer_id": r["load_balancer_id"], "protocol": r["protocol"],
+                 "port": r["port"],
+                 "master_slave_server_group_id": r["master_slave_server_group_id"]}
+                for r in c.execute("SELECT * FROM listeners ORDER BY load_balancer_id, "
+                                   "port, protocol")]
+        state_groups = [
+            {"id": g["id"], "name": g["name"], "load_balancer_id": g["load_balancer_id"],
+             "region_id": g["region_id"], "servers": g["servers"], "tags": g["tags"],
+             "create_time": g["create_time"]}
+            for g in groups]
+        return {"groups": state_groups, "listeners": listeners}
+
+    # --- helpers ----------------------------------------------------------------
+
+    @staticmethod
+    def _load_balancer(c, load_balancer_id, region_id):
+        row = c.execute("SELECT * FROM load_balancers WHERE load_balancer_id = ?",
+                        (load_balancer_id,)).fetchone()
+        if row is None or (region_id and row["region_id"] != region_id):
+            raise exc.InvalidLoadBalancerIdNotFound()
+        return row
+
+    @staticmethod
+    def _group_row(c, group_id, region_id):
+        row = c.execute("SELECT * FROM groups WHERE id = ?", (group_id,)).fetchone()
+        if row is None or (region_id and row["region_id"] != region_id):
+            raise exc.MasterSlaveGroupNotFound()
+        return row
+
+    @staticmethod
+    def _tags_of(c, group_id):
+        return {r["key"]: r["value"] for r in c.execute(
+            "SELECT key, value FROM tags WHERE group_id = ? ORDER BY rowid", (group_id,))}
+
+    def _group_dict(self, c, row, with_ip=False):
+        servers = json.loads(row["servers"])
+        if not with_ip:
+            servers = [{k: v for k, v in s.items() if k != "ServerIp"} for s in servers]
+        return {
+            "id": row["id"], "name": row["name"],
+            "load_balancer_id": row["load_balancer_id"], "region_id": row["region_id"],
+            "create_time": row["create_time"], "servers": servers,
+            "tags": self._tags_of(c, row["id"]),
+        }
+
+    # --- master/slave server groups ---------------------------------------------
+
+    def create_group(self, region_id, load_balancer_id, parse_servers, name, tags):
+        """parse_servers: a callable returning the raw parsed list (it may raise)."""
+        with self._tx() as c:
+            lb = self._load_balancer(c, load_balancer_id, region_id)
+            servers = normalize_servers(parse_servers())
+            for s in servers:
+                row = c.execute("SELECT * FROM backend_servers WHERE server_id = ?",
+                                (s["ServerId"],)).fetchone()
+                if (row is None or row["region_id"] != lb["region_id"]
+                        or row["type"] != s["Type"]):
+                    raise exc.BackendServerNotExist(s["ServerId"])
+            if name is not None and len(name) > 80:
+                raise exc.InvalidGroupName()
+            tag_map = validate_tags(tags)
+            # Master first, as the real API lists them.
+            servers.sort(key=lambda s: s["ServerType"] != "Master")
+            while True:
+                group_id = new_group_id()
+                if c.execute("SELECT 1 FROM groups WHERE id = ?", (group_id,)).fetchone() is None:
+                    break
+            created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            c.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?)",
+                      (group_id, name or "", lb["load_balancer_id"], lb["region_id"],
+                       json.dumps(servers), created))
+            for key, value in tag_map.items():
+                c.execute("INSERT INTO tags VALUES (?, ?, ?)", (group_id, key, value))
+            return self._group_dict(c, self._group_row(c, group_id, None))
+
+    def delete_group(self, region_id, group_id):
+        with self._tx() as c:
+            self._group_row(c, group_id, region_id)
+            if c.execute("SELECT 1 FROM listeners WHERE master_slave_server_group_id = ?",
+                         (group_id,)).fetchone():
+                raise exc.RspoolVipExist()
+            c.execute("DELETE FROM groups WHERE id = ?", (group_id,))
+            c.execute("DELETE FROM tags WHERE group_id = ?", (group_id,))
+
+    def describe_group(self, region_id, group_id):
+        with self._tx() as c:
+            return self._group_dict(c, self._group_row(c, group_id, region_id))
+
+    def describe_groups(self, region_id, load_balancer_id, tag_filter, include_listeners):
+        """tag_filter: list of (key, value-or-None); a group must carry every one."""
+        with self._tx() as c:
+            self._load_balancer(c, load_balancer_id, region_id)
+            result = []
+            for row in c.execute("SELECT * FROM groups WHERE load_balancer_id = ? "
+                                 "ORDER BY rowid", (load_balancer_id,)).fetchall():
+                group = self._group_dict(c, row)
+                if not all(k in group["tags"] and (v is None or group["tags"][k] == v)
+                           for k, v in tag_filter):
+                    continue
+                if include_listeners:
+                    group["listeners"] = [
+                        {"Protocol": r["protocol"], "Port": r["port"]}
+                        for r in c.execute(
+                            "SELECT protocol, port FROM listeners WHERE "
+                            "master_slave_server_group_id = ? ORDER BY port, protocol",
+                            (row["id"],))]
+                result.append(group)
+            return result
+
+    # --- tags -------------------------------------------------------------------
+
+    def tag_groups(self, region_id, group_ids, tags):
+        with self._tx() as c:
+            tag_map = validate_tags(tags)
+            for gid in group_ids:
+                self._resource(c, gid, region_id)
+            for gid in group_ids:
+                merged = dict(self._tags_of(c, gid))
+                merged.update(tag_map)
+                if len(merged) > MAX_TAGS:
+                    raise exc.InvalidTagCount()
+                for key, value in tag_map.items():
+                    c.execute("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", (gid, key, value))
+
+    def untag_groups(self, region_id, group_ids, keys, remove_all):
+        with self._tx() as c:
+            for gid in group_ids:
+                self._resource(c, gid, region_id)
+            for gid in group_ids:
+                if remove_all:
+                    c.execute("DELETE FROM tags WHERE group_id = ?", (gid,))
+                else:
+                    for key in keys:
+                        c.execute("DELETE FROM tags WHERE group_id = ? AND key = ?", (gid, key))
+
+    def list_group_tags(self, region_id, group_ids, tag_filter):
+        with self._tx() as c:
+            if group_ids:
+                rows = [self._resource(c, gid, region_id) for gid in group_ids]
+            else:
+                sql = "SELECT * FROM groups"
+                args = ()
+                if region_id:
+                    sql += " WHERE region_id = ?"
+                    args = (region_id,)
+                rows = c.execute(sql + " ORDER BY rowid", args).fetchall()
+            result = []
+            for row in rows:
+                tags = self._tags_of(c, row["id"])
+                if not all(k in tags and (v is None or tags[k] == v) for k, v in tag_filter):
+                    continue
+                result.extend((row["id"], k, v) for k, v in tags.items())
+            return result
+
+    @staticmethod
+    def _resource(c, group_id, region_id):
+        row = c.execute("SELECT * FROM groups WHERE id = ?", (group_id,)).fetchone()
+        if row is None or (region_id and row["region_id"] != region_id):
+            raise exc.InvalidResourceIdNotFound(group_id)
+        return row
+
+    # --- load balancers and listeners -------------------------------------------
+
+    def describe_load_balancer(self, region_id, load_balancer_id):
+        with self._tx() as c:
+            lb = dict(self._load_balancer(c, load_balancer_id, region_id))
+            lb["listeners"] = [dict(r) for r in c.execute(
+                "SELECT protocol, port FROM listeners WHERE load_balancer_id = ? "
+                "ORDER BY port, protocol", (load_balancer_id,))]
+            return lb
+
+    @staticmethod
+    def _check_group_for_listener(c, group_id, load_balancer_id):
+        row = c.execute("SELECT load_balancer_id FROM groups WHERE id = ?",
+                        (group_id,)).fetchone()
+        if row is None or row["load_balancer_id"] != load_balancer_id:
+            raise exc.GroupNotInLoadBalancer(group_id, load_balancer_id)
+
+    def create_listener(self, region_id, load_balancer_id, protocol, port, backend_port,
+                        bandwidth, group_id, vserver_group_id):
+        with self._tx() as c:
+            self._load_balancer(c, load_balancer_id, region_id)
+            if group_id:
+                self._check_group_for_listener(c, group_id, load_balancer_id)
+            if vserver_group_id:
+                raise exc.InvalidParameter(
+                    message="The specified VServerGroupId does not exist (the emulator "
+                            "models no VServer groups).")
+            if c.execute("SELECT 1 FROM listeners WHERE load_balancer_id = ? AND "
+                         "protocol = ? AND port = ?",
+                         (load_balancer_id, protocol, port)).fetchone():
+                raise exc.ListenerAlreadyExists()
+            c.execute("INSERT INTO listeners VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      (load_balancer_id, protocol, port, backend_port, bandwidth,
+                       group_id or None, None))
+
+    def set_listener_group(self, region_id, load_balancer_id, protocol, port, switch,
+                           group_id):
+        """switch: 'on' binds group_id, 'off' unbinds."""
+        with self._tx() as c:
+            self._load_balancer(c, load_balancer_id, region_id)
+            if c.execute("SELECT 1 FROM listeners WHERE load_balancer_id = ? AND "
+                         "protocol = ? AND port = ?",
+                         (load_balancer_id, protocol, port)).fetchone() is None:
+                raise exc.ListenerNotFound()
+            if switch == "on":
+                self._check_group_for_listener(c, group_id, load_balancer_id)
+                value = group_id
+            elif switch == "off":
+                value = None
+            else:
+                return
+            c.execute("UPDATE listeners SET master_slave_server_group_id = ? WHERE "
+                      "load_balancer_id = ? AND protocol = ? AND port = ?",
+                      (value, load_balancer_id, protocol, port))
+
+    def delete_listener(self, region_id, load_balancer_id, port, protocol):
+        with self._tx() as c:
+            self._load_balancer(c, load_balancer_id, region_id)
+            sql = "DELETE FROM listeners WHERE load_balancer_id = ? AND port = ?"
+            args = [load_balancer_id, port]
+            if protocol:
+                sql += " AND protocol = ?"
+                args.append(protocol)
+            if c.execute(sql, args).rowcount == 0:
+                raise exc.ListenerNotFound()

@@ -1,0 +1,355 @@
+"""HTTP server: RPC routing for SLB actions, and the admin API under /_emulator/.
+
+No request gets a 5xx unless a fault was injected, and none hangs: bodies are bounded,
+sockets time out, and every unexpected exception becomes a 400 with a code.
+"""
+
+import collections
+import itertools
+import json
+import socket
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote_to_bytes, urlsplit
+
+from . import auth, faults as faults_mod, responses
+from . import exceptions as exc
+from .models import Backend
+
+MAX_BODY = 1024 * 1024
+MAX_PARAMS = 500
+SOCKET_TIMEOUT = 5.0
+ADMIN_PREFIX = "/_emulator"
+HOST_ID = "slb.emulator.local"
+
+
+def parse_form(raw):
+    """Pairs from an application/x-www-form-urlencoded byte string (strict UTF-8)."""
+    pairs = []
+    for part in raw.split(b"&"):
+        if not part:
+            continue
+        if len(pairs) >= MAX_PARAMS:
+            raise exc.InvalidParameter(message="Too many request parameters.")
+        key, _, value = part.partition(b"=")
+        try:
+            key = unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8")
+            value = unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise exc.InvalidParameter(
+                message="The request parameters are not valid UTF-8.")
+        if key:
+            pairs.append((key, value))
+    return pairs
+
+
+class RequestLog:
+    def __init__(self, maxlen=10000):
+        self._lock = threading.Lock()
+        self._entries = collections.deque(maxlen=maxlen)
+        self._seq = itertools.count(1)
+
+    def add(self, action, params, status, code, fault):
+        safe = {k: ("***" if k == "SecurityToken" else v)
+                for k, v in params.items() if k != "Signature"}
+        with self._lock:
+            self._entries.append({"seq": next(self._seq), "time": time.time(),
+                                  "action": action, "params": safe, "status": status,
+                                  "code": code, "fault": fault})
+
+    def list(self):
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, address, backend, seed, verbose=False):
+        self.backend = backend
+        self.seed = seed
+        self.verbose = verbose
+        self.faults = faults_mod.Faults()
+        self.log = RequestLog()
+        self.nonces = auth.NonceStore()
+        super().__init__(address, Handler)
+
+    @property
+    def url(self):
+        host, port = self.server_address[:2]
+        if host in ("0.0.0.0", "", "::"):
+            host = "127.0.0.1"
+        if ":" in host:
+            host = "[%s]" % host
+        return "http://%s:%d" % (host, port)
+
+    def reset(self):
+        self.backend.reset(self.seed)
+        self.faults.clear()
+        self.log.clear()
+        self.nonces.clear()
+
+    def handle_error(self, request, client_address):
+        if self.verbose:
+            super().handle_error(request, client_address)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "SlbEmulator/0.1"
+    sys_version = ""
+    timeout = SOCKET_TIMEOUT
+
+    # --- plumbing -------------------------------------------------------------------
+
+    def log_message(self, format, *args):
+        if self.server.verbose:
+            sys.stderr.write("%s - %s\n" % (self.address_string(), format % args))
+
+    def send_error(self, code, message=None, explain=None):
+        # http.server's own errors (bad request line, unknown method, ...): JSON, never 5xx.
+        if code == 501:
+            code, err_code = 405, "UnsupportedHTTPMethod"
+        elif code >= 500:
+            code, err_code = 400, "BadRequest"
+        else:
+            err_code = "BadRequest"
+        self.close_connection = True
+        try:
+            self._send_json(code, self._error_body(
+                str(uuid.uuid4()).upper(), err_code, message or "Bad request."))
+        except OSError:
+            pass
+
+    def _send_json(self, status, body):
+        data = json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        if isinstance(body, dict) and body.get("RequestId"):
+            self.send_header("x-acs-request-id", body["RequestId"])
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    @staticmethod
+    def _error_body(request_id, code, message):
+        return {"RequestId": request_id, "HostId": HOST_ID, "Code": code,
+                "Message": message,
+                "Recommend": "https://api.aliyun.com/troubleshoot?q=%s&product=Slb" % code}
+
+    def _drop(self):
+        """Close the connection without a response."""
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+        except OSError:
+            pass
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _read_body(self):
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise exc.BadRequest("Transfer-Encoding is not supported: send Content-Length.")
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return b""
+        length = length.strip()
+        if not length.isascii() or not length.isdigit() or len(length) > 12:
+            self.close_connection = True
+            raise exc.BadRequest("The Content-Length header is not valid.")
+        length = int(length)
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise exc.RequestEntityTooLarge()
+        chunks, remaining = [], length
+        try:
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 65536))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+        except (socket.timeout, TimeoutError):
+            self.close_connection = True
+            raise exc.RequestTimeout()
+        if remaining:
+            self.close_connection = True
+            raise exc.BadRequest("The request body is shorter than its Content-Length.")
+        return b"".join(chunks)
+
+    # --- methods --------------------------------------------------------------------
+
+    def do_GET(self):
+        self._route()
+
+    def do_POST(self):
+        self._route()
+
+    def do_DELETE(self):
+        self._route()
+
+    def do_PUT(self):
+        self._route()
+
+    def do_PATCH(self):
+        self._route()
+
+    def do_HEAD(self):
+        self._route()
+
+    def do_OPTIONS(self):
+        self._route()
+
+    def _route(self):
+        try:
+            split = urlsplit(self.path)
+            path, query = split.path, split.query
+        except ValueError:
+            path, query = "/", ""
+        try:
+            if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+                self._admin(path[len(ADMIN_PREFIX):].rstrip("/") or "/")
+            else:
+                self._api(query)
+        except OSError:
+            self.close_connection = True
+
+    # --- the SLB API ----------------------------------------------------------------
+
+    def _api(self, query):
+        server = self.server
+        request_id = str(uuid.uuid4()).upper()
+        params = {}
+        action = None
+        decision = faults_mod.Decision()
+        status, body, code = 200, None, None
+        try:
+            raw_body = self._read_body()
+            pairs = parse_form(query.encode("latin-1", "replace"))
+            ctype = (self.headers.get("Content-Type") or "").lower()
+            if raw_body and (not ctype or "x-www-form-urlencoded" in ctype):
+                pairs += parse_form(raw_body)
+            if len(pairs) > MAX_PARAMS:
+                raise exc.InvalidParameter(message="Too many request parameters.")
+            params = dict(pairs)
+            action = params.get("Action")
+            if self.command not in ("GET", "POST"):
+                raise exc.UnsupportedHTTPMethod()
+            if not action:
+                raise exc.MissingParameter("Action")
+            decision = server.faults.evaluate(action)
+            if decision.latency:
+                time.sleep(decision.latency)
+            fault = decision.terminal
+            if fault is not None:
+                if fault["kind"] == "drop_before":
+                    server.log.add(action, params, None, None, decision.name)
+                    self._drop()
+                    return
+                if fault["kind"] == "quota":
+                    raise exc.Throttling()
+                raise exc.InjectedError(fault["message"], code=fault["code"],
+                                        status=fault["status"])
+            version = params.get("Version")
+            if not version:
+                raise exc.MissingParameter("Version")
+            if version != responses.VERSION:
+                raise exc.InvalidVersion()
+            handler = responses.ACTIONS.get(action)
+            if handler is None:
+                raise exc.InvalidAction()
+            auth.authenticate(self.command, params, server.backend.find_account,
+                              server.nonces)
+            body = handler(server.backend, params)
+        except exc.SlbError as e:
+            status, code = e.status, e.code
+            body = self._error_body(request_id, e.code, e.message)
+        except Exception as e:  # never a 5xx, never a dead server
+            status, code = 400, "InvalidParameter"
+            body = self._error_body(request_id, code,
+                                    "The request could not be processed (%s)."
+                                    % type(e).__name__)
+        else:
+            body = dict(body, RequestId=request_id)
+        server.log.add(action, params, status, code, decision.name)
+        if decision.drop_after:
+            self._drop()
+            return
+        self._send_json(status, body)
+
+    # --- the admin API --------------------------------------------------------------
+
+    def _admin_body(self):
+        raw = self._read_body()
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise exc.BadRequest("The body is not valid JSON.")
+
+    def _admin(self, path):
+        server = self.server
+        method = self.command
+        try:
+            if path == "/health" and method == "GET":
+                return self._send_json(200, {"ok": True})
+            if path == "/reset" and method == "POST":
+                self._admin_body()
+                server.reset()
+                return self._send_json(200, {"ok": True})
+            if path == "/state" and method == "GET":
+                return self._send_json(200, server.backend.dump_state())
+            if path == "/requests":
+                if method == "GET":
+                    return self._send_json(200, {"requests": server.log.list()})
+                if method == "DELETE":
+                    server.log.clear()
+                    return self._send_json(200, {"ok": True})
+            if path == "/faults":
+                if method == "GET":
+                    return self._send_json(200, {"faults": server.faults.list()})
+                if method == "POST":
+                    try:
+                        fault_id = server.faults.add(self._admin_body())
+                    except faults_mod.FaultError as e:
+                        return self._send_json(400, {"error": str(e)})
+                    return self._send_json(200, {"id": fault_id})
+                if method == "DELETE":
+                    server.faults.clear()
+                    return self._send_json(200, {"ok": True})
+            if path.startswith("/faults/") and method == "DELETE":
+                if server.faults.remove(path[len("/faults/"):]):
+                    return self._send_json(200, {"ok": True})
+                return self._send_json(404, {"error": "no such fault"})
+            known = ("/health", "/reset", "/state", "/requests", "/faults")
+            if path in known or path.startswith("/faults/"):
+                return self._send_json(405, {"error": "method not allowed"})
+            return self._send_json(404, {"error": "unknown admin path %s" % path})
+        except exc.SlbError as e:
+            return self._send_json(e.status, {"error": e.message})
+        except OSError:
+            raise
+        except Exception as e:
+            return self._send_json(400, {"error": "%s: %s" % (type(e).__name__, e)})
+
+
+def make_server(host="127.0.0.1", port=8080, db=None, seed=None, verbose=False):
+    backend = Backend(db)
+    backend.apply_seed(seed)
+    return EmulatorServer((host, port), backend, seed, verbose=verbose)

@@ -1,0 +1,182 @@
+"""Run the SLB emulator as a real process for tests, and talk to its admin API.
+
+    with EmulatorProcess() as emu:
+        client = emu.sdk_client()
+        ...
+        emu.state(); emu.actions(); emu.add_fault(kind="drop_after", count=1)
+"""
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+# urllib without proxies: the emulator is on loopback.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class EmulatorProcess:
+    """A context manager around ``python -m slb_emulator --port 0``."""
+
+    def __init__(self, seed=None, db=None, extra_args=()):
+        self.seed = seed
+        self.db = db
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.url = None
+        self.endpoint = None
+        self._stderr_lines = []
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def start(self):
+        if self.proc is not None:
+            raise RuntimeError("emulator already started")
+        cmd = [sys.executable, "-m", "slb_emulator", "--port", "0"]
+        if self.seed:
+            cmd += ["--seed", str(self.seed)]
+        if self.db:
+            cmd += ["--db", str(self.db)]
+        cmd += self.extra_args
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, env=env, text=True)
+        lines = queue.Queue()
+        threading.Thread(target=lambda: lines.put(self.proc.stdout.readline()),
+                         daemon=True).start()
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        try:
+            first = lines.get(timeout=START_TIMEOUT)
+        except queue.Empty:
+            self.stop()
+            raise RuntimeError("the emulator printed no URL within %.0f s: %s"
+                               % (START_TIMEOUT, self._stderr_text()))
+        first = first.strip()
+        if not first.startswith("http"):
+            self.proc.wait(timeout=5) if self.proc.poll() is None else None
+            code = self.proc.poll()
+            self.stop()
+            raise RuntimeError("the emulator did not start (exit %s): %s"
+                               % (code, self._stderr_text()))
+        self.url = first
+        self.endpoint = first
+        threading.Thread(target=self._drain_stdout, daemon=True).start()
+        return self
+
+    def _drain_stdout(self):
+        try:
+            for _ in self.proc.stdout:
+                pass
+        except (OSError, ValueError):
+            pass
+
+    def _drain_stderr(self):
+        try:
+            for line in self.proc.stderr:
+                self._stderr_lines.append(line)
+                del self._stderr_lines[:-200]
+        except (OSError, ValueError):
+            pass
+
+    def _stderr_text(self):
+        return "".join(self._stderr_lines[-50:]).strip() or "(no stderr)"
+
+    def stop(self):
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=STOP_TIMEOUT)
+        self.returncode = proc.returncode
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    # --- admin API ------------------------------------------------------------------
+
+    def _admin(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(self.url + "/_emulator" + path, data=data,
+                                         method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with _OPENER.open(request, timeout=10) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            raise RuntimeError("admin %s %s failed: %s %s"
+                               % (method, path, e.code, e.read().decode("utf-8", "replace")))
+
+    def health(self):
+        return self._admin("GET", "/health")
+
+    def reset(self):
+        self._admin("POST", "/reset", {})
+
+    def requests(self):
+        return self._admin("GET", "/requests")["requests"]
+
+    def clear_requests(self):
+        self._admin("DELETE", "/requests")
+
+    def actions(self):
+        return [r["action"] for r in self.requests()]
+
+    def state(self):
+        return self._admin("GET", "/state")
+
+    def add_fault(self, **fault):
+        return self._admin("POST", "/faults", fault)["id"]
+
+    def faults(self):
+        return self._admin("GET", "/faults")["faults"]
+
+    def remove_fault(self, fault_id):
+        self._admin("DELETE", "/faults/" + fault_id)
+
+    def clear_faults(self):
+        self._admin("DELETE", "/faults")
+
+    # --- the official SDK -----------------------------------------------------------
+
+    def sdk_client(self, access_key_id="emulator-demo-key", secret="emulator-demo-secret",
+                   region="cn-hangzhou", security_token=None, **kwargs):
+        """An AcsClient whose Slb calls (any region) go to this emulator over http."""
+        return make_sdk_client(self.url, access_key_id, secret, region, security_token,
+                               **kwargs)
+
+
+def make_sdk_client(url, access_key_id="emulator-demo-key", secret="emulator-demo-secret",
+                    region="cn-hangzhou", security_token=None, **kwargs):
+    from aliyunsdkcore.client import AcsClient
+
+    # Explicit no-proxy mapping: the SDK reads HTTP_PROXY whenever proxy is falsy.
+    kwargs.setdefault("proxy", {"http": None, "https": None})
+    kwargs.setdefault("auto_retry", False)
+    if security_token:
+        from aliyunsdkcore.auth.credentials import StsTokenCredential
+        client = AcsClient(region_id=region, credential=StsTokenCredential(
+            access_key_id, secret, security_token), **kwargs)
+    else:
+        # ak/secret passed explicitly: otherwise ALIYUN_ACCESS_KEY_* would win.
+        client = AcsClient(ak=access_key_id, secret=secret, region_id=region, **kwargs)
+    # An endpoint with an http:// scheme is used as is, whatever the request's protocol.
+    for r in ("cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", region):
+        client.add_endpoint(r, "Slb", url)
+    return client
