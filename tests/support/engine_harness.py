@@ -1,0 +1,564 @@
+"""The Pulumi engine's call sequences for dynamic resources, against the real provider process.
+
+A test tool, not the engine (see ENGINE_HARNESS.md). It takes the registrations a
+program made (support.program.collect_registrations) and drives a ProviderProcess the
+way `pulumi preview`, `pulumi up`, `pulumi refresh` and `pulumi destroy` drive a
+provider, keeping a JSON state file like the engine's checkpoint.
+
+Sequences (what the engine does, reduced to one provider and custom resources):
+
+plan (preview and the first phase of up), serially in registration order as the
+engine's step generator does:
+  Check(urn, olds=prior INPUTS or {}, news=program inputs)
+  new urn                        -> "create"
+  urn in state: Diff(id, olds=prior OUTPUTS, news=checked inputs)
+      DIFF_NONE                  -> "same"
+      DIFF_SOME, no replaces     -> "update"
+      DIFF_SOME with replaces    -> "replace"; Check again with olds={} (the engine
+                                    recomputes defaults for a replacement) and the
+                                    replacement uses those inputs
+      DIFF_UNKNOWN               -> the engine diffs old inputs against new inputs
+                                    itself: "update" if they differ, else "same"
+  urn in state, not in program   -> "delete" (as are pending deletes left by a
+                                    previous failed run)
+  Check failures / Check or Diff errors -> step op "failed"; nothing is mutated.
+
+up: plan; if anything failed in planning, stop (no mutating call at all). Otherwise
+  create / update / replace steps run concurrently (up to `parallelism`), each after
+  the steps of the urns it depends on; then deletes (removed resources and the old
+  halves of create-before-delete replacements) in reverse dependency order.
+  A provider error stops new steps from starting (in-flight ones finish), skips the
+  delete phase, and is recorded; the state keeps what the engine keeps.
+
+refresh: Read(id, props=prior outputs, inputs=prior inputs) for every resource; id ""
+  drops it; otherwise outputs (and inputs, if returned) are replaced.
+
+destroy: Delete every resource, dependents first, concurrently where independent.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable, Iterable, Optional
+
+from pulumi.runtime import rpc
+
+from .program import Registration
+from .provider_process import (
+    UNKNOWN,
+    DiffOutcome,
+    ProviderError,
+    ProviderProcess,
+    _sentinel_to_marker,
+)
+
+__all__ = [
+    "UNKNOWN",
+    "Engine",
+    "Plan",
+    "Step",
+    "UpResult",
+    "RefreshResult",
+    "DestroyResult",
+    "ProviderError",
+    "scratch_project",
+    "load_state",
+]
+
+
+def scratch_project(tmp_path, name: str = "project") -> str:
+    """A directory holding a minimal Pulumi.yaml (name, runtime python); returns its path."""
+    path = os.path.join(str(tmp_path), name)
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "Pulumi.yaml"), "w", encoding="utf-8") as f:
+        f.write(f"name: {name}\nruntime: python\ndescription: engine harness scratch project\n")
+    return path
+
+
+# ---------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class Step:
+    urn: str
+    op: str  # "create" | "same" | "update" | "replace" | "delete" | "failed"
+    replaces: list = field(default_factory=list)
+    failures: list = field(default_factory=list)  # [(property, reason)]
+    diff: Optional[DiffOutcome] = None
+    delete_before_replace: bool = False
+    inputs: Optional[dict] = None  # the checked inputs the step would use
+    type: str = ""
+    name: str = ""
+    dependencies: list = field(default_factory=list)
+    error: Optional[Exception] = None  # a Check/Diff error during planning
+
+
+@dataclass
+class Plan:
+    steps: list = field(default_factory=list)
+    failures: list = field(default_factory=list)  # [(urn, property, reason)]
+    errors: list = field(default_factory=list)  # [(urn, op, ProviderError)]
+    ignored: list = field(default_factory=list)  # registrations that are not dynamic custom resources
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.errors
+
+    @property
+    def ops(self) -> dict:
+        """urn -> op (the op of the last step for that urn)."""
+        return {s.urn: s.op for s in self.steps}
+
+    def op(self, urn: str) -> Optional[str]:
+        return self.ops.get(urn)
+
+    def count(self, op: str) -> int:
+        return sum(1 for s in self.steps if s.op == op)
+
+
+@dataclass
+class UpResult:
+    plan: Plan
+    errors: list = field(default_factory=list)  # [(urn, op, ProviderError)]
+    skipped: list = field(default_factory=list)  # [(urn, op)] never started
+    done: list = field(default_factory=list)  # [(urn, op)] completed mutating steps
+
+    @property
+    def steps(self) -> list:
+        return self.plan.steps
+
+    @property
+    def failures(self) -> list:
+        return self.plan.failures
+
+    @property
+    def ok(self) -> bool:
+        return self.plan.ok and not self.errors and not self.skipped
+
+
+@dataclass
+class RefreshResult:
+    removed: list = field(default_factory=list)  # urns dropped (Read returned id "")
+    updated: list = field(default_factory=list)  # urns whose outputs/inputs changed
+    unchanged: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # [(urn, "read", ProviderError)]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class DestroyResult:
+    deleted: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # [(urn, "delete", ProviderError)]
+    skipped: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.skipped
+
+
+# ---------------------------------------------------------------------------------------
+# State file
+
+
+def _json_default(value: Any) -> Any:
+    if value is UNKNOWN:
+        return rpc.UNKNOWN
+    raise TypeError(f"not JSON serializable in state: {value!r}")
+
+
+def load_state(path: str) -> dict:
+    if not os.path.exists(path):
+        return {"resources": []}
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    data.setdefault("resources", [])
+    return _sentinel_to_marker(data)
+
+
+def _save_state(path: str, state: dict) -> None:
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(state, f, indent=1, sort_keys=False, default=_json_default)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------------------------------
+
+
+class _Failed(Exception):
+    """Internal: a step failed (already recorded)."""
+
+
+class Engine:
+    def __init__(self, provider: ProviderProcess, state_path: str, *, parallelism: int = 16) -> None:
+        if parallelism < 1:
+            raise ValueError("parallelism must be >= 1")
+        self.provider = provider
+        self.state_path = state_path
+        self.parallelism = parallelism
+        self.state: dict = load_state(state_path)
+        self.calls: list[tuple[str, str]] = []
+        self._lock = threading.RLock()
+        self._inflight = 0
+        self.max_inflight = 0  # most provider calls this harness had in flight at once
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _record(self, method: str, urn: str) -> None:
+        with self._lock:
+            self.calls.append((method, urn))
+
+    def _save(self) -> None:
+        with self._lock:
+            _save_state(self.state_path, self.state)
+
+    def resources(self) -> list[dict]:
+        return self.state["resources"]
+
+    def resource(self, urn: str) -> Optional[dict]:
+        """The live (not pending-delete) state entry for urn."""
+        for r in self.state["resources"]:
+            if r["urn"] == urn and not r.get("delete"):
+                return r
+        return None
+
+    def _provider_call(self, method: str, urn: str, fn: Callable, *args, **kwargs):
+        self._record(method, urn)
+        with self._lock:
+            self._inflight += 1
+            self.max_inflight = max(self.max_inflight, self._inflight)
+        try:
+            return fn(urn, *args, **kwargs)
+        finally:
+            with self._lock:
+                self._inflight -= 1
+
+    @staticmethod
+    def _driven(registrations: Iterable[Registration]) -> tuple[list[Registration], list[Registration]]:
+        driven, ignored = [], []
+        for r in registrations:
+            (driven if (r.is_dynamic and r.custom) else ignored).append(r)
+        return driven, ignored
+
+    # -- plan (preview) ------------------------------------------------------------------
+
+    def _plan(self, registrations: Iterable[Registration]) -> Plan:
+        regs, ignored = self._driven(registrations)
+        plan = Plan(ignored=ignored)
+        seen: set[str] = set()
+        p = self.provider
+        for reg in regs:
+            if reg.urn in seen:
+                raise ValueError(f"duplicate resource urn {reg.urn}")
+            seen.add(reg.urn)
+            prior = self.resource(reg.urn)
+            step = Step(urn=reg.urn, op="failed", type=reg.type, name=reg.name,
+                        dependencies=list(reg.dependencies))
+            plan.steps.append(step)
+            news = copy.deepcopy(reg.inputs)
+            try:
+                checked = self._provider_call(
+                    "Check", reg.urn, p.check, copy.deepcopy(prior["inputs"]) if prior else {}, news)
+            except ProviderError as e:
+                step.error = e
+                plan.errors.append((reg.urn, "check", e))
+                continue
+            if checked.failures:
+                step.failures = list(checked.failures)
+                plan.failures += [(reg.urn, prop, reason) for prop, reason in checked.failures]
+                continue
+            step.inputs = checked.inputs
+            if prior is None:
+                step.op = "create"
+                continue
+            try:
+                d = self._provider_call(
+                    "Diff", reg.urn, p.diff, prior["id"], prior["outputs"], checked.inputs,
+                    old_inputs=prior["inputs"])
+            except ProviderError as e:
+                step.error = e
+                plan.errors.append((reg.urn, "diff", e))
+                continue
+            step.diff = d
+            if d.changes == "none":
+                step.op = "same"
+            elif d.changes == "some" and d.replaces:
+                step.replaces = list(d.replaces)
+                step.delete_before_replace = d.delete_before_replace
+                # A replacement recomputes defaults: Check again with no olds.
+                try:
+                    rechecked = self._provider_call("Check", reg.urn, p.check, {}, copy.deepcopy(reg.inputs))
+                except ProviderError as e:
+                    step.error = e
+                    plan.errors.append((reg.urn, "check", e))
+                    continue
+                if rechecked.failures:
+                    step.failures = list(rechecked.failures)
+                    plan.failures += [(reg.urn, prop, reason) for prop, reason in rechecked.failures]
+                    continue
+                step.inputs = rechecked.inputs
+                step.op = "replace"
+            elif d.changes == "some":
+                step.op = "update"
+            else:  # DIFF_UNKNOWN: the engine compares old and new inputs itself
+                step.op = "update" if prior["inputs"] != checked.inputs else "same"
+        # Deletes: resources no longer in the program, and pending deletes.
+        for r in self.state["resources"]:
+            if r.get("delete") or r["urn"] not in seen:
+                plan.steps.append(Step(urn=r["urn"], op="delete", type=r.get("type", ""),
+                                       name=r.get("name", ""), dependencies=list(r.get("dependencies", []))))
+        return plan
+
+    def preview(self, registrations: Iterable[Registration]) -> Plan:
+        """Check (and Diff for existing resources); never Create/Update/Delete/Read."""
+        return self._plan(list(registrations))
+
+    # -- scheduling ----------------------------------------------------------------------
+
+    def _run_graph(
+        self,
+        keys: list[Hashable],
+        waits_for: dict[Hashable, set],
+        fn: Callable[[Hashable], None],
+    ) -> tuple[list, list, list]:
+        """Run fn(key) for every key once all keys it waits for are done, up to
+        `parallelism` at a time. After the first failure no new key starts (the engine
+        stops issuing steps; in-flight ones finish). Returns (done, failed, skipped)."""
+        keyset = set(keys)
+        waits = {k: set(waits_for.get(k, ())) & keyset - {k} for k in keys}
+        pending = list(keys)
+        done: list = []
+        failed: list = []
+        running: dict = {}
+        stop = False
+        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="engine-step") as ex:
+            while True:
+                if not stop:
+                    doneset = set(done)
+                    for k in list(pending):
+                        if waits[k] <= doneset:
+                            pending.remove(k)
+                            running[ex.submit(fn, k)] = k
+                if not running:
+                    break
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for f in finished:
+                    k = running.pop(f)
+                    if f.exception() is not None:
+                        failed.append(k)
+                        stop = True
+                    else:
+                        done.append(k)
+        return done, failed, pending
+
+    def _delete_graph(self, entries: list[dict]) -> tuple[list, dict]:
+        """Keys and waits for deleting `entries`: an entry waits until every other entry
+        being deleted that depends on it is gone (reverse dependency order)."""
+        keys = [(e["urn"], e.get("id"), i) for i, e in enumerate(entries)]
+        waits: dict = {k: set() for k in keys}
+        for k, e in zip(keys, entries):
+            for k2, e2 in zip(keys, entries):
+                if k2 != k and e["urn"] in e2.get("dependencies", []) and not (
+                    e2["urn"] == e["urn"]
+                ):
+                    waits[k].add(k2)
+        return keys, waits
+
+    def _delete_entry(self, entry: dict, errors: list, op: str = "delete") -> None:
+        try:
+            self._provider_call("Delete", entry["urn"], self.provider.delete, entry["id"],
+                                entry["outputs"], old_inputs=entry["inputs"])
+        except Exception as e:
+            with self._lock:
+                errors.append((entry["urn"], op, e))
+            raise _Failed() from e
+        with self._lock:
+            self.state["resources"] = [r for r in self.state["resources"] if r is not entry]
+            self._save()
+
+    # -- up ------------------------------------------------------------------------------
+
+    def up(self, registrations: Iterable[Registration]) -> UpResult:
+        registrations = list(registrations)
+        plan = self._plan(registrations)
+        result = UpResult(plan=plan, errors=list(plan.errors))
+        if not plan.ok:
+            # Simplest faithful choice: a failed Check/Diff fails the deployment before
+            # any mutating call is made.
+            result.skipped = [(s.urn, s.op) for s in plan.steps if s.op not in ("same", "failed")]
+            return result
+
+        main = [s for s in plan.steps if s.op != "delete"]
+        by_urn = {s.urn: s for s in main}
+
+        def run_step(urn: str) -> None:
+            s = by_urn[urn]
+            try:
+                self._apply(s, result.errors)
+            except _Failed:
+                raise
+            except Exception as e:  # a harness bug: record it like a provider error
+                with self._lock:
+                    result.errors.append((urn, s.op, e))
+                raise
+            if s.op != "same":
+                with self._lock:
+                    result.done.append((urn, s.op))
+
+        done, failed, skipped = self._run_graph(
+            [s.urn for s in main], {s.urn: set(s.dependencies) for s in main}, run_step)
+        result.skipped += [(u, by_urn[u].op) for u in skipped]
+
+        deletes = [r for r in self.state["resources"]
+                   if r.get("delete") or r["urn"] not in by_urn]
+        if failed:
+            result.skipped += [(r["urn"], "delete") for r in deletes]
+        else:
+            keys, waits = self._delete_graph(deletes)
+            entry_of = dict(zip(keys, deletes))
+
+            def run_delete(k) -> None:
+                self._delete_entry(entry_of[k], result.errors)
+                with self._lock:
+                    result.done.append((k[0], "delete"))
+
+            _, _, dskipped = self._run_graph(keys, waits, run_delete)
+            result.skipped += [(k[0], "delete") for k in dskipped]
+
+        self._reorder([r.urn for r in self._driven(registrations)[0]])
+        self._save()
+        return result
+
+    def _apply(self, s: Step, errors: list) -> None:
+        p = self.provider
+        if s.op == "same":
+            with self._lock:
+                entry = self.resource(s.urn)
+                entry["inputs"] = s.inputs
+                entry["dependencies"] = list(s.dependencies)
+                self._save()
+            return
+        if s.op == "create":
+            self._create(s, errors)
+            return
+        if s.op == "update":
+            with self._lock:
+                entry = self.resource(s.urn)
+            try:
+                outs = self._provider_call("Update", s.urn, p.update, entry["id"], entry["outputs"],
+                                           s.inputs, old_inputs=entry["inputs"])
+            except Exception as e:
+                with self._lock:
+                    errors.append((s.urn, "update", e))
+                raise _Failed() from e
+            with self._lock:
+                entry["inputs"] = s.inputs
+                entry["outputs"] = outs
+                entry["dependencies"] = list(s.dependencies)
+                self._save()
+            return
+        if s.op == "replace":
+            with self._lock:
+                old = self.resource(s.urn)
+            if s.delete_before_replace:
+                self._delete_entry(old, errors, op="replace")
+                self._create(s, errors, op="replace")
+            else:
+                self._create(s, errors, op="replace", replacing=old)
+            return
+        raise AssertionError(f"unexpected op {s.op}")
+
+    def _create(self, s: Step, errors: list, op: str = "create", replacing: Optional[dict] = None) -> None:
+        try:
+            id_, outs = self._provider_call("Create", s.urn, self.provider.create, s.inputs)
+        except Exception as e:
+            with self._lock:
+                errors.append((s.urn, op, e))
+            raise _Failed() from e
+        entry = {
+            "urn": s.urn, "type": s.type, "name": s.name, "id": id_,
+            "inputs": s.inputs, "outputs": outs, "dependencies": list(s.dependencies),
+        }
+        with self._lock:
+            if replacing is not None:
+                # Create-before-delete: the old one stays, marked for deletion at the end.
+                replacing["delete"] = True
+            self.state["resources"].append(entry)
+            self._save()
+
+    def _reorder(self, program_urns: list[str]) -> None:
+        """Registration order first (live resources), then whatever else is left."""
+        with self._lock:
+            rs = self.state["resources"]
+            pos = {u: i for i, u in enumerate(program_urns)}
+            live = sorted((r for r in rs if not r.get("delete") and r["urn"] in pos), key=lambda r: pos[r["urn"]])
+            rest = [r for r in rs if r.get("delete") or r["urn"] not in pos]
+            self.state["resources"] = live + rest
+
+    # -- refresh -------------------------------------------------------------------------
+
+    def refresh(self) -> RefreshResult:
+        result = RefreshResult()
+        entries = list(self.state["resources"])
+
+        def run(i: int) -> None:
+            e = entries[i]
+            try:
+                got = self._provider_call("Read", e["urn"], self.provider.read, e["id"],
+                                          e["outputs"], inputs=e["inputs"])
+            except Exception as ex:
+                with self._lock:
+                    result.errors.append((e["urn"], "read", ex))
+                return  # a failed read keeps the resource as it was; others carry on
+            with self._lock:
+                if not got.id:
+                    self.state["resources"] = [r for r in self.state["resources"] if r is not e]
+                    result.removed.append(e["urn"])
+                else:
+                    before = (e["id"], e["outputs"], e["inputs"])
+                    e["id"] = got.id
+                    e["outputs"] = got.outputs
+                    if got.inputs is not None:
+                        e["inputs"] = got.inputs
+                    (result.updated if before != (e["id"], e["outputs"], e["inputs"]) else result.unchanged).append(e["urn"])
+                self._save()
+
+        self._run_graph(list(range(len(entries))), {}, run)
+        self._save()
+        return result
+
+    # -- destroy -------------------------------------------------------------------------
+
+    def destroy(self) -> DestroyResult:
+        result = DestroyResult()
+        entries = list(self.state["resources"])
+        keys, waits = self._delete_graph(entries)
+        entry_of = dict(zip(keys, entries))
+
+        def run(k) -> None:
+            self._delete_entry(entry_of[k], result.errors)
+            with self._lock:
+                result.deleted.append(k[0])
+
+        _, _, skipped = self._run_graph(keys, waits, run)
+        result.skipped = [k[0] for k in skipped]
+        self._save()
+        return result

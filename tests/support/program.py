@@ -1,0 +1,132 @@
+"""Run a Pulumi program under `pulumi.runtime.set_mocks` and collect its registrations.
+
+What a Registration holds is what the engine receives in RegisterResource: the type, the
+name, the urn the engine derives, the inputs (deserialized from the request, INCLUDING
+the `__provider` key that pulumi.dynamic.Resource adds) and the dependencies the SDK
+declared (depends_on, Output-derived dependencies and the parent, minus the root stack).
+
+Inputs keep the SDK's rpc secret wrappers for secret values, except `__provider`, which is
+always unwrapped (it is a secret unless the provider sets serialize_as_secret_always =
+False). Unknown values (only produced with preview=True) become the harness's UNKNOWN
+marker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import pulumi
+import pulumi.runtime
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as _settings
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .provider_process import UNKNOWN, _sentinel_to_marker
+
+__all__ = ["Registration", "collect_registrations", "UNKNOWN", "DefaultMocks"]
+
+PROVIDER_KEY = "__provider"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class Registration:
+    type: str
+    name: str
+    urn: str
+    inputs: dict
+    custom: bool
+    dependencies: list = field(default_factory=list)
+    is_dynamic: bool = False
+
+
+class DefaultMocks(Mocks):
+    """Returns id f"{name}-id" and the inputs as the state."""
+
+    def new_resource(self, args: MockResourceArgs):
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: MockCallArgs):
+        return {}, None
+
+
+class _RecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, plus a record of every RegisterResourceRequest."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self.stack_urn: Optional[str] = None
+
+    def RegisterResource(self, request):
+        resp = super().RegisterResource(request)
+        if request.type == STACK_TYPE:
+            self.stack_urn = resp.urn
+            return resp
+        # The mock monitor puts the root stack's type into the urn of every top-level
+        # resource ("...::pulumi:pulumi:Stack$type::name"); the engine does not.
+        urn = engine_urn(resp.urn)
+        inputs = rpc.deserialize_properties(request.object)
+        if PROVIDER_KEY in inputs:
+            inputs[PROVIDER_KEY] = rpc.unwrap_rpc_secret(inputs[PROVIDER_KEY])
+        inputs = _sentinel_to_marker(inputs)
+        deps: list[str] = []
+        for dep in list(request.dependencies) + ([request.parent] if request.parent else []):
+            if dep and dep != self.stack_urn and engine_urn(dep) not in deps:
+                deps.append(engine_urn(dep))
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=urn,
+                inputs=inputs,
+                custom=bool(request.custom),
+                dependencies=deps,
+                is_dynamic=request.type.startswith("pulumi-python:dynamic"),
+            )
+        )
+        return resp
+
+
+def engine_urn(urn: str) -> str:
+    """A mock-monitor urn as the engine spells it (no root stack type in the chain)."""
+    return urn.replace("::" + STACK_TYPE + "$", "::", 1)
+
+
+def _namespaced(config: dict[str, Any], project: str) -> dict[str, str]:
+    return {(k if ":" in k else f"{project}:{k}"): v for k, v in config.items()}
+
+
+def collect_registrations(
+    program: Callable[[], Any],
+    *,
+    project: str = "project",
+    stack: str = "dev",
+    config: Optional[dict[str, str]] = None,
+    mocks: Optional[Mocks] = None,
+    secret_keys: Optional[list[str]] = None,
+    preview: bool = False,
+) -> list[Registration]:
+    """Run `program` under mocks and return its resource registrations, in order.
+
+    Config keys without a namespace get the project's. Callable many times per process:
+    the root stack, settings and config are reset on every call.
+    """
+    monitor = _RecordingMonitor(mocks if mocks is not None else DefaultMocks())
+    # Reset what a previous run (or another test's set_mocks) left behind.
+    _settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(
+        _namespaced(config or {}, project),
+        [k if ":" in k else f"{project}:{k}" for k in (secret_keys or [])],
+    )
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    _settings.SETTINGS.outputs.clear()
+    try:
+        _sync_await(run_pulumi_func(program))
+    finally:
+        _settings.ROOT.set(None)
+        pulumi.runtime.set_all_config({}, [])
+    return list(monitor.registrations)

@@ -1,0 +1,443 @@
+"""Start the real `python -m pulumi.dynamic` provider process and call it over gRPC.
+
+This is the engine's side of the provider protocol, reduced to what a Python dynamic
+provider serves: Configure, Check, Diff, Create, Read, Update, Delete. Properties are
+serialized with the SDK's own `pulumi.runtime.rpc.serialize_properties`, so what reaches
+the provider is what the engine sends: every number is a float, None-valued keys are
+gone, unknowns are the rpc UNKNOWN sentinel string and secrets are unwrapped (the dynamic
+provider answers Configure with acceptSecrets=False, so the engine strips secret markers
+before every resource call).
+
+A test tool, not the engine: see ENGINE_HARNESS.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+import grpc
+
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+__all__ = [
+    "UNKNOWN",
+    "ProviderError",
+    "ProviderStartError",
+    "CheckOutcome",
+    "DiffOutcome",
+    "ReadOutcome",
+    "ProviderProcess",
+    "to_wire",
+    "from_wire",
+    "strip_secrets",
+    "project_name",
+]
+
+PROVIDER_KEY = "__provider"
+
+
+class _Unknown:
+    """The harness's marker for a value the engine does not know yet (a preview unknown).
+
+    Put `UNKNOWN` anywhere inside a registration's inputs; it goes over the wire as the
+    rpc UNKNOWN sentinel (`rpc.UNKNOWN`), which the provider process turns into a
+    `pulumi.output.Unknown` in check() and diff(). Values coming back from the provider
+    that were unknown are turned into this marker again.
+    """
+
+    _instance: Optional["_Unknown"] = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __reduce__(self):
+        return (_Unknown, ())
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+
+UNKNOWN = _Unknown()
+
+
+class ProviderError(Exception):
+    """A gRPC error returned by the provider process.
+
+    `details` is the text the dynamic provider sends: on an exception in the provider it is
+    the full Python traceback (`_abort_with_traceback` in pulumi/dynamic/__main__.py).
+    """
+
+    def __init__(self, method: str, status_code: grpc.StatusCode, details: str) -> None:
+        super().__init__(f"{method} failed ({status_code.name}): {details}")
+        self.method = method
+        self.status_code = status_code
+        self.details = details or ""
+
+
+class ProviderStartError(RuntimeError):
+    """The provider process did not print its port."""
+
+
+@dataclass
+class CheckOutcome:
+    inputs: dict
+    failures: list  # list[tuple[str, str]]: (property, reason)
+
+
+@dataclass
+class DiffOutcome:
+    changes: str  # "some" | "none" | "unknown"
+    replaces: list
+    delete_before_replace: bool
+
+
+@dataclass
+class ReadOutcome:
+    id: str
+    outputs: dict
+    inputs: Optional[dict]
+
+
+# ---------------------------------------------------------------------------------------
+# Wire conversion
+
+
+def strip_secrets(value: Any) -> Any:
+    """Remove rpc secret wrappers (recursively), as the engine does for a provider that
+    answered Configure with acceptSecrets=False."""
+    if rpc.is_rpc_secret(value):
+        return strip_secrets(value["value"])
+    if isinstance(value, dict):
+        return {k: strip_secrets(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strip_secrets(v) for v in value]
+    return value
+
+
+def _marker_to_sentinel(value: Any) -> Any:
+    from pulumi.output import Unknown
+
+    if value is UNKNOWN or isinstance(value, Unknown):
+        return rpc.UNKNOWN
+    if isinstance(value, dict):
+        return {k: _marker_to_sentinel(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_marker_to_sentinel(v) for v in value]
+    return value
+
+
+def _sentinel_to_marker(value: Any) -> Any:
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _sentinel_to_marker(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sentinel_to_marker(v) for v in value]
+    return value
+
+
+def _run(coro):
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+
+
+def to_wire(props: Optional[dict], *, keep_secrets: bool = False):
+    """Serialize a property bag with the SDK's serialize_properties, as the engine sends it."""
+    props = dict(props or {})
+    if not keep_secrets:
+        props = strip_secrets(props)
+    props = _marker_to_sentinel(props)
+    return _run(rpc.serialize_properties(props, {}))
+
+
+def from_wire(struct) -> dict:
+    """Deserialize a provider response. Unknowns become the UNKNOWN marker, whatever the
+    ambient `is_dry_run()` of this (test) process says."""
+    return _sentinel_to_marker(rpc.deserialize_properties(struct, keep_unknowns=True))
+
+
+def project_name(project_dir: str) -> Optional[str]:
+    """The `name:` of the Pulumi.yaml in project_dir, if any (no YAML library needed)."""
+    for fname in ("Pulumi.yaml", "Pulumi.yml"):
+        path = os.path.join(project_dir, fname)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if line.startswith("name:"):
+                        return line.split(":", 1)[1].strip().strip("'\"") or None
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+
+
+class ProviderProcess:
+    """The real dynamic provider process, driven as the engine drives it.
+
+    Spawns ``[python, "-u", "-m", "pulumi.dynamic"]`` in ``project_dir`` (the engine runs
+    it in the project directory), reads the port from the first stdout line and opens an
+    insecure channel to it.
+    """
+
+    def __init__(
+        self,
+        project_dir: str,
+        *,
+        python: str = sys.executable,
+        env: Optional[dict[str, str]] = None,
+        extra_pythonpath: Iterable[str] = (),
+        stack: str = "dev",
+        start_timeout: float = 30.0,
+        call_timeout: Optional[float] = 300.0,
+    ) -> None:
+        self.project_dir = os.path.abspath(project_dir)
+        self.call_timeout = call_timeout
+        self.project = project_name(self.project_dir) or "project"
+        full_env = dict(os.environ)
+        full_env.setdefault("PULUMI_PROJECT", self.project)
+        full_env.setdefault("PULUMI_STACK", stack)
+        if env:
+            full_env.update(env)
+        extra = [os.path.abspath(p) for p in extra_pythonpath]
+        if extra:
+            old = full_env.get("PYTHONPATH")
+            full_env["PYTHONPATH"] = os.pathsep.join(extra + ([old] if old else []))
+        self._stderr_file = tempfile.TemporaryFile(mode="w+b")
+        self._proc = subprocess.Popen(
+            [python, "-u", "-m", "pulumi.dynamic"],
+            cwd=self.project_dir,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr_file,
+        )
+        self.pid = self._proc.pid
+        self.stdout_lines: list[str] = []
+        self._channel: Optional[grpc.Channel] = None
+        self._stopped = False
+        try:
+            self.port = self._read_port(start_timeout)
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+            grpc.channel_ready_future(self._channel).result(timeout=start_timeout)
+            self.stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
+        except BaseException:
+            self.stop()
+            raise
+
+    # -- process ---------------------------------------------------------------------
+
+    def _read_port(self, timeout: float) -> int:
+        first: list[bytes] = []
+        got = threading.Event()
+        stdout = self._proc.stdout
+        assert stdout is not None
+
+        def reader() -> None:
+            line = stdout.readline()
+            first.append(line)
+            got.set()
+            # Keep draining so a chatty provider never blocks on a full pipe.
+            for rest in iter(stdout.readline, b""):
+                self.stdout_lines.append(rest.decode(errors="replace").rstrip("\n"))
+
+        threading.Thread(target=reader, name=f"provider-stdout-{self.pid}", daemon=True).start()
+        if not got.wait(timeout):
+            raise ProviderStartError(
+                f"provider process {self.pid} printed no port within {timeout}s; stderr:\n{self.stderr_text()}"
+            )
+        text = first[0].decode(errors="replace").strip()
+        try:
+            return int(text)
+        except ValueError:
+            self._proc.wait(timeout=5) if self._proc.poll() is None else None
+            raise ProviderStartError(
+                f"provider process {self.pid} did not print a port (first line {text!r}, "
+                f"exit code {self._proc.poll()}); stderr:\n{self.stderr_text()}"
+            ) from None
+
+    def stderr_text(self) -> str:
+        try:
+            self._stderr_file.flush()
+            self._stderr_file.seek(0)
+            return self._stderr_file.read().decode(errors="replace")
+        except ValueError:  # closed
+            return ""
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._channel is not None:
+            self._channel.close()
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=10)
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+    def __enter__(self) -> "ProviderProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __del__(self) -> None:  # best effort: never leave a provider process behind
+        try:
+            self.stop()
+        except Exception:
+            pass
+
+    # -- calls -----------------------------------------------------------------------
+
+    def _call(self, method: str, request):
+        try:
+            return getattr(self.stub, method)(request, timeout=self.call_timeout)
+        except grpc.RpcError as e:
+            code = e.code() if hasattr(e, "code") else grpc.StatusCode.UNKNOWN
+            details = e.details() if hasattr(e, "details") else str(e)
+            raise ProviderError(method, code, details) from None
+
+    @staticmethod
+    def _name_type(urn: str) -> tuple[str, str]:
+        parts = urn.split("::")
+        if len(parts) >= 4:
+            return parts[-1], parts[-2].split("$")[-1]
+        return "", ""
+
+    def configure(self, config: dict[str, str], secret_keys: Iterable[str] = ()) -> None:
+        """ConfigureRequest with namespaced keys in `variables` (plain strings) and `args`
+        (a Struct in which the values of `secret_keys` are wrapped as rpc secrets, as the
+        engine sends decrypted secret config)."""
+        secret_keys = set(secret_keys)
+        args = {k: (rpc.wrap_rpc_secret(v) if k in secret_keys else v) for k, v in config.items()}
+        req = provider_pb2.ConfigureRequest(
+            variables={k: str(v) for k, v in config.items()},
+            args=to_wire(args, keep_secrets=True),
+            acceptSecrets=True,
+            acceptResources=True,
+        )
+        self._call("Configure", req)
+
+    def check(self, urn: str, olds: dict, news: dict) -> CheckOutcome:
+        name, typ = self._name_type(urn)
+        req = provider_pb2.CheckRequest(
+            urn=urn, olds=to_wire(olds), news=to_wire(news), name=name, type=typ
+        )
+        resp = self._call("Check", req)
+        return CheckOutcome(
+            inputs=from_wire(resp.inputs),
+            failures=[(f.property, f.reason) for f in resp.failures],
+        )
+
+    def diff(
+        self, urn: str, id: str, olds: dict, news: dict, old_inputs: Optional[dict] = None
+    ) -> DiffOutcome:
+        name, typ = self._name_type(urn)
+        req = provider_pb2.DiffRequest(
+            id=id,
+            urn=urn,
+            olds=to_wire(olds),
+            news=to_wire(news),
+            old_inputs=to_wire(old_inputs) if old_inputs is not None else None,
+            name=name,
+            type=typ,
+        )
+        resp = self._call("Diff", req)
+        changes = {
+            provider_pb2.DiffResponse.DIFF_SOME: "some",
+            provider_pb2.DiffResponse.DIFF_NONE: "none",
+        }.get(resp.changes, "unknown")
+        return DiffOutcome(
+            changes=changes,
+            replaces=list(resp.replaces),
+            delete_before_replace=bool(resp.deleteBeforeReplace),
+        )
+
+    def create(self, urn: str, props: dict, *, timeout: Optional[float] = None) -> tuple[str, dict]:
+        name, typ = self._name_type(urn)
+        req = provider_pb2.CreateRequest(
+            urn=urn, properties=to_wire(props), timeout=timeout or 0.0, preview=False,
+            name=name, type=typ,
+        )
+        resp = self._call("Create", req)
+        return resp.id, from_wire(resp.properties)
+
+    def read(self, urn: str, id: str, props: dict, inputs: Optional[dict] = None) -> ReadOutcome:
+        name, typ = self._name_type(urn)
+        req = provider_pb2.ReadRequest(
+            id=id,
+            urn=urn,
+            properties=to_wire(props),
+            inputs=to_wire(inputs) if inputs is not None else None,
+            name=name,
+            type=typ,
+        )
+        resp = self._call("Read", req)
+        return ReadOutcome(
+            id=resp.id,
+            outputs=from_wire(resp.properties),
+            inputs=from_wire(resp.inputs) if resp.HasField("inputs") else None,
+        )
+
+    def update(
+        self, urn: str, id: str, olds: dict, news: dict, old_inputs: Optional[dict] = None,
+        *, timeout: Optional[float] = None,
+    ) -> dict:
+        name, typ = self._name_type(urn)
+        req = provider_pb2.UpdateRequest(
+            id=id,
+            urn=urn,
+            olds=to_wire(olds),
+            news=to_wire(news),
+            old_inputs=to_wire(old_inputs) if old_inputs is not None else None,
+            timeout=timeout or 0.0,
+            preview=False,
+            name=name,
+            type=typ,
+        )
+        resp = self._call("Update", req)
+        return from_wire(resp.properties)
+
+    def delete(
+        self, urn: str, id: str, props: dict, old_inputs: Optional[dict] = None,
+        *, timeout: Optional[float] = None,
+    ) -> None:
+        name, typ = self._name_type(urn)
+        req = provider_pb2.DeleteRequest(
+            id=id,
+            urn=urn,
+            properties=to_wire(props),
+            old_inputs=to_wire(old_inputs) if old_inputs is not None else None,
+            timeout=timeout or 0.0,
+            name=name,
+            type=typ,
+        )
+        self._call("Delete", req)
