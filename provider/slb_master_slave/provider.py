@@ -81,8 +81,10 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
                 config_failures: list[CheckFailure] = []
             except SettingsError as error:
                 config_failures = [CheckFailure("", f"InvalidConfiguration: {error}")]
-            inputs = normalize_inputs(news if isinstance(news, Mapping) else {}, region)
-            failures = config_failures + [CheckFailure(v.path, v.reason) for v in validate(inputs)]
+            bag = news if isinstance(news, Mapping) else {}
+            as_written = normalize_inputs(bag, region, master_first=False)
+            failures = config_failures + [CheckFailure(v.path, v.reason) for v in validate(as_written)]
+            inputs = normalize_inputs(bag, region)
             return CheckResult(inputs, failures)
         except Exception as error:  # defence in depth: a bad shape must never become a traceback
             return CheckResult({}, [CheckFailure("", f"InvalidParameter: the inputs could not be read ({type(error).__name__}: {error}).")])

@@ -88,10 +88,12 @@ def _master_first(servers: list[Any]) -> list[Any]:
     return servers
 
 
-def normalize_servers(raw: Any) -> Any:
+def normalize_servers(raw: Any, *, master_first: bool = True) -> Any:
+    """Servers normalized one by one; Master first unless paths must match what the user wrote."""
     if not isinstance(raw, (list, tuple)):
         return raw
-    return _master_first([normalize_server(s) for s in raw])
+    servers = [normalize_server(s) for s in raw]
+    return _master_first(servers) if master_first else servers
 
 
 def normalize_tags(raw: Any) -> Any:
@@ -113,8 +115,12 @@ def _tag_text(value: Any) -> Any:
     return value
 
 
-def normalize_inputs(news: Mapping[str, Any], default_region: str | None) -> dict[str, Any]:
-    """The checked inputs: known keys only, defaults filled, region resolved if possible."""
+def normalize_inputs(news: Mapping[str, Any], default_region: str | None, *, master_first: bool = True) -> dict[str, Any]:
+    """The checked inputs: known keys only, defaults filled, region resolved if possible.
+
+    Validation runs with master_first=False so `servers[1]` in a failure is the second
+    server the user wrote, not the second after reordering.
+    """
     props: dict[str, Any] = {}
     for key in GROUP_FIELDS:
         value = news.get(key)
@@ -123,7 +129,7 @@ def normalize_inputs(news: Mapping[str, Any], default_region: str | None) -> dic
     if "region_id" not in props and default_region:
         props["region_id"] = default_region
     if "servers" in props:
-        props["servers"] = normalize_servers(props["servers"])
+        props["servers"] = normalize_servers(props["servers"], master_first=master_first)
     props["tags"] = normalize_tags(props.get("tags"))
     return props
 

@@ -1,0 +1,23 @@
+"""Suite-wide settings: keep the developer's real cloud credentials out of every test."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+CLOUD_ENV = (
+    "ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_SECRET_KEY",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN",
+    "ALICLOUD_REGION", "ALIBABA_CLOUD_REGION_ID", "ALICLOUD_SLB_ENDPOINT",
+    "ALIYUN_ACCESS_KEY_ID", "ALIYUN_ACCESS_KEY_SECRET",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_cloud_credentials(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """A test sees only the credentials it sets itself (live tests opt out with the marker)."""
+    if request.node.get_closest_marker("live"):
+        return
+    for name in CLOUD_ENV:
+        monkeypatch.delenv(name, raising=False)

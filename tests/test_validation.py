@@ -1,0 +1,132 @@
+"""The validation table, walked rule by rule, plus preview-time behaviour of check()."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from pulumi.output import Unknown
+
+from slb_master_slave.provider import MasterSlaveServerGroupProvider
+from slb_master_slave.spec import normalize_inputs
+from slb_master_slave.validation import RULES, VALID_EXAMPLE, validate
+
+SEED_DOC_CODES = {
+    "BACKEND_SERVERS_NUM_MUST_BE_TWO",
+    "BACKEND_SERVERS_HAVE_SAME_PORT_AND_SERVERID",
+    "BACKEND_SERVERS_CAN_ONLY_CONTAIN_ONE_MASTER_AND_ONE_SLAVE",
+    "BACKEND_SERVER_ID_CAN_NOT_EMPTY",
+    "INVALID_SERVER_TYPE",
+    "BACKEND_SERVER_PORT_CAN_NOT_EMPTY",
+    "RealServerPortNotSupport",
+}
+
+
+def checked(props: dict) -> list[tuple[str, str]]:
+    provider = MasterSlaveServerGroupProvider()
+    result = provider.check({}, props)
+    return [(f.property, f.reason) for f in result.failures]
+
+
+def test_valid_example_passes() -> None:
+    assert checked(copy.deepcopy(VALID_EXAMPLE)) == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_each_rule_reports_its_own_code_at_its_path(rule) -> None:
+    props = copy.deepcopy(VALID_EXAMPLE)
+    rule.break_example(props)
+    failures = checked(props)
+    assert failures, f"{rule.code}: breaking example '{rule.example}' passed validation"
+    assert [(path, reason.split(":")[0]) for path, reason in failures] == [(rule.example_path, rule.code)]
+    assert failures[0][1].startswith(f"{rule.code}: ")
+
+
+def test_every_seed_document_code_has_a_rule() -> None:
+    assert SEED_DOC_CODES <= {rule.code for rule in RULES}
+
+
+def test_all_failures_reported_at_once() -> None:
+    props = {
+        "servers": [
+            {"server_id": "", "port": 0, "weight": 200, "server_type": "Boss", "type": "vm"},
+            {"server_id": "i-1"},
+        ],
+        "tags": {"acs:x": "y"},
+    }
+    codes = {(path, reason.split(":")[0]) for path, reason in checked(props)}
+    assert codes >= {
+        ("load_balancer_id", "MissingParameter.LoadBalancerId"),
+        ("region_id", "MissingParameter.RegionId"),
+        ("servers[0].server_id", "BACKEND_SERVER_ID_CAN_NOT_EMPTY"),
+        ("servers[0].port", "RealServerPortNotSupport"),
+        ("servers[0].weight", "InvalidParameter.Weight"),
+        ("servers[0].server_type", "INVALID_SERVER_TYPE"),
+        ("servers[0].type", "InvalidParameter.Type"),
+        ("servers[1].port", "BACKEND_SERVER_PORT_CAN_NOT_EMPTY"),
+        ("tags.acs:x", "InvalidTagKey.Malformed"),
+    }
+
+
+def test_numeric_strings_and_floats_normalize_to_ints_with_defaults() -> None:
+    provider = MasterSlaveServerGroupProvider()
+    result = provider.check({}, {
+        "load_balancer_id": "lb-1", "region_id": "cn-hangzhou", "name": "g",
+        "servers": [
+            {"server_id": "i-2", "port": "8080", "server_type": "Slave"},
+            {"server_id": "i-1", "port": 80.0, "weight": "50"},
+        ],
+    })
+    assert result.failures == []
+    assert result.inputs["servers"] == [
+        {"server_id": "i-1", "port": 80, "weight": 50, "server_type": "Master", "type": "ecs"},
+        {"server_id": "i-2", "port": 8080, "weight": 100, "server_type": "Slave", "type": "ecs"},
+    ]
+    assert result.inputs["tags"] == {}
+
+
+def test_region_comes_from_config_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    props = copy.deepcopy(VALID_EXAMPLE)
+    del props["region_id"]
+    provider = MasterSlaveServerGroupProvider()
+    monkeypatch.setenv("ALICLOUD_REGION", "cn-beijing")
+    assert provider.check({}, copy.deepcopy(props)).inputs["region_id"] == "cn-beijing"
+    provider._config = {"alicloud:region": "cn-shanghai"}
+    assert provider.check({}, copy.deepcopy(props)).inputs["region_id"] == "cn-shanghai"
+
+
+def test_unknowns_are_skipped_and_the_known_rest_still_checked() -> None:
+    props = copy.deepcopy(VALID_EXAMPLE)
+    props["load_balancer_id"] = Unknown()
+    props["servers"][0]["server_id"] = Unknown()
+    props["servers"][1]["port"] = 0
+    failures = checked(props)
+    assert [(p, r.split(":")[0]) for p, r in failures] == [("servers[1].port", "RealServerPortNotSupport")]
+
+
+def test_whole_server_list_unknown_is_not_a_failure() -> None:
+    props = copy.deepcopy(VALID_EXAMPLE)
+    props["servers"] = Unknown()
+    assert checked(props) == []
+
+
+@pytest.mark.parametrize("bad", [None, 5, "x", [], {"servers": "nope"}, {"servers": [1, None]}, {"tags": ["a"]},
+                                 {"servers": [{"port": {"a": 1}}, {"server_id": ["x"]}]}, {"tags": {"k": {"n": 1}}}])
+def test_check_never_raises_on_any_shape(bad) -> None:
+    result = MasterSlaveServerGroupProvider().check({}, bad)
+    assert isinstance(result.inputs, dict)
+    assert result.failures, "a malformed bag must be reported"
+
+
+def test_unknown_server_key_suggests_the_right_one() -> None:
+    props = copy.deepcopy(VALID_EXAMPLE)
+    props["servers"][0]["serverid"] = props["servers"][0].pop("server_id")
+    reasons = dict(checked(props))
+    assert "did you mean 'server_id'" in reasons["servers[0].serverid"]
+
+
+def test_validate_is_pure_and_does_not_mutate() -> None:
+    props = normalize_inputs(copy.deepcopy(VALID_EXAMPLE), None)
+    before = copy.deepcopy(props)
+    validate(props)
+    assert props == before
