@@ -1,0 +1,276 @@
+"""The provider's methods against the emulator, through the official SDK over real HTTP.
+
+One emulator per module; each test starts from a reset emulator and a fresh provider
+configured as the engine would configure it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, Iterator
+
+import pytest
+
+from slb_master_slave.api import IDEMPOTENCY_TAG_KEY
+from slb_master_slave.provider import MasterSlaveServerGroupProvider, ProviderError
+from support.emulator_process import EmulatorProcess
+
+DEMO_KEY, DEMO_SECRET = "emulator-demo-key", "emulator-demo-secret"
+DECLARED: dict[str, Any] = {
+    "load_balancer_id": "lb-demo-hangzhou",
+    "name": "web",
+    "servers": [
+        {"server_id": "i-demo-web-1", "port": 80},
+        {"server_id": "i-demo-web-2", "port": "80", "server_type": "Slave"},
+    ],
+    "tags": {"env": "dev"},
+}
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatorProcess]:
+    with EmulatorProcess() as emu:
+        yield emu
+
+
+@pytest.fixture()
+def emu(emulator: EmulatorProcess) -> EmulatorProcess:
+    emulator.reset()
+    return emulator
+
+
+def configured(emu: EmulatorProcess, **overrides: Any) -> MasterSlaveServerGroupProvider:
+    provider = MasterSlaveServerGroupProvider()
+    provider._config = {
+        "alicloud:accessKey": DEMO_KEY,
+        "alicloud:secretKey": DEMO_SECRET,
+        "alicloud:region": "cn-hangzhou",
+        "slb-master-slave:endpoint": emu.url,
+        "slb-master-slave:timeoutSeconds": "8",
+        **overrides,
+    }
+    return provider
+
+
+def checked(provider: MasterSlaveServerGroupProvider, props: dict | None = None) -> dict:
+    result = provider.check({}, copy.deepcopy(props or DECLARED))
+    assert result.failures == []
+    return result.inputs
+
+
+def create(provider: MasterSlaveServerGroupProvider, props: dict | None = None):
+    return provider.create(checked(provider, props))
+
+
+def test_create_is_one_call_and_outputs_repeat_normalized_inputs(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    result = create(provider)
+    assert emu.actions() == ["CreateMasterSlaveServerGroup"]
+    assert result.id.startswith("rsp-")
+    assert result.outs["servers"][1] == {"server_id": "i-demo-web-2", "port": 80, "weight": 100,
+                                         "server_type": "Slave", "type": "ecs"}
+    assert result.outs["region_id"] == "cn-hangzhou"
+    [group] = emu.state()["groups"]
+    assert group["id"] == result.id and group["tags"]["env"] == "dev"
+    assert IDEMPOTENCY_TAG_KEY in group["tags"]
+    sent = json.loads(emu.requests()[0]["params"]["MasterSlaveBackendServers"])
+    assert [s["Port"] for s in sent] == [80, 80] and all(isinstance(s["Weight"], int) for s in sent)
+
+
+def test_read_is_one_call_and_keeps_server_ip_from_state(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    props = copy.deepcopy(DECLARED)
+    props["servers"][0] = {"server_id": "eni-demo-1", "port": 80, "type": "eni", "server_ip": "192.168.0.21"}
+    created = create(provider, props)
+    emu.clear_requests()
+    read = provider.read(created.id, created.outs)
+    assert emu.actions() == ["DescribeMasterSlaveServerGroupAttribute"]
+    assert read.id == created.id
+    assert read.outs == created.outs
+    assert read.inputs == read.outs
+    assert IDEMPOTENCY_TAG_KEY not in read.outs["tags"]
+
+
+def test_read_of_a_deleted_group_returns_empty_id(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    created = create(provider)
+    provider.delete(created.id, created.outs)
+    assert provider.read(created.id, created.outs).id == ""
+
+
+def test_other_invalid_parameter_on_read_is_an_error_not_gone(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    created = create(provider)
+    emu.add_fault(kind="error", action="DescribeMasterSlaveServerGroupAttribute", code="InvalidParameter",
+                  status=400, message="The specified parameter RegionId is not valid.", count=1)
+    with pytest.raises(ProviderError, match="InvalidParameter: The specified parameter RegionId"):
+        provider.read(created.id, created.outs)
+    assert len(emu.state()["groups"]) == 1
+
+
+def test_update_changes_only_tags_in_at_most_two_calls(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    created = create(provider)
+    emu.clear_requests()
+    news = checked(provider, {**DECLARED, "tags": {"team": "web", "tier": "1"}})
+    outs = provider.update(created.id, created.outs, news).outs
+    assert emu.actions() == ["UntagResources", "TagResources"]
+    assert outs["tags"] == {"team": "web", "tier": "1"}
+    tags = emu.state()["groups"][0]["tags"]
+    assert {k: v for k, v in tags.items() if k != IDEMPOTENCY_TAG_KEY} == {"team": "web", "tier": "1"}
+
+
+def test_delete_is_one_call_and_already_gone_is_success(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    created = create(provider)
+    emu.clear_requests()
+    provider.delete(created.id, created.outs)
+    assert emu.actions() == ["DeleteMasterSlaveServerGroup"]
+    provider.delete(created.id, created.outs)
+    assert emu.state()["groups"] == []
+
+
+def test_delete_of_a_listener_held_group_names_the_listener(emu: EmulatorProcess) -> None:
+    from aliyunsdkslb.request.v20140515.CreateLoadBalancerTCPListenerRequest import CreateLoadBalancerTCPListenerRequest
+
+    provider = configured(emu, **{"slb-master-slave:timeoutSeconds": "1"})
+    created = create(provider)
+    client = emu.sdk_client()
+    request = CreateLoadBalancerTCPListenerRequest()
+    request.set_LoadBalancerId("lb-demo-hangzhou")
+    request.set_ListenerPort(80)
+    request.set_Bandwidth(-1)
+    request.set_MasterSlaveServerGroupId(created.id)
+    _send(emu, client, request)
+    with pytest.raises(ProviderError) as info:
+        provider.delete(created.id, created.outs)
+    message = str(info.value)
+    assert "tcp:80" in message and "RspoolVipExist" in message and "Release it first" in message
+    assert emu.actions().count("DeleteMasterSlaveServerGroup") >= 2, "RspoolVipExist is retried within the budget"
+    assert len(emu.state()["groups"]) == 1
+
+
+def _send(emu: EmulatorProcess, client: Any, request: Any) -> dict:
+    from aliyunsdkcore.http import protocol_type
+
+    request.set_endpoint(emu.url.split("://", 1)[1])
+    request.set_protocol_type(protocol_type.HTTP)
+    return json.loads(client.do_action_with_exception(request))
+
+
+def test_throttling_is_retried_until_success(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    emu.add_fault(kind="error", action="CreateMasterSlaveServerGroup", code="Throttling.User", status=400,
+                  message="Request was denied due to user flow control.", count=2)
+    result = create(provider)
+    assert emu.actions() == ["CreateMasterSlaveServerGroup"] * 3
+    assert [g["id"] for g in emu.state()["groups"]] == [result.id]
+
+
+def test_non_retryable_error_fails_at_once(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    props = copy.deepcopy(DECLARED)
+    props["servers"][0]["server_id"] = "i-not-seeded"
+    with pytest.raises(ProviderError) as info:
+        create(provider, props)
+    assert emu.actions() == ["CreateMasterSlaveServerGroup"]
+    assert "Troubleshoot: https://api.aliyun.com/troubleshoot?q=" in str(info.value)
+    assert "RequestId" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["drop_after", "drop_before"])
+def test_lost_connection_on_create_leaves_exactly_one_group(emu: EmulatorProcess, kind: str) -> None:
+    provider = configured(emu)
+    emu.add_fault(kind=kind, action="CreateMasterSlaveServerGroup", count=1)
+    result = create(provider)
+    groups = emu.state()["groups"]
+    assert [g["id"] for g in groups] == [result.id]
+    assert "DescribeMasterSlaveServerGroups" in emu.actions(), "an unknown outcome is settled before re-sending"
+    expected_creates = 1 if kind == "drop_after" else 2
+    assert emu.actions().count("CreateMasterSlaveServerGroup") == expected_creates
+
+
+def test_lost_create_with_twenty_user_tags_settles_by_name_and_servers(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    props = {**DECLARED, "tags": {f"k{i}": "v" for i in range(20)}}
+    emu.add_fault(kind="drop_after", action="CreateMasterSlaveServerGroup", count=1)
+    result = create(provider, props)
+    assert [g["id"] for g in emu.state()["groups"]] == [result.id]
+    assert IDEMPOTENCY_TAG_KEY not in emu.state()["groups"][0]["tags"]
+
+
+def test_sts_credentials_are_accepted(emu: EmulatorProcess) -> None:
+    provider = configured(emu, **{"alicloud:accessKey": "STS.emulator-demo", "alicloud:secretKey": "emulator-sts-secret",
+                                  "alicloud:securityToken": "emulator-sts-token"})
+    assert create(provider).id.startswith("rsp-")
+    assert emu.requests()[0]["params"].get("SecurityToken") == "***"
+
+
+def test_sdk_environment_override_cannot_hijack_credentials(emu: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_ID", "hijacker")
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_SECRET", "hijacker-secret")
+    provider = configured(emu)
+    create(provider)
+    assert emu.requests()[0]["params"]["AccessKeyId"] == DEMO_KEY
+
+
+def test_secret_never_in_error_text(emu: EmulatorProcess) -> None:
+    token = "emulator-sts-token"
+    provider = configured(emu, **{"alicloud:accessKey": "STS.emulator-demo", "alicloud:secretKey": "wrong-secret-value",
+                                  "alicloud:securityToken": token})
+    with pytest.raises(ProviderError) as info:
+        create(provider)
+    text = str(info.value)
+    assert "SignatureDoesNotMatch" in text or "InvalidAccessKeySecret" in text
+    assert "wrong-secret-value" not in text and token not in text
+
+
+def test_missing_credentials_name_both_ways(emu: EmulatorProcess) -> None:
+    provider = configured(emu, **{"alicloud:accessKey": "", "alicloud:secretKey": ""})
+    with pytest.raises(ProviderError) as info:
+        provider.read("rsp-x", {})
+    assert "alicloud:secretKey" in str(info.value) and "ALICLOUD_SECRET_KEY" in str(info.value)
+    assert emu.actions() == []
+
+
+def test_https_unless_the_endpoint_says_http(emu: EmulatorProcess) -> None:
+    provider = configured(emu, **{"slb-master-slave:endpoint": emu.url.replace("http://", ""),
+                                  "slb-master-slave:timeoutSeconds": "1"})
+    with pytest.raises(ProviderError, match="SDK.HttpError"):
+        provider.read("rsp-x", {})
+    assert emu.actions() == [], "a TLS handshake against the plain-http emulator never becomes a request"
+
+
+def test_adoption_takes_over_a_matching_group_without_creating(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    existing = create(provider, {**DECLARED, "tags": {}})
+    emu.clear_requests()
+    adopted = create(provider, {**DECLARED, "adopt_id": existing.id})
+    assert adopted.id == existing.id
+    assert "CreateMasterSlaveServerGroup" not in emu.actions()
+    assert len(emu.state()["groups"]) == 1
+    assert {k: v for k, v in emu.state()["groups"][0]["tags"].items() if k != IDEMPOTENCY_TAG_KEY} == {"env": "dev"}
+
+
+def test_adoption_of_a_mismatching_group_reports_every_difference(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    existing = create(provider)
+    emu.clear_requests()
+    declared = copy.deepcopy(DECLARED)
+    declared.update(name="other", adopt_id=existing.id)
+    declared["servers"][1]["port"] = 8080
+    with pytest.raises(ProviderError) as info:
+        create(provider, declared)
+    text = str(info.value)
+    assert "name: declared 'other'" in text
+    assert "i-demo-web-2:8080 is declared but not in the group" in text
+    assert "i-demo-web-2:80 is in the group but not declared" in text
+    assert emu.actions() == ["DescribeMasterSlaveServerGroupAttribute"]
+
+
+def test_adoption_of_a_missing_group_says_so(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    with pytest.raises(ProviderError, match="adopt_id: group rsp-nothere does not exist"):
+        create(provider, {**DECLARED, "adopt_id": "rsp-nothere"})
+    assert emu.state()["groups"] == []
