@@ -225,6 +225,20 @@ def test_replace_delete_before_replace(world):
     assert delete["id"] == old_a and delete["seq"] < create["seq"]
 
 
+def test_delete_before_replace_resource_option(world):
+    def opts(made):
+        return pulumi.ResourceOptions(delete_before_replace=True)
+
+    props = {"n": 1, "replace_on": ["n"]}
+    world.engine.up(world.program({"a": props}, {"a": opts}))
+    world.engine.calls.clear()
+    regs = world.program({"a": {**props, "n": 2}}, {"a": opts})
+    assert regs[0].delete_before_replace
+    r = world.engine.up(regs)
+    assert r.ok and r.steps[0].op == "replace" and r.steps[0].delete_before_replace
+    assert world.methods() == ["Check", "Diff", "Check", "Delete", "Create"]
+
+
 def test_old_half_of_replace_is_deleted_after_all_creates(world):
     world.engine.up(world.program({"a": {"n": 1, "replace_on": ["n"]}}))
     seq0 = len(world.events())

@@ -18,7 +18,9 @@ engine's step generator does:
                                     recomputes defaults for a replacement) and the
                                     replacement uses those inputs
       DIFF_UNKNOWN               -> the engine diffs old inputs against new inputs
-                                    itself: "update" if they differ, else "same"
+                                    itself: changes if they differ (then "update", or
+                                    "replace" if the provider listed replaces), else
+                                    "same"
   urn in state, not in program   -> "delete" (as are pending deletes left by a
                                     previous failed run)
   Check failures / Check or Diff errors -> step op "failed"; nothing is mutated.
@@ -70,6 +72,11 @@ __all__ = [
     "scratch_project",
     "load_state",
 ]
+
+
+def reg_dbr(reg: Registration) -> bool:
+    """The deleteBeforeReplace resource option of a registration."""
+    return bool(getattr(reg, "delete_before_replace", False))
 
 
 def scratch_project(tmp_path, name: str = "project") -> str:
@@ -298,11 +305,17 @@ class Engine:
                 plan.errors.append((reg.urn, "diff", e))
                 continue
             step.diff = d
-            if d.changes == "none":
+            changes = d.changes
+            if changes == "unknown":
+                # DIFF_UNKNOWN: the engine diffs old inputs against new inputs itself
+                # (diffResource in pkg/resource/deploy/step_generator.go) and keeps the
+                # provider's replaces.
+                changes = "some" if prior["inputs"] != checked.inputs else "none"
+            if changes == "none":
                 step.op = "same"
-            elif d.changes == "some" and d.replaces:
+            elif d.replaces:
                 step.replaces = list(d.replaces)
-                step.delete_before_replace = d.delete_before_replace
+                step.delete_before_replace = d.delete_before_replace or reg_dbr(reg)
                 # A replacement recomputes defaults: Check again with no olds.
                 try:
                     rechecked = self._provider_call("Check", reg.urn, p.check, {}, copy.deepcopy(reg.inputs))
@@ -316,10 +329,8 @@ class Engine:
                     continue
                 step.inputs = rechecked.inputs
                 step.op = "replace"
-            elif d.changes == "some":
+            else:
                 step.op = "update"
-            else:  # DIFF_UNKNOWN: the engine compares old and new inputs itself
-                step.op = "update" if prior["inputs"] != checked.inputs else "same"
         # Deletes: resources no longer in the program, and pending deletes.
         for r in self.state["resources"]:
             if r.get("delete") or r["urn"] not in seen:

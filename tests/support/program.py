@@ -41,6 +41,7 @@ class Registration:
     custom: bool
     dependencies: list = field(default_factory=list)
     is_dynamic: bool = False
+    delete_before_replace: bool = False  # the deleteBeforeReplace resource option
 
 
 class DefaultMocks(Mocks):
@@ -86,6 +87,7 @@ class _RecordingMonitor(MockMonitor):
                 custom=bool(request.custom),
                 dependencies=deps,
                 is_dynamic=request.type.startswith("pulumi-python:dynamic"),
+                delete_before_replace=bool(request.deleteBeforeReplace),
             )
         )
         return resp
@@ -116,17 +118,52 @@ def collect_registrations(
     the root stack, settings and config are reset on every call.
     """
     monitor = _RecordingMonitor(mocks if mocks is not None else DefaultMocks())
-    # Reset what a previous run (or another test's set_mocks) left behind.
-    _settings.ROOT.set(None)
-    pulumi.runtime.set_all_config(
-        _namespaced(config or {}, project),
-        [k if ":" in k else f"{project}:{k}" for k in (secret_keys or [])],
-    )
-    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
-    _settings.SETTINGS.outputs.clear()
+    saved = _snapshot_runtime()
     try:
+        # Start from a clean runtime whatever a previous run (or a test's own
+        # set_mocks) left behind: no root stack, fresh settings, only this config.
+        _settings.ROOT.set(None)
+        pulumi.runtime.set_all_config(
+            _namespaced(config or {}, project),
+            [k if ":" in k else f"{project}:{k}" for k in (secret_keys or [])],
+        )
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        _settings.SETTINGS.outputs = set()
         _sync_await(run_pulumi_func(program))
     finally:
-        _settings.ROOT.set(None)
-        pulumi.runtime.set_all_config({}, [])
+        _restore_runtime(saved)
     return list(monitor.registrations)
+
+
+_SETTINGS_FIELDS = (
+    "rpc_manager", "lock", "outputs", "monitor", "engine", "organization", "project",
+    "root_directory", "stack", "parallel", "dry_run", "legacy_apply_enabled",
+    "monitor_features", "package_refs", "base_providers_by_ref", "callbacks",
+)
+
+
+def _snapshot_runtime() -> dict:
+    from pulumi.runtime import config as _config
+
+    snap: dict = {"settings": {}}
+    for name in _SETTINGS_FIELDS:
+        try:
+            snap["settings"][name] = getattr(_settings.SETTINGS, name)
+        except Exception:  # a field this SDK version does not have
+            pass
+    snap["root"] = _settings.ROOT.get()
+    snap["config"] = dict(_config.CONFIG.get())
+    snap["secret_keys"] = set(_config._SECRET_KEYS.get())
+    return snap
+
+
+def _restore_runtime(snap: dict) -> None:
+    """Put back the runtime state seen before collect_registrations (so a test module's
+    own set_mocks keeps working after calling it)."""
+    for name, value in snap["settings"].items():
+        try:
+            setattr(_settings.SETTINGS, name, value)
+        except Exception:
+            pass
+    _settings.ROOT.set(snap["root"])
+    pulumi.runtime.set_all_config(snap["config"], list(snap["secret_keys"]))
