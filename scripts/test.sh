@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up from nothing (virtualenv, requirements, the package) and run the whole test suite.
+# Usage: scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e . 2>&1 \
+    | grep -v "^WARNING: Location" || true
+.venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: the suite is missing or everything was deselected; treating that as a failure." >&2
+    exit 1
+fi
+exit "$status"
