@@ -180,3 +180,78 @@ def make_sdk_client(url, access_key_id="emulator-demo-key", secret="emulator-dem
     for r in ("cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", region):
         client.add_endpoint(r, "Slb", url)
     return client
+
+
+# --- raw signed requests (for what the SDK cannot send) -----------------------------
+# An implementation of signature 1.0 separate from the emulator's, so a bug cannot
+# hide on both sides.
+
+def _percent(value):
+    from urllib.parse import quote
+    return quote(str(value).encode("utf-8"), safe="~")
+
+
+def signed_params(action, params=None, access_key_id="emulator-demo-key",
+                  secret="emulator-demo-secret", method="POST", timestamp=None, nonce=None,
+                  region="cn-hangzhou", security_token=None, version="2014-05-15"):
+    """Common parameters plus ``params``, signed; returns the dict to send."""
+    import base64
+    import hashlib
+    import hmac
+    import time
+    import uuid
+
+    full = {
+        "Action": action, "Version": version, "Format": "JSON",
+        "AccessKeyId": access_key_id, "SignatureMethod": "HMAC-SHA1",
+        "SignatureVersion": "1.0",
+        "SignatureNonce": nonce or uuid.uuid4().hex,
+        "Timestamp": timestamp or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "RegionId": region,
+    }
+    if security_token is not None:
+        full["SecurityToken"] = security_token
+    full.update(params or {})
+    full = {k: v for k, v in full.items() if v is not None}
+    canonical = "&".join("%s=%s" % (_percent(k), _percent(v)) for k, v in sorted(full.items()))
+    to_sign = method + "&%2F&" + _percent(canonical)
+    digest = hmac.new((secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()
+    full["Signature"] = base64.b64encode(digest).decode()
+    return full
+
+
+def raw_call(url, method="POST", query=None, body=None, headers=None, path="/", timeout=5.0):
+    """One HTTP request with http.client; returns (status, parsed JSON or raw bytes).
+
+    ``query``/``body`` may be dicts (urlencoded RFC 3986 style) or bytes/str sent as is.
+    """
+    import http.client
+    from urllib.parse import urlsplit
+
+    def encode(value):
+        if isinstance(value, dict):
+            return "&".join("%s=%s" % (_percent(k), _percent(v)) for k, v in value.items())
+        return value
+
+    target = path
+    q = encode(query)
+    if q:
+        target += "?" + (q if isinstance(q, str) else q.decode("latin-1"))
+    data = encode(body)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    split = urlsplit(url)
+    conn = http.client.HTTPConnection(split.hostname, split.port, timeout=timeout)
+    try:
+        hdrs = dict(headers or {})
+        if data is not None and "Content-Type" not in hdrs:
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, target, body=data, headers=hdrs)
+        response = conn.getresponse()
+        raw = response.read()
+        try:
+            return response.status, json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return response.status, raw
+    finally:
+        conn.close()
