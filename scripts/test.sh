@@ -7,8 +7,12 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e . 2>&1 \
-    | grep -v "^WARNING: Location" || true
+log=$(mktemp)
+if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e . >"$log" 2>&1; then
+    cat "$log" >&2
+    exit 1
+fi
+rm -f "$log"
 .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
 set +e
 .venv/bin/python -m pytest "$@"

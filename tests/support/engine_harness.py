@@ -248,6 +248,11 @@ class Engine:
         return None
 
     def _provider_call(self, method: str, urn: str, fn: Callable, *args, **kwargs):
+        with self._lock:
+            if not self.provider.configured:
+                # The engine configures every provider before its first resource call
+                # (with whatever stack config there is, possibly none).
+                self.provider.configure({})
         self._record(method, urn)
         with self._lock:
             self._inflight += 1

@@ -236,6 +236,7 @@ class ProviderProcess:
         self.stdout_lines: list[str] = []
         self._channel: Optional[grpc.Channel] = None
         self._stopped = False
+        self.configured = False  # the engine always calls Configure before anything else
         try:
             self.port = self._read_port(start_timeout)
             self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
@@ -345,6 +346,7 @@ class ProviderProcess:
             acceptResources=True,
         )
         self._call("Configure", req)
+        self.configured = True
 
     def check(self, urn: str, olds: dict, news: dict) -> CheckOutcome:
         name, typ = self._name_type(urn)
