@@ -1,0 +1,91 @@
+"""Example stacks and the quickstart under Pulumi mocks: wiring, inputs and outputs.
+
+The mocks answer each group registration with what the real provider's check() makes of
+its inputs, so an example whose declaration the provider would reject fails here.
+"""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.runtime import MockResourceArgs
+
+from slb_master_slave.provider import MasterSlaveServerGroupProvider
+from support.program import DefaultMocks, collect_registrations
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUP_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
+EXAMPLE_CONFIG = {"alicloud:region": "cn-hangzhou"}
+
+
+class CheckingMocks(DefaultMocks):
+    """Groups get the provider's normalized inputs as outputs; check failures fail the test."""
+
+    def __init__(self) -> None:
+        self.failures: list[tuple[str, str, str]] = []
+
+    def new_resource(self, args: MockResourceArgs):
+        if args.typ != GROUP_TYPE:
+            return super().new_resource(args)
+        provider = MasterSlaveServerGroupProvider()
+        provider._config = dict(EXAMPLE_CONFIG)
+        result = provider.check({}, {k: v for k, v in args.inputs.items() if k != "__provider"})
+        self.failures += [(args.name, f.property, f.reason) for f in result.failures]
+        return f"rsp-{args.name}", result.inputs
+
+
+def run_example(path: Path, config: dict[str, str] | None = None) -> tuple[list, CheckingMocks]:
+    mocks = CheckingMocks()
+    registrations = collect_registrations(
+        lambda: runpy.run_path(str(path / "__main__.py")),
+        project=path.name, config={**EXAMPLE_CONFIG, **(config or {})}, mocks=mocks,
+    )
+    assert mocks.failures == []
+    return registrations, mocks
+
+
+def groups(registrations: list) -> dict[str, Any]:
+    return {r.name: r for r in registrations if r.type == GROUP_TYPE}
+
+
+def test_quickstart_declares_two_valid_groups_with_a_pickled_provider_reference() -> None:
+    registrations, _ = run_example(ROOT)
+    found = groups(registrations)
+    assert set(found) == {"web", "api"}
+    assert found["web"].inputs["name"] == "web", "name defaults to the resource name"
+    assert found["api"].inputs["servers"][0]["type"] == "eni"
+    provider_refs = {r.inputs["__provider"] for r in found.values()}
+    assert len(provider_refs) == 1 and len(provider_refs.pop()) <= 128
+
+
+def test_basic_example() -> None:
+    registrations, _ = run_example(ROOT / "examples" / "basic")
+    [group] = groups(registrations).values()
+    assert group.inputs["load_balancer_id"] == "lb-demo-hangzhou"
+    assert group.inputs["servers"][1] == {"server_id": "i-demo-web-2", "port": 80, "server_type": "Slave", "weight": 50}
+
+
+def test_listener_example_wires_the_group_id_into_the_listener() -> None:
+    registrations, _ = run_example(ROOT / "examples" / "listener", {"backendPort": "8080"})
+    group = groups(registrations)["web"]
+    [listener] = [r for r in registrations if r.type == "alicloud:slb/listener:Listener"]
+    assert listener.inputs["masterSlaveServerGroupId"] == "rsp-web"
+    assert listener.inputs["loadBalancerId"] == "lb-demo-hangzhou"
+    assert group.urn in listener.dependencies
+    assert [s["port"] for s in group.inputs["servers"]] == [8080, 8080]
+    assert not group.delete_before_replace, "the listener example relies on create-before-delete"
+
+
+def test_adopt_example_passes_the_configured_id() -> None:
+    registrations, _ = run_example(ROOT / "examples" / "adopt", {"groupId": "rsp-legacy123"})
+    [group] = groups(registrations).values()
+    assert group.inputs["adopt_id"] == "rsp-legacy123"
+    assert group.inputs["name"] == "legacy"
+
+
+def test_adopt_example_requires_the_group_id() -> None:
+    with pytest.raises(Exception, match="groupId"):
+        run_example(ROOT / "examples" / "adopt")
