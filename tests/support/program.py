@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import pulumi
+import pulumi.resource as _pulumi_resource
 import pulumi.runtime
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as _settings
@@ -129,10 +130,35 @@ def collect_registrations(
         )
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         _settings.SETTINGS.outputs = set()
-        _sync_await(run_pulumi_func(program))
+        constructed: list[tuple[str, str]] = []
+        original = _pulumi_resource.register_resource
+
+        def recording_register_resource(res, ty, name, *args, **kwargs):
+            constructed.append((ty, name))
+            return original(res, ty, name, *args, **kwargs)
+
+        _pulumi_resource.register_resource = recording_register_resource
+        try:
+            _sync_await(run_pulumi_func(program))
+        finally:
+            _pulumi_resource.register_resource = original
     finally:
         _restore_runtime(saved)
-    return list(monitor.registrations)
+    return _in_construction_order(monitor.registrations, constructed)
+
+
+def _in_construction_order(regs: list[Registration], constructed: list[tuple[str, str]]) -> list[Registration]:
+    """The mock monitor receives registrations from a thread pool, in no fixed order;
+    return them in the order the program constructed the resources (deterministic, and
+    a topological order of their dependencies)."""
+    slots: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(constructed):
+        slots.setdefault(key, []).append(i)
+    keyed = []
+    for n, r in enumerate(regs):
+        free = slots.get((r.type, r.name))
+        keyed.append(((free.pop(0) if free else len(constructed) + n), r))
+    return [r for _, r in sorted(keyed, key=lambda kv: kv[0])]
 
 
 _SETTINGS_FIELDS = (
