@@ -124,6 +124,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             err_code = "BadRequest"
         self.close_connection = True
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"  # always answer with a status line
         try:
             self._send_json(code, self._error_body(
                 str(uuid.uuid4()).upper(), err_code, message or "Bad request."))
