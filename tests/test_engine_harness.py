@@ -251,6 +251,21 @@ def test_old_half_of_replace_is_deleted_after_all_creates(world):
     assert all(e["seq"] < delete_seq for e in evs if e["op"] == "create")
 
 
+def test_failed_run_leaves_pending_delete_for_next_up(world):
+    world.engine.up(world.program({"a": {"n": 1, "replace_on": ["n"]}, "b": {"n": 1}}))
+    (old_a,) = [i for i, o in world.objects().items() if o["key"] == world.k("a")]
+    r = world.engine.up(world.program({"a": {"n": 2, "replace_on": ["n"]},
+                                       "b": {"n": 2, "fail": "update"}}))
+    assert [op for _, op, _ in r.errors] == ["update"]
+    st = load_state(world.state_path)["resources"]
+    pending = [x for x in st if x.get("delete")]
+    assert [x["id"] for x in pending] == [old_a] and old_a in world.objects()
+    r2 = world.engine.up(world.program({"a": {"n": 2, "replace_on": ["n"]}, "b": {"n": 2}}))
+    assert r2.ok and [s.op for s in r2.steps] == ["same", "update", "delete"]
+    assert old_a not in world.objects()
+    assert not any(x.get("delete") for x in load_state(world.state_path)["resources"])
+
+
 def test_removed_resources_are_deleted_dependents_first(world):
     def opts(made):
         return pulumi.ResourceOptions(depends_on=[made["a"]])
