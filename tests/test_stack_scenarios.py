@@ -1,0 +1,160 @@
+"""Stacks end to end: preview, up, refresh, replace, drift, destroy, adoption and listeners.
+
+The engine-protocol harness plays the engine's call sequences against the real provider
+process; the emulator's request log and state are the ground truth.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from stack_fixtures import group_program, registrations, start_provider
+from support.emulator_process import EmulatorProcess
+from support.engine_harness import Engine, scratch_project
+from support.provider_process import ProviderProcess
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[EmulatorProcess]:
+    with EmulatorProcess() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def provider(emu: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
+    process = start_provider(scratch_project(tmp_path_factory.mktemp("stack")), emu,
+                             **{"slb-master-slave:timeoutSeconds": "2"})
+    yield process
+    process.stop()
+
+
+@pytest.fixture()
+def engine(provider: ProviderProcess, emu: EmulatorProcess, tmp_path: Path) -> Engine:
+    emu.reset()
+    return Engine(provider, str(tmp_path / "state.json"))
+
+
+def group_ids(emu: EmulatorProcess) -> list[str]:
+    return sorted(g["id"] for g in emu.state()["groups"])
+
+
+def state_ids(engine: Engine) -> list[str]:
+    return sorted(r["id"] for r in engine.state["resources"])
+
+
+def test_preview_of_an_invalid_stack_fails_with_codes_and_calls_nothing(engine: Engine, emu: EmulatorProcess) -> None:
+    plan = engine.preview(registrations(group_program(port=70000, weight=101)))
+    reasons = {(prop, reason.split(":")[0]) for _, prop, reason in plan.failures}
+    assert ("servers[0].port", "RealServerPortNotSupport") in reasons
+    assert ("servers[0].weight", "InvalidParameter.Weight") in reasons
+    assert emu.requests() == []
+    up = engine.up(registrations(group_program(port=70000)))
+    assert not up.ok and emu.requests() == [] and engine.state["resources"] == []
+
+
+def test_whole_lifecycle_of_a_stack(engine: Engine, emu: EmulatorProcess) -> None:
+    program = group_program(tags={"env": "dev"})
+    preview = engine.preview(registrations(program))
+    assert preview.ok and [s.op for s in preview.steps] == ["create"] and emu.requests() == []
+
+    up = engine.up(registrations(program))
+    assert up.ok, up.errors
+    [first_id] = group_ids(emu)
+    assert state_ids(engine) == [first_id]
+
+    refresh = engine.refresh()
+    assert refresh.ok and refresh.removed == [] and refresh.updated == []
+    emu.clear_requests()
+    again = engine.up(registrations(program))
+    assert [s.op for s in again.steps] == ["same"] and emu.requests() == [], "a no-op up makes no API call"
+
+    emu.clear_requests()
+    moved = engine.up(registrations(group_program(port=81, tags={"env": "dev"})))
+    assert moved.ok, moved.errors
+    assert [s.op for s in moved.steps] == ["replace"]
+    assert emu.actions() == ["CreateMasterSlaveServerGroup", "DeleteMasterSlaveServerGroup"], "create before delete"
+    [second_id] = group_ids(emu)
+    assert second_id != first_id and state_ids(engine) == [second_id]
+    assert engine.state["resources"][0]["outputs"]["servers"][0]["port"] == 81
+
+    retag = engine.up(registrations(group_program(port=81, tags={"env": "prod"})))
+    assert [s.op for s in retag.steps] == ["update"] and group_ids(emu) == [second_id]
+
+    _delete_out_of_band(emu, second_id)
+    refresh = engine.refresh()
+    assert len(refresh.removed) == 1 and engine.state["resources"] == []
+
+    back = engine.up(registrations(group_program(port=81, tags={"env": "prod"})))
+    assert [s.op for s in back.steps] == ["create"] and back.ok
+    assert len(group_ids(emu)) == 1
+
+    destroy = engine.destroy()
+    assert destroy.ok and engine.state["resources"] == [] and group_ids(emu) == []
+    assert json.loads(Path(engine.state_path).read_text())["resources"] == []
+
+
+def test_adoption_through_the_engine(engine: Engine, emu: EmulatorProcess) -> None:
+    outside = _create_outside(emu, name="legacy")
+    emu.clear_requests()
+    up = engine.up(registrations(group_program(name="legacy", adopt_id=outside)))
+    assert up.ok, up.errors
+    assert state_ids(engine) == [outside]
+    assert "CreateMasterSlaveServerGroup" not in emu.actions()
+    assert engine.refresh().removed == []
+    assert engine.destroy().ok and group_ids(emu) == []
+
+
+def test_adoption_mismatch_creates_nothing(engine: Engine, emu: EmulatorProcess) -> None:
+    outside = _create_outside(emu, name="legacy")
+    up = engine.up(registrations(group_program(name="other", adopt_id=outside)))
+    assert not up.ok
+    [(_, _, error)] = up.errors
+    assert "does not match the declaration" in str(error) and "name: declared 'other'" in str(error)
+    assert group_ids(emu) == [outside] and engine.state["resources"] == []
+
+
+def test_destroy_of_a_listener_held_group_names_the_listener_and_keeps_state(engine: Engine, emu: EmulatorProcess) -> None:
+    assert engine.up(registrations(group_program())).ok
+    [group_id] = group_ids(emu)
+    _bind_listener(emu, group_id, 443)
+    destroy = engine.destroy()
+    assert not destroy.ok
+    [(_, _, error)] = destroy.errors
+    assert "tcp:443" in str(error) and "RspoolVipExist" in str(error)
+    assert state_ids(engine) == [group_id], "a failed delete keeps the group in state"
+    _call(emu, "DeleteLoadBalancerListener", ListenerPort=443, ListenerProtocol="tcp")
+    assert engine.destroy().ok and group_ids(emu) == []
+
+
+def _call(emu: EmulatorProcess, action: str, **params: object) -> dict:
+    from aliyunsdkcore.http import protocol_type
+    from aliyunsdkcore.request import RpcRequest
+
+    request = RpcRequest("Slb", "2014-05-15", action)
+    request.set_endpoint(emu.url.split("://", 1)[1])
+    request.set_protocol_type(protocol_type.HTTP)
+    request.set_method("POST")
+    request.add_query_param("RegionId", "cn-hangzhou")
+    request.add_query_param("LoadBalancerId", "lb-demo-hangzhou")
+    for key, value in params.items():
+        request.add_query_param(key, value)
+    return json.loads(emu.sdk_client().do_action_with_exception(request))
+
+
+def _create_outside(emu: EmulatorProcess, *, name: str) -> str:
+    servers = [{"ServerId": "i-demo-web-1", "Port": 80, "ServerType": "Master"},
+               {"ServerId": "i-demo-web-2", "Port": 80, "ServerType": "Slave"}]
+    return _call(emu, "CreateMasterSlaveServerGroup", MasterSlaveServerGroupName=name,
+                 MasterSlaveBackendServers=json.dumps(servers))["MasterSlaveServerGroupId"]
+
+
+def _delete_out_of_band(emu: EmulatorProcess, group_id: str) -> None:
+    _call(emu, "DeleteMasterSlaveServerGroup", MasterSlaveServerGroupId=group_id)
+
+
+def _bind_listener(emu: EmulatorProcess, group_id: str, port: int) -> None:
+    _call(emu, "CreateLoadBalancerTCPListener", ListenerPort=port, Bandwidth=-1, MasterSlaveServerGroupId=group_id)
