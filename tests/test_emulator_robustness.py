@@ -246,3 +246,12 @@ def test_fuzzed_requests_never_5xx(emu, params, method, in_body, sign, action, r
     assert status < 500, body
     if status != 200:
         assert isinstance(body, dict) and body.get("Code"), body
+
+
+def test_stalled_body_is_answered_within_seconds(emu):
+    import time
+    data = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nAction=x"
+    started = time.monotonic()
+    response = send_raw_bytes(emu.url, data, read_timeout=15)
+    assert status_of(response) == 408
+    assert time.monotonic() - started < 10

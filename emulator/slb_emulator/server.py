@@ -21,7 +21,8 @@ from .models import Backend
 
 MAX_BODY = 1024 * 1024
 MAX_PARAMS = 500
-SOCKET_TIMEOUT = 5.0
+IDLE_TIMEOUT = 60.0   # a keep-alive connection may wait this long for its next request
+BODY_TIMEOUT = 5.0    # a body must arrive within this (per read)
 ADMIN_PREFIX = "/_emulator"
 HOST_ID = "slb.emulator.local"
 
@@ -107,7 +108,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SlbEmulator/0.1"
     sys_version = ""
-    timeout = SOCKET_TIMEOUT
+    timeout = IDLE_TIMEOUT
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -180,6 +181,7 @@ class Handler(BaseHTTPRequestHandler):
             raise exc.RequestEntityTooLarge()
         chunks, remaining = [], length
         try:
+            self.connection.settimeout(BODY_TIMEOUT)
             while remaining > 0:
                 chunk = self.rfile.read(min(remaining, 65536))
                 if not chunk:
@@ -189,6 +191,11 @@ class Handler(BaseHTTPRequestHandler):
         except (socket.timeout, TimeoutError):
             self.close_connection = True
             raise exc.RequestTimeout()
+        finally:
+            try:
+                self.connection.settimeout(self.timeout)
+            except OSError:
+                pass
         if remaining:
             self.close_connection = True
             raise exc.BadRequest("The request body is shorter than its Content-Length.")
