@@ -1,0 +1,82 @@
+"""`.venv/bin/python -m bench [--quick] [--out FILE]`: run every figure, print the table,
+write bench/results.json. See bench/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+
+from . import calls, checkdiff, coldstart, scale
+from .common import ROOT, EmulatorProcess
+from .report import build_rows, render
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller counts (about a minute)")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--only", nargs="*", choices=["calls", "checkdiff", "coldstart", "scale", "quota"],
+                        help="run only these figures")
+    args = parser.parse_args(argv)
+    counts = {
+        "checkdiff_n": 200 if args.quick else 1000,
+        "coldstart_runs": 3 if args.quick else 5,
+        "scale_count": 60 if args.quick else 200,
+        "parallelism": 32,
+        "latency_s": 0.05,
+        "quota_rps": 20,
+        "quota_timeout_s": 120,
+    }
+    only = set(args.only or ["calls", "checkdiff", "coldstart", "scale", "quota"])
+    results: dict = {"machine": {"python": sys.version.split()[0], "platform": platform.platform(),
+                                 "cpus": os.cpu_count()},
+                     "quick": args.quick, "counts": counts, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    workdir = tempfile.mkdtemp(prefix="slb-bench-")
+    started = time.perf_counter()
+    try:
+        with EmulatorProcess() as emu:
+            if "calls" in only:
+                _step("API calls per operation, state footprint")
+                results["calls"] = calls.run(emu, workdir)
+            if "checkdiff" in only:
+                _step(f"Check/Diff cost ({counts['checkdiff_n']} calls each)")
+                results["checkdiff"] = checkdiff.run(emu, workdir, counts["checkdiff_n"])
+            if "coldstart" in only:
+                _step(f"cold start ({counts['coldstart_runs']} runs each)")
+                results["coldstart"] = coldstart.run(emu, workdir, counts["coldstart_runs"])
+            if "scale" in only:
+                _step(f"scale, {counts['scale_count']} groups, {counts['latency_s'] * 1000:.0f} ms per call")
+                results["scale"] = scale.run(emu, workdir, count=counts["scale_count"],
+                                             parallelism=counts["parallelism"], latency=counts["latency_s"],
+                                             rps=None, timeout_seconds=60)
+            if "quota" in only:
+                _step(f"scale under a quota of {counts['quota_rps']} requests/s")
+                results["quota"] = scale.run(emu, workdir, count=counts["scale_count"],
+                                             parallelism=counts["parallelism"], latency=counts["latency_s"],
+                                             rps=counts["quota_rps"], timeout_seconds=counts["quota_timeout_s"])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["elapsed_s"] = time.perf_counter() - started
+    rows = build_rows(results)
+    results["table"] = rows
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2, sort_keys=False, default=str)
+        f.write("\n")
+    print(render(rows))
+    print(f"\n{sum(r['met'] is True for r in rows)} of {len(rows)} targets met; "
+          f"run took {results['elapsed_s']:.0f} s; details in {os.path.relpath(args.out)}")
+    return 0
+
+
+def _step(text: str) -> None:
+    print(f"... {text}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

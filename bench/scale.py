@@ -1,0 +1,76 @@
+"""Scale: N groups up and destroyed through the provider process against the emulator.
+
+Latency run: every API call takes `latency` seconds (emulator latency fault). The provider
+process serves 4 calls at once, so the floor is N x latency / 4 (one API call per create
+and per delete). Quota run: the same, plus a quota of `rps` requests/s answered with
+Throttling; its floor is N / rps for each of up and destroy.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+
+from .common import Engine, EmulatorProcess, group_program, now, registrations, scratch_project, start_provider
+
+WORKERS = 4  # the dynamic provider's thread pool
+
+
+def _log_summary(emu: EmulatorProcess) -> dict:
+    entries = emu.requests()
+    actions = Counter(e["action"] for e in entries)
+    throttled = sum(1 for e in entries if str(e.get("code") or "").startswith("Throttling"))
+    errors = Counter(e.get("code") for e in entries if e.get("code"))
+    return {"requests": len(entries), "actions": dict(actions), "throttled": throttled,
+            "error_codes": dict(errors)}
+
+
+def run(emu: EmulatorProcess, workdir: str, *, count: int, parallelism: int, latency: float,
+        rps: float | None, timeout_seconds: int) -> dict:
+    emu.reset()
+    emu.clear_faults()
+    emu.clear_requests()
+    name = "scalequota" if rps else "scalelatency"
+    provider = start_provider(scratch_project(tempfile.mkdtemp(dir=workdir), name), emu,
+                              **{"slb-master-slave:timeoutSeconds": str(timeout_seconds)})
+    try:
+        engine = Engine(provider, f"{workdir}/{name}-state.json", parallelism=parallelism)
+        regs = registrations(group_program(count=count))
+        emu.add_fault(kind="latency", seconds=latency)
+        if rps:
+            emu.add_fault(kind="quota", rps=rps)
+        # Warm the provider (first call deserializes it, runs configure()) outside the timing.
+        engine.preview(regs[:1])
+        emu.clear_requests()
+
+        t0 = now()
+        up = engine.up(regs)
+        up_s = now() - t0
+        up_log = _log_summary(emu)
+        created = len(emu.state()["groups"])
+        up_inflight = engine.max_inflight
+
+        emu.clear_requests()
+        engine.max_inflight = 0
+        t0 = now()
+        destroy = engine.destroy()
+        destroy_s = now() - t0
+        destroy_log = _log_summary(emu)
+        left = len(emu.state()["groups"])
+        if left:  # leave the emulator clean for the next figure
+            emu.clear_faults()
+            engine.destroy()
+    finally:
+        emu.clear_faults()
+        provider.stop()
+    limit = count / rps if rps else count * latency / WORKERS
+    return {
+        "count": count, "parallelism": parallelism, "latency_s": latency, "rps": rps, "limit_s": limit,
+        "up": {"seconds": up_s, "ratio": up_s / limit, "ok": up.ok, "failures": len(up.errors),
+               "errors": [str(e[2])[:300] for e in up.errors[:3]], "groups_created": created,
+               "max_inflight": up_inflight, "log": up_log},
+        "destroy": {"seconds": destroy_s, "ratio": destroy_s / limit, "ok": destroy.ok,
+                    "failures": len(destroy.errors), "errors": [str(e[2])[:300] for e in destroy.errors[:3]],
+                    "max_inflight": engine.max_inflight, "log": destroy_log},
+        "groups_left": left,
+    }
