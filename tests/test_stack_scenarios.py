@@ -158,3 +158,37 @@ def _delete_out_of_band(emu: EmulatorProcess, group_id: str) -> None:
 
 def _bind_listener(emu: EmulatorProcess, group_id: str, port: int) -> None:
     _call(emu, "CreateLoadBalancerTCPListener", ListenerPort=port, Bandwidth=-1, MasterSlaveServerGroupId=group_id)
+
+
+def test_replacement_waits_out_a_listener_being_moved_to_the_new_group(engine: Engine, emu: EmulatorProcess) -> None:
+    """What examples/listener relies on: the old group's delete outlasts the listener's rebinding."""
+    import threading
+    import time
+
+    assert engine.up(registrations(group_program())).ok
+    [old_id] = group_ids(emu)
+    _bind_listener(emu, old_id, 80)
+
+    def move_listener_once_the_new_group_exists() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            fresh = [g for g in group_ids(emu) if g != old_id]
+            if fresh:
+                time.sleep(0.3)  # the engine updates the listener after the create, while delete waits
+                _call(emu, "SetLoadBalancerTCPListenerAttribute", ListenerPort=80, MasterSlaveServerGroup="on",
+                      MasterSlaveServerGroupId=fresh[0])
+                return
+            time.sleep(0.02)
+
+    mover = threading.Thread(target=move_listener_once_the_new_group_exists)
+    mover.start()
+    result = engine.up(registrations(group_program(port=81)))
+    mover.join()
+    assert result.ok, result.errors
+    [new_id] = group_ids(emu)
+    assert new_id != old_id
+    assert emu.actions().count("DeleteMasterSlaveServerGroup") >= 2, "RspoolVipExist was met and retried"
+    listeners = emu.state()["listeners"]
+    assert [l["master_slave_server_group_id"] for l in listeners] == [new_id]
+    _call(emu, "DeleteLoadBalancerListener", ListenerPort=80, ListenerProtocol="tcp")
+    assert engine.destroy().ok and group_ids(emu) == []
