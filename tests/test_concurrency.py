@@ -1,0 +1,66 @@
+"""Many resources through one provider process, more calls in flight than its pool of 4.
+
+The engine harness runs 16 steps at once; the provider process serves 4 at a time and
+queues the rest, the way the engine's plugin does. A small latency on every call keeps
+requests in flight together. Exactly one group per resource must come out, none after
+destroy, and no request may be signed twice (the emulator refuses a reused
+SignatureNonce with SignatureNonceUsed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from stack_fixtures import group_program, registrations, start_provider
+from support.emulator_process import EmulatorProcess
+from support.engine_harness import Engine, scratch_project
+from support.provider_process import ProviderProcess
+
+COUNT = 40
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[EmulatorProcess]:
+    with EmulatorProcess() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def provider(emu: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
+    process = start_provider(scratch_project(tmp_path_factory.mktemp("concurrency")), emu)
+    yield process
+    process.stop()
+
+
+def test_forty_resources_with_more_calls_in_flight_than_the_pool(emu: EmulatorProcess, provider: ProviderProcess, tmp_path: Path) -> None:
+    emu.reset()
+    emu.add_fault(kind="latency", seconds=0.05)
+    engine = Engine(provider, str(tmp_path / "state.json"), parallelism=16)
+
+    up = engine.up(registrations(group_program(count=COUNT)))
+    assert up.ok, up.errors
+    assert engine.max_inflight > 4, "the harness must keep more calls in flight than the provider's pool"
+    groups = emu.state()["groups"]
+    ids = [g["id"] for g in groups]
+    assert len(ids) == COUNT and len(set(ids)) == COUNT
+    assert sorted(r["id"] for r in engine.state["resources"]) == sorted(ids)
+    assert sorted(g["name"] for g in groups) == sorted(f"group-{i}" for i in range(COUNT))
+
+    refresh = engine.refresh()
+    assert refresh.ok and refresh.removed == [], refresh.errors
+
+    destroy = engine.destroy()
+    assert destroy.ok, destroy.errors
+    assert emu.state()["groups"] == [] and engine.state["resources"] == []
+
+    log = emu.requests()
+    actions = [r["action"] for r in log]
+    assert actions.count("CreateMasterSlaveServerGroup") == COUNT
+    assert actions.count("DeleteMasterSlaveServerGroup") == COUNT
+    assert not [r for r in log if r["code"] == "SignatureNonceUsed"]
+    assert all(r["status"] == 200 for r in log), [r for r in log if r["status"] != 200][:3]
+    nonces = [r["params"]["SignatureNonce"] for r in log]
+    assert len(nonces) == len(set(nonces)) == len(log), "every request carries its own SignatureNonce"
