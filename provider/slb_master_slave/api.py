@@ -96,6 +96,11 @@ class SlbApiError(Exception):
         return self.code == "SDK.HttpError" or (self.http_status is not None and self.http_status >= 500)
 
     @property
+    def timed_out(self) -> bool:
+        """We stopped waiting; the server may still be working on the request and apply it later."""
+        return self.code == "SDK.HttpError" and ("timed out" in self.message.lower() or "timeout" in self.message.lower())
+
+    @property
     def not_found(self) -> bool:
         """Only the exact not-found signatures: any other InvalidParameter is a real error."""
         return self.code in NOT_FOUND_CODES or (self.code == "InvalidParameter" and NOT_FOUND_MESSAGE in self.message)
@@ -246,10 +251,27 @@ class SlbGateway:
                     raise error.after(attempt + 1) from None
                 if error.outcome_unknown:
                     found = self._settle_lost_create(spec, token, baseline, error)
+                    if not found and token is not None and error.timed_out:
+                        found = self._await_late_create(spec, token, baseline, error)
                     if found:
                         return CreatedGroup(found, attempt + 1)
                 self._backoff(attempt, error)
                 attempt += 1
+
+    def _await_late_create(self, spec: GroupSpec, token: str, baseline: set[str], cause: SlbApiError) -> str | None:
+        """A create that timed out on our side may still be applied when the server gets to it.
+
+        Sending it again at once would make a second group when the first one lands (both
+        carry the token, but nothing would ever look again). Give the held request two
+        more read timeouts to land, looking for the token, before the create is re-sent.
+        """
+        grace_end = min(self.deadline, self._clock() + 2 * self.settings.request_timeout_seconds)
+        while self._clock() < grace_end:
+            self._sleep(min(0.25, max(0.0, grace_end - self._clock())))
+            found = self._settle_lost_create(spec, token, baseline, cause)
+            if found:
+                return found
+        return None
 
     def _settle_lost_create(self, spec: GroupSpec, token: str | None, baseline: set[str], cause: SlbApiError) -> str | None:
         try:
