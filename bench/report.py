@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 
-def _row(figure, measured, target, ratio, met, note=""):
+def _row(figure, measured, target, ratio, met, note="", diagnostic=False):
     return {"figure": figure, "measured": measured, "target": target,
-            "ratio": None if ratio is None else round(ratio, 3), "met": met, "note": note}
+            "ratio": None if ratio is None else round(ratio, 3), "met": bool(met), "note": note,
+            "diagnostic": diagnostic}
 
 
 def build_rows(r: dict) -> list[dict]:
@@ -40,7 +41,9 @@ def build_rows(r: dict) -> list[dict]:
         rows.append(_row("cold start, ours / trivial", f"{ratio:.2f}x", "<= 1.15x", ratio / 1.15, ratio <= 1.15,
                          f"median {ours * 1000:.0f} ms vs {triv * 1000:.0f} ms (first Check "
                          f"{cs['ours']['first_check_s'] * 1000:.0f} vs {cs['trivial']['first_check_s'] * 1000:.0f} ms)"))
-    for key, title, limit_factor in (("scale", "scale", 1.25), ("quota", "quota", 1.3)):
+    for key, title, limit_factor in (("scale", "scale", 1.25), ("quota", "quota", 1.3),
+                                     ("scale_nodelay", "* scale, NODELAY emulator", 1.25),
+                                     ("quota_nodelay", "* quota, NODELAY emulator", 1.3)):
         if key not in r:
             continue
         s = r[key]
@@ -49,20 +52,26 @@ def build_rows(r: dict) -> list[dict]:
             ratio = p["seconds"] / s["limit_s"]
             met = ratio <= limit_factor and p["failures"] == 0 and p["ok"] and (phase == "up" or s["groups_left"] == 0)
             note = f"{p['seconds']:.2f} s vs limit {s['limit_s']:.2f} s; {p['log']['requests']} requests"
-            if key == "quota":
+            if "quota" in key:
                 note += f", {p['log']['throttled']} Throttling"
             note += f"; failures {p['failures']}"
             if phase == "destroy":
                 note += f"; groups left {s['groups_left']}"
             rows.append(_row(f"{title} {s['count']}: {phase} / limit", f"{ratio:.2f}x", f"<= {limit_factor}x",
-                             ratio / limit_factor, met, note))
+                             ratio / limit_factor, met, note, diagnostic=key.endswith("_nodelay")))
+    if "roundtrip_stock" in r and "roundtrip_nodelay" in r:
+        a, b = r["roundtrip_stock"], r["roundtrip_nodelay"]
+        rows.append(_row("* emulator keep-alive call, stock / NODELAY", f"{a['keepalive_ms'] / b['keepalive_ms']:.0f}x",
+                         "-", None, True,
+                         f"keep-alive {a['keepalive_ms']:.1f} vs {b['keepalive_ms']:.1f} ms; fresh connection "
+                         f"{a['fresh_ms']:.1f} vs {b['fresh_ms']:.1f} ms", diagnostic=True))
     return rows
 
 
 def render(rows: list[dict]) -> str:
     headers = ["figure", "measured", "target", "of target", "met", "notes"]
     body = [[r["figure"], r["measured"], r["target"], "-" if r["ratio"] is None else f"{r['ratio']:.2f}",
-             "met" if r["met"] else "MISSED", r["note"]] for r in rows]
+             ("-" if r["diagnostic"] and r["target"] == "-" else ("met" if r["met"] else "MISSED")), r["note"]] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *body)]
     widths[-1] = min(widths[-1], 90)
     line = lambda cells: "| " + " | ".join(str(c)[:w].ljust(w) for c, w in zip(cells, widths)) + " |"

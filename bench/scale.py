@@ -36,7 +36,8 @@ def run(emu: EmulatorProcess, workdir: str, *, count: int, parallelism: int, lat
     try:
         engine = Engine(provider, f"{workdir}/{name}-state.json", parallelism=parallelism)
         regs = registrations(group_program(count=count))
-        emu.add_fault(kind="latency", seconds=latency)
+        if latency:
+            emu.add_fault(kind="latency", seconds=latency)
         if rps:
             emu.add_fault(kind="quota", rps=rps)
         # Warm the provider (first call deserializes it, runs configure()) outside the timing.
@@ -66,10 +67,10 @@ def run(emu: EmulatorProcess, workdir: str, *, count: int, parallelism: int, lat
     limit = count / rps if rps else count * latency / WORKERS
     return {
         "count": count, "parallelism": parallelism, "latency_s": latency, "rps": rps, "limit_s": limit,
-        "up": {"seconds": up_s, "ratio": up_s / limit, "ok": up.ok, "failures": len(up.errors),
+        "up": {"seconds": up_s, "ratio": up_s / limit if limit else None, "ok": up.ok, "failures": len(up.errors),
                "errors": [str(e[2])[:300] for e in up.errors[:3]], "groups_created": created,
                "max_inflight": up_inflight, "log": up_log},
-        "destroy": {"seconds": destroy_s, "ratio": destroy_s / limit, "ok": destroy.ok,
+        "destroy": {"seconds": destroy_s, "ratio": destroy_s / limit if limit else None, "ok": destroy.ok,
                     "failures": len(destroy.errors), "errors": [str(e[2])[:300] for e in destroy.errors[:3]],
                     "max_inflight": engine.max_inflight, "log": destroy_log},
         "groups_left": left,
