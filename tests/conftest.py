@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 CLOUD_ENV = (
@@ -21,3 +19,19 @@ def _no_ambient_cloud_credentials(monkeypatch: pytest.MonkeyPatch, request: pyte
         return
     for name in CLOUD_ENV:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """One emulator process per test module: starting it per test would dominate the run."""
+    from support.emulator_process import EmulatorProcess
+
+    with EmulatorProcess() as process:
+        yield process
+
+
+@pytest.fixture()
+def emu(emulator):
+    """The module's emulator, reset to its seed (no groups, faults or request log) for this test."""
+    emulator.reset()
+    return emulator

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
 from support.emulator_process import EmulatorProcess
-from support.engine_harness import Engine, scratch_project
 from support.provider_process import ProviderProcess
 from support.program import collect_registrations
 

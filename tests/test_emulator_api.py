@@ -18,17 +18,6 @@ LB = "lb-demo-hangzhou"
 NOT_FOUND = "The specified MasterSlaveGroupId does not exist."
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with EmulatorProcess() as e:
-        yield e
-
-
-@pytest.fixture(autouse=True)
-def _reset(emu):
-    emu.reset()
-
-
 @pytest.fixture
 def client(emu):
     return emu.sdk_client()

@@ -7,21 +7,10 @@ import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkslb.request.v20140515 import DescribeLoadBalancerAttributeRequest
 
-from support.emulator_process import EmulatorProcess, raw_call, signed_params
+from support.emulator_process import raw_call, signed_params
 
 LB = "lb-demo-hangzhou"
 ACTION = "DescribeLoadBalancerAttribute"
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with EmulatorProcess() as e:
-        yield e
-
-
-@pytest.fixture(autouse=True)
-def _reset(emu):
-    emu.reset()
 
 
 def describe_lb(client):

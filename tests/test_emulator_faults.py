@@ -11,22 +11,10 @@ from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerExcept
 from aliyunsdkslb.request.v20140515 import (
     CreateMasterSlaveServerGroupRequest, DescribeLoadBalancerAttributeRequest)
 
-from support.emulator_process import EmulatorProcess
 
 LB = "lb-demo-hangzhou"
 SERVERS = json.dumps([{"ServerId": "i-demo-web-1", "Port": 80},
                       {"ServerId": "i-demo-web-2", "Port": 80, "ServerType": "Slave"}])
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with EmulatorProcess() as e:
-        yield e
-
-
-@pytest.fixture(autouse=True)
-def _reset(emu):
-    emu.reset()
 
 
 @pytest.fixture

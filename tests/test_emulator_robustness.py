@@ -22,17 +22,6 @@ SERVERS = json.dumps([{"ServerId": "i-demo-web-1", "Port": 80},
                       {"ServerId": "i-demo-web-2", "Port": 80, "ServerType": "Slave"}])
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with EmulatorProcess() as e:
-        yield e
-
-
-@pytest.fixture(autouse=True)
-def _reset(emu):
-    emu.reset()
-
-
 def create(client, name=None):
     r = CreateMasterSlaveServerGroupRequest.CreateMasterSlaveServerGroupRequest()
     r.set_LoadBalancerId(LB)

@@ -21,21 +21,10 @@ URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def provider(emu: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("grpc")), emu)
+def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
+    process = start_provider(scratch_project(tmp_path_factory.mktemp("grpc")), emulator)
     yield process
     process.stop()
-
-
-@pytest.fixture(autouse=True)
-def _reset(emu: EmulatorProcess) -> None:
-    emu.reset()
 
 
 def program_inputs(**kwargs) -> dict:

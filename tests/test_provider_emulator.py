@@ -1,6 +1,6 @@
 """The provider's methods against the emulator, through the official SDK over real HTTP.
 
-One emulator per module; each test starts from a reset emulator and a fresh provider
+Each test gets the module's emulator reset (conftest `emu`) and a fresh provider
 configured as the engine would configure it.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -26,18 +26,6 @@ DECLARED: dict[str, Any] = {
     ],
     "tags": {"env": "dev"},
 }
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess() as emu:
-        yield emu
-
-
-@pytest.fixture()
-def emu(emulator: EmulatorProcess) -> EmulatorProcess:
-    emulator.reset()
-    return emulator
 
 
 def configured(emu: EmulatorProcess, **overrides: Any) -> MasterSlaveServerGroupProvider:

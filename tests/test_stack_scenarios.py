@@ -19,14 +19,8 @@ from support.provider_process import ProviderProcess
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def provider(emu: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("stack")), emu,
+def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
+    process = start_provider(scratch_project(tmp_path_factory.mktemp("stack")), emulator,
                              **{"slb-master-slave:timeoutSeconds": "2"})
     yield process
     process.stop()
@@ -34,7 +28,6 @@ def provider(emu: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture()
 def engine(provider: ProviderProcess, emu: EmulatorProcess, tmp_path: Path) -> Engine:
-    emu.reset()
     return Engine(provider, str(tmp_path / "state.json"))
 
 
