@@ -23,14 +23,8 @@ COUNT = 40
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def provider(emu: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("concurrency")), emu)
+def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
+    process = start_provider(scratch_project(tmp_path_factory.mktemp("concurrency")), emulator)
     yield process
     process.stop()
 

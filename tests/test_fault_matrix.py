@@ -57,14 +57,8 @@ ROWS: list[dict] = []
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def provider(emu: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("matrix")), emu,
+def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
+    process = start_provider(scratch_project(tmp_path_factory.mktemp("matrix")), emulator,
                              **{"slb-master-slave:timeoutSeconds": "6",
                                 "slb-master-slave:requestTimeoutSeconds": REQUEST_TIMEOUT})
     yield process

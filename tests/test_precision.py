@@ -34,14 +34,8 @@ OPS = {"refresh": "DescribeMasterSlaveServerGroupAttribute", "destroy": "DeleteM
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def provider(emu: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("precision")), emu,
+def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
+    process = start_provider(scratch_project(tmp_path_factory.mktemp("precision")), emulator,
                              **{"slb-master-slave:timeoutSeconds": "3"})
     yield process
     process.stop()
