@@ -22,7 +22,7 @@ from pulumi.dynamic import (
 )
 
 from .api import IDEMPOTENCY_TAG_KEY, MAX_TAGS, LISTENER_HOLDS_GROUP, SlbApiError, SlbGateway, scrub
-from .settings import Settings, SettingsError, resolve_region, resolve_settings
+from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
 from .spec import (
     BackendServer,
     GroupSpec,
@@ -59,8 +59,9 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         self._config = {}
 
     def configure(self, req: ConfigureRequest) -> None:
-        raw = getattr(req.config, "_props", None)
-        self._config = dict(raw) if isinstance(raw, Mapping) else {}
+        """Keep only the keys we read, through Config's public get(), for this process only."""
+        values = {key: req.config.get(key) for key in CONFIG_KEYS}
+        self._config = {key: value for key, value in values.items() if value is not None}
 
     def _settings(self) -> Settings:
         return resolve_settings(getattr(self, "_config", {}))

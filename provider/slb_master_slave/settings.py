@@ -20,6 +20,8 @@ CONFIG_REGION = "alicloud:region"
 CONFIG_ENDPOINT = "slb-master-slave:endpoint"
 CONFIG_TIMEOUT = "slb-master-slave:timeoutSeconds"
 CONFIG_REQUEST_TIMEOUT = "slb-master-slave:requestTimeoutSeconds"
+CONFIG_KEYS = (CONFIG_ACCESS_KEY, CONFIG_SECRET_KEY, CONFIG_SECURITY_TOKEN, CONFIG_REGION, CONFIG_ENDPOINT,
+               CONFIG_TIMEOUT, CONFIG_REQUEST_TIMEOUT)
 
 ENV_ACCESS_KEY = ("ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID")
 ENV_SECRET_KEY = ("ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
@@ -150,10 +152,8 @@ def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str] | Non
         access_key_secret=_first(config, CONFIG_SECRET_KEY, env, ENV_SECRET_KEY),
         security_token=_first(config, CONFIG_SECURITY_TOKEN, env, ENV_SECURITY_TOKEN),
         endpoint=parse_endpoint(endpoint_raw) if endpoint_raw else None,
-        timeout_seconds=_seconds(config.get(CONFIG_TIMEOUT) and str(config.get(CONFIG_TIMEOUT)), CONFIG_TIMEOUT, DEFAULT_TIMEOUT_SECONDS),
+        timeout_seconds=_seconds(_first(config, CONFIG_TIMEOUT, env, ()), CONFIG_TIMEOUT, DEFAULT_TIMEOUT_SECONDS),
         request_timeout_seconds=_seconds(
-            config.get(CONFIG_REQUEST_TIMEOUT) and str(config.get(CONFIG_REQUEST_TIMEOUT)),
-            CONFIG_REQUEST_TIMEOUT,
-            DEFAULT_REQUEST_TIMEOUT_SECONDS,
+            _first(config, CONFIG_REQUEST_TIMEOUT, env, ()), CONFIG_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_SECONDS
         ),
     )
