@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
 from .settings import Settings
-from .spec import BackendServer, GroupSpec, api_servers
+from .spec import BackendServer, GroupSpec, api_listeners, api_servers
 
 IDEMPOTENCY_TAG_KEY = "slb-master-slave:create-token"
 MAX_TAGS = 20
@@ -315,6 +315,18 @@ class SlbGateway:
         container = response.get("MasterSlaveServerGroups") or {}
         groups = container.get("MasterSlaveServerGroup", []) if isinstance(container, Mapping) else container
         return groups if isinstance(groups, list) else [groups]
+
+    def listeners_holding(self, load_balancer_id: str, group_id: str) -> list[str]:
+        """'tcp:80'-style names of the listeners using a group, best effort, for an error message.
+
+        Called once the operation's budget is spent, so it grants itself one more request.
+        """
+        self.deadline = max(self.deadline, self._clock() + self.settings.request_timeout_seconds)
+        try:
+            groups = self.list_groups(load_balancer_id, include_listener=True)
+        except SlbApiError:
+            return []
+        return next((api_listeners(g) for g in groups if g.get("MasterSlaveServerGroupId") == group_id), [])
 
     def delete_group(self, group_id: str) -> None:
         """Already gone is success; a listener holding the group is waited out until the deadline."""

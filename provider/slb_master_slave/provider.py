@@ -26,7 +26,6 @@ from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, reso
 from .spec import (
     BackendServer,
     GroupSpec,
-    api_listeners,
     api_servers,
     api_tags,
     contains_unknown,
@@ -174,13 +173,12 @@ def _scrubbed(error: SlbApiError, settings: Settings) -> str:
 
 
 def _reconcile_tags(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: Mapping[str, str]) -> None:
-    """Untag first so a full set of 20 never overflows; the create token yields its slot last."""
-    to_remove = [key for key in old if key not in new]
-    if len(new) >= MAX_TAGS:
-        to_remove.append(IDEMPOTENCY_TAG_KEY)
+    """Untag first so a full set of 20 never overflows; then the create token yields its slot too."""
+    removed = [key for key in old if key not in new]
     to_set = {key: value for key, value in new.items() if old.get(key) != value}
-    if to_remove and (to_set or any(key in old for key in to_remove)):
-        gateway.untag_group(group_id, to_remove)
+    token_must_go = len(new) >= MAX_TAGS and bool(to_set)
+    if removed or token_must_go:
+        gateway.untag_group(group_id, removed + ([IDEMPOTENCY_TAG_KEY] if token_must_go else []))
     gateway.tag_group(group_id, to_set)
 
 
@@ -235,16 +233,8 @@ def _adoption_mismatches(spec: GroupSpec, live: Mapping[str, Any]) -> list[str]:
 
 
 def _held_by_listeners(gateway: SlbGateway, group_id: str, props: Mapping[str, Any], error: SlbApiError) -> str:
-    listeners: list[str] = []
     load_balancer_id = props.get("load_balancer_id")
-    if isinstance(load_balancer_id, str):
-        try:
-            gateway.deadline = max(gateway.deadline, gateway._clock() + gateway.settings.request_timeout_seconds)
-            for group in gateway.list_groups(load_balancer_id, include_listener=True):
-                if group.get("MasterSlaveServerGroupId") == group_id:
-                    listeners = api_listeners(group)
-        except SlbApiError:
-            pass
+    listeners = gateway.listeners_holding(load_balancer_id, group_id) if isinstance(load_balancer_id, str) else []
     held_by = ", ".join(listeners) if listeners else "a listener"
     return (
         f"group {group_id} is still used by {held_by} on {load_balancer_id} ({error.code}, "
