@@ -262,3 +262,14 @@ def test_adoption_of_a_missing_group_says_so(emu: EmulatorProcess) -> None:
     with pytest.raises(ProviderError, match="adopt_id: group rsp-nothere does not exist"):
         create(provider, {**DECLARED, "adopt_id": "rsp-nothere"})
     assert emu.state()["groups"] == []
+
+
+def test_growing_to_twenty_tags_makes_the_create_token_yield_its_slot(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    created = create(provider)
+    twenty = {f"k{i}": "v" for i in range(20)}
+    outs = provider.update(created.id, created.outs, checked(provider, {**DECLARED, "tags": twenty})).outs
+    assert outs["tags"] == twenty
+    assert emu.state()["groups"][0]["tags"] == twenty, "the API allows 20 tags: the token gave up its slot"
+    untag = [r for r in emu.requests() if r["action"] == "UntagResources"][0]
+    assert IDEMPOTENCY_TAG_KEY in untag["params"].values()
