@@ -1,0 +1,67 @@
+"""Pure pieces of the SLB gateway: proxies, error classification, scrubbing, backoff bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from slb_master_slave.api import SlbApiError, SlbGateway, _proxies_for, scrub
+from slb_master_slave.settings import resolve_settings
+
+
+def settings_for(endpoint: str | None = None, **extra: str):
+    config = {"alicloud:accessKey": "id", "alicloud:secretKey": "secret", "alicloud:region": "cn-hangzhou", **extra}
+    if endpoint:
+        config["slb-master-slave:endpoint"] = endpoint
+    return resolve_settings(config, {})
+
+
+def test_loopback_never_goes_through_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    assert _proxies_for(settings_for("http://127.0.0.1:8080")) == {"http": None, "https": None}
+    assert _proxies_for(settings_for("http://localhost:8080")) == {"http": None, "https": None}
+
+
+def test_proxy_from_environment_and_no_proxy_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    assert _proxies_for(settings_for("https://slb.internal.example"))["https"] is None
+    assert _proxies_for(settings_for("https://slb.aliyuncs.com"))["https"] == "http://proxy.invalid:3128"
+
+
+@pytest.mark.parametrize(("code", "message", "status", "not_found"), [
+    ("InvalidParameter", "The specified MasterSlaveGroupId does not exist.", 400, True),
+    ("InvalidLoadBalancerId.NotFound", "The specified LoadBalancerId does not exist.", 400, True),
+    ("InvalidParameter", "The specified parameter RegionId is not valid.", 400, False),
+    ("InvalidParameter", "", 400, False),
+])
+def test_only_exact_signatures_mean_not_found(code: str, message: str, status: int, not_found: bool) -> None:
+    assert SlbApiError("DescribeMasterSlaveServerGroupAttribute", code, message, http_status=status).not_found is not_found
+
+
+@pytest.mark.parametrize(("code", "status", "retryable"), [
+    ("Throttling.User", 400, True), ("Throttling", 400, True), ("ServiceUnavailable", 503, True),
+    ("InternalError", 500, True), ("SDK.HttpError", None, True), ("OperationBusy", 400, True),
+    ("Forbidden.RAM", 403, False), ("InvalidParameter", 400, False), ("RspoolVipExist", 400, False),
+])
+def test_retryable_codes(code: str, status: int | None, retryable: bool) -> None:
+    assert SlbApiError("X", code, "m", http_status=status).retryable is retryable
+
+
+def test_scrub_removes_raw_and_encoded_secrets() -> None:
+    text = "string to sign: a=b&SecurityToken=tok%2Fen&secret=s/ec+ret"
+    cleaned = scrub(text, ["tok/en", "s/ec+ret"])
+    assert "tok" not in cleaned and "ec+ret" not in cleaned
+
+
+def test_backoff_stays_within_the_deadline() -> None:
+    now = [0.0]
+    slept: list[float] = []
+    gateway = SlbGateway(settings_for(**{"slb-master-slave:timeoutSeconds": "5"}),
+                         sleep=lambda s: (slept.append(s), now.__setitem__(0, now[0] + s)),
+                         clock=lambda: now[0], rng=lambda: 1.0)
+    error = SlbApiError("CreateMasterSlaveServerGroup", "Throttling.User", "slow down", http_status=400)
+    with pytest.raises(SlbApiError) as info:
+        for attempt in range(100):
+            gateway._backoff(attempt, error)
+    assert sum(slept) <= 5 and max(slept) <= 3.0
+    assert info.value.attempts == len(slept) + 1
