@@ -2,6 +2,7 @@
 # Quickstart on a fresh machine: virtualenv, install, start the local SLB emulator, then take
 # the root stack (Pulumi.yaml + __main__.py) through preview, up, refresh and destroy with the
 # real Pulumi CLI, a local file backend and a passphrase secrets provider; stop the emulator.
+# --without-cli: the same stack through the real provider process, the engine played by the test harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -17,6 +18,11 @@ log=$(mktemp)
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e . >"$log" 2>&1 \
     || { cat "$log" >&2; exit 1; }
 rm -f "$log"
+
+if [ "${1:-}" = "--without-cli" ]; then
+    say "preview/up/refresh/destroy through the real provider process, the engine played by the test harness"
+    exec .venv/bin/python scripts/quickstart_without_cli.py
+fi
 
 say "Pulumi CLI"
 PULUMI_BIN="$(command -v pulumi || true)"
@@ -40,8 +46,9 @@ The Pulumi CLI is missing and could not be downloaded from here (no network rout
 download site). Install it by hand, then run this script again:
     curl -fsSL https://get.pulumi.com | sh        # or: brew install pulumi
     see https://www.pulumi.com/docs/install/
-Everything else (the provider over gRPC, the emulator, the example stacks under mocks) is
-exercised without the CLI by: scripts/test.sh
+To watch the same stack go through preview, up, refresh and destroy without the CLI (the
+real provider process and emulator; the engine's part played by the project's test harness):
+    scripts/quickstart.sh --without-cli
 MSG
         exit 1
     fi
