@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     counts = {
         "checkdiff_n": 200 if args.quick else 1000,
-        "coldstart_runs": 3 if args.quick else 5,
+        "coldstart_runs": 3 if args.quick else 9,
         "scale_count": 60 if args.quick else 200,
         "parallelism": 32,
         "latency_s": 0.05,

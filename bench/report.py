@@ -55,6 +55,8 @@ def build_rows(r: dict) -> list[dict]:
             if "quota" in key:
                 note += f", {p['log']['throttled']} Throttling"
             note += f"; failures {p['failures']}"
+            if "plan_seconds" in p:
+                note += f"; serial Check phase {p['plan_seconds']:.2f} s"
             if phase == "destroy":
                 note += f"; groups left {s['groups_left']}"
             rows.append(_row(f"{title} {s['count']}: {phase} / limit", f"{ratio:.2f}x", f"<= {limit_factor}x",

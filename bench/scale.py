@@ -42,6 +42,11 @@ def run(emu: EmulatorProcess, workdir: str, *, count: int, parallelism: int, lat
             emu.add_fault(kind="quota", rps=rps)
         # Warm the provider (first call deserializes it, runs configure()) outside the timing.
         engine.preview(regs[:1])
+        # The harness plans (Check for every resource, serially) before any step; time that
+        # phase alone (no API call) to show how much of `up` it accounts for.
+        t0 = now()
+        engine.preview(regs)
+        plan_s = now() - t0
         emu.clear_requests()
 
         t0 = now()
@@ -67,7 +72,7 @@ def run(emu: EmulatorProcess, workdir: str, *, count: int, parallelism: int, lat
     limit = count / rps if rps else count * latency / WORKERS
     return {
         "count": count, "parallelism": parallelism, "latency_s": latency, "rps": rps, "limit_s": limit,
-        "up": {"seconds": up_s, "ratio": up_s / limit if limit else None, "ok": up.ok, "failures": len(up.errors),
+        "up": {"seconds": up_s, "plan_seconds": plan_s, "ratio": up_s / limit if limit else None, "ok": up.ok, "failures": len(up.errors),
                "errors": [str(e[2])[:300] for e in up.errors[:3]], "groups_created": created,
                "max_inflight": up_inflight, "log": up_log},
         "destroy": {"seconds": destroy_s, "ratio": destroy_s / limit if limit else None, "ok": destroy.ok,
