@@ -21,27 +21,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .api import IDEMPOTENCY_TAG_KEY, MAX_TAGS, LISTENER_HOLDS_GROUP, SlbApiError, SlbGateway, scrub
+from .errors import ProviderError
 from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
-from .spec import (
-    BackendServer,
-    GroupSpec,
-    api_servers,
-    api_tags,
-    contains_unknown,
-    is_unknown,
-    normalize_inputs,
-    normalize_servers,
-    normalize_tags,
-    servers_equal,
-)
+from .spec import contains_unknown, is_unknown, normalize_inputs, normalize_servers, normalize_tags, servers_equal
 from .validation import validate
 
-REPLACE_KEYS = ("load_balancer_id", "region_id", "name", "servers")
-
-
-class ProviderError(Exception):
-    """What the user reads when an operation fails: the field, the rule and the fix."""
+__all__ = ["MasterSlaveServerGroupProvider", "ProviderError"]
 
 
 class MasterSlaveServerGroupProvider(ResourceProvider):
@@ -65,9 +50,11 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
     def _settings(self) -> Settings:
         return resolve_settings(getattr(self, "_config", {}))
 
-    def _gateway(self) -> SlbGateway:
+    def _settings_or_error(self) -> Settings:
         try:
-            return SlbGateway(self._settings())
+            settings = self._settings()
+            settings.require_credentials()
+            return settings
         except SettingsError as error:
             raise ProviderError(str(error)) from None
 
@@ -98,147 +85,31 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         tags_change = contains_unknown(news.get("tags")) or normalize_tags(olds.get("tags")) != normalize_tags(news.get("tags"))
         return DiffResult(changes=bool(replaces) or tags_change, replaces=replaces, delete_before_replace=False)
 
-    # -- lifecycle ----------------------------------------------------------------------
+    # -- lifecycle: the SDK and the gateway load on first use, never at preview ---------
     def create(self, props: dict[str, Any]) -> CreateResult:
-        gateway = self._gateway()
-        spec = GroupSpec.from_props(props, gateway.settings.region)
-        try:
-            if spec.adopt_id:
-                return CreateResult(spec.adopt_id, self._adopt(gateway, spec))
-            created = gateway.create_group(spec)
-        except SlbApiError as error:
-            raise ProviderError(_scrubbed(error, gateway.settings)) from None
-        return CreateResult(created.group_id, spec.to_outputs())
+        from . import operations
 
-    def _adopt(self, gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
-        """Take over a group made outside Pulumi, only if it is what the program declares."""
-        assert spec.adopt_id is not None
-        try:
-            live = gateway.describe_group(spec.adopt_id)
-        except SlbApiError as error:
-            if error.not_found:
-                raise ProviderError(
-                    f"adopt_id: group {spec.adopt_id} does not exist in {spec.region_id}; "
-                    "check the id and region_id, or remove adopt_id to create a new group."
-                ) from None
-            raise
-        mismatches = _adoption_mismatches(spec, live)
-        if mismatches:
-            raise ProviderError(
-                f"adopt_id: group {spec.adopt_id} does not match the declaration, nothing was changed:\n  - "
-                + "\n  - ".join(mismatches)
-                + "\nEdit the program to describe the group as it is (a group cannot be modified in place), then run again."
-            )
-        live_tags = {k: v for k, v in api_tags(live).items() if k != IDEMPOTENCY_TAG_KEY}
-        _reconcile_tags(gateway, spec.adopt_id, live_tags, spec.tag_dict)
-        return spec.to_outputs()
+        group_id, outputs = operations.create(self._settings_or_error(), props)
+        return CreateResult(group_id, outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        gateway = self._gateway()
-        try:
-            live = gateway.describe_group(id_)
-        except SlbApiError as error:
-            if error.not_found:
-                return ReadResult("", {})
-            raise ProviderError(_scrubbed(error, gateway.settings)) from None
-        outputs = _outputs_from_live(live, props, gateway.settings.region)
-        inputs = dict(outputs)
-        return ReadResult(id_, outputs, inputs)
+        from . import operations
+
+        found = operations.read(self._settings_or_error(), id_, props)
+        if found is None:
+            return ReadResult("", {})
+        return ReadResult(id_, found, dict(found))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Only tags change in place: the API has no Modify call for name or servers."""
-        gateway = self._gateway()
-        try:
-            _reconcile_tags(gateway, id_, normalize_tags(olds.get("tags")), normalize_tags(news.get("tags")))
-        except SlbApiError as error:
-            raise ProviderError(_scrubbed(error, gateway.settings)) from None
-        return UpdateResult(GroupSpec.from_props(news, gateway.settings.region).to_outputs())
+        from . import operations
+
+        return UpdateResult(operations.update(self._settings_or_error(), id_, olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        gateway = self._gateway()
-        try:
-            gateway.delete_group(id_)
-        except SlbApiError as error:
-            if error.code == LISTENER_HOLDS_GROUP:
-                raise ProviderError(_held_by_listeners(gateway, id_, props, error)) from None
-            raise ProviderError(_scrubbed(error, gateway.settings)) from None
+        from . import operations
+
+        operations.delete(self._settings_or_error(), id_, props)
 
 
 def _differs(old: Any, new: Any) -> bool:
     return is_unknown(new) or old != new
-
-
-def _scrubbed(error: SlbApiError, settings: Settings) -> str:
-    return scrub(str(error), settings.secrets())
-
-
-def _reconcile_tags(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: Mapping[str, str]) -> None:
-    """Untag first so a full set of 20 never overflows; then the create token yields its slot too."""
-    removed = [key for key in old if key not in new]
-    to_set = {key: value for key, value in new.items() if old.get(key) != value}
-    token_must_go = len(new) >= MAX_TAGS and bool(to_set)
-    if removed or token_must_go:
-        gateway.untag_group(group_id, removed + ([IDEMPOTENCY_TAG_KEY] if token_must_go else []))
-    gateway.tag_group(group_id, to_set)
-
-
-def _outputs_from_live(live: Mapping[str, Any], state: Mapping[str, Any], default_region: str | None) -> dict[str, Any]:
-    """What refresh stores: the live group, plus what the API never returns (server_ip, region)."""
-    known_ips = {}
-    for server in normalize_servers(state.get("servers")) or []:
-        if isinstance(server, Mapping) and server.get("server_ip"):
-            known_ips[(server.get("server_id"), server.get("port"))] = server["server_ip"]
-    servers = []
-    for item in api_servers(live):
-        server = BackendServer.from_api(item).to_props()
-        ip = known_ips.get((server["server_id"], server["port"]))
-        if ip and "server_ip" not in server:
-            server["server_ip"] = ip
-        servers.append(server)
-    outputs: dict[str, Any] = {
-        "load_balancer_id": live.get("LoadBalancerId") or state.get("load_balancer_id"),
-        "region_id": state.get("region_id") or default_region,
-        "name": live.get("MasterSlaveServerGroupName", state.get("name", "")),
-        "servers": normalize_servers(servers),
-        "tags": ({k: v for k, v in api_tags(live).items() if k != IDEMPOTENCY_TAG_KEY}
-                 if "Tags" in live else normalize_tags(state.get("tags"))),
-    }
-    if state.get("adopt_id"):
-        outputs["adopt_id"] = state["adopt_id"]
-    return outputs
-
-
-def _adoption_mismatches(spec: GroupSpec, live: Mapping[str, Any]) -> list[str]:
-    mismatches = []
-    live_lb = live.get("LoadBalancerId")
-    if live_lb and live_lb != spec.load_balancer_id:
-        mismatches.append(f"load_balancer_id: declared {spec.load_balancer_id}, the group belongs to {live_lb}")
-    live_name = live.get("MasterSlaveServerGroupName", "")
-    if live_name != spec.name:
-        mismatches.append(f"name: declared {spec.name!r}, the group is named {live_name!r}")
-    declared = {s.key: s for s in spec.servers}
-    actual = {s.key: s for s in (BackendServer.from_api(i) for i in api_servers(live))}
-    for key in sorted(set(declared) | set(actual)):
-        where = f"server {key[0]}:{key[1]}"
-        if key not in actual:
-            mismatches.append(f"servers: {where} is declared but not in the group")
-        elif key not in declared:
-            mismatches.append(f"servers: {where} is in the group but not declared")
-        else:
-            for field in ("weight", "server_type", "type"):
-                want, have = getattr(declared[key], field), getattr(actual[key], field)
-                if want != have:
-                    mismatches.append(f"servers: {where} {field} declared {want!r}, the group has {have!r}")
-    return mismatches
-
-
-def _held_by_listeners(gateway: SlbGateway, group_id: str, props: Mapping[str, Any], error: SlbApiError) -> str:
-    load_balancer_id = props.get("load_balancer_id")
-    listeners = gateway.listeners_holding(load_balancer_id, group_id) if isinstance(load_balancer_id, str) else []
-    held_by = ", ".join(listeners) if listeners else "a listener"
-    return (
-        f"group {group_id} is still used by {held_by} on {load_balancer_id} ({error.code}, "
-        f"{error.attempts} attempts). Release it first: point the listener at another group, "
-        "turn MasterSlaveServerGroup off on it, or delete the listener; then run destroy again. "
-        f"(RequestId {error.request_id})"
-    )
