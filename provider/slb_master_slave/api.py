@@ -42,8 +42,8 @@ RETRYABLE_CODES = frozenset(
     }
 )
 LISTENER_HOLDS_GROUP = "RspoolVipExist"
-BACKOFF_BASE_SECONDS = 0.2
-BACKOFF_CAP_SECONDS = 3.0
+BACKOFF_BASE_SECONDS = 0.1
+BACKOFF_CAP_SECONDS = 1.5
 TROUBLESHOOT_URL = "https://api.aliyun.com/troubleshoot?q={code}&product=Slb"
 
 
