@@ -16,6 +16,7 @@ import ipaddress
 import json
 import random
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -117,8 +118,6 @@ class CreatedGroup:
 
 def _proxies_for(settings: Settings) -> dict[str, str | None]:
     """Explicit proxies: the SDK reads HTTP_PROXY but ignores NO_PROXY; loopback never proxies."""
-    import urllib.request  # here, not at module top: it costs the provider's cold start ~8 ms
-
     host = settings.endpoint.hostname if settings.endpoint else ""
     try:
         loopback = bool(host) and ipaddress.ip_address(host).is_loopback
