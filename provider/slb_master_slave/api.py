@@ -168,7 +168,6 @@ class SlbGateway:
         self._clock = clock
         self._rng = rng
         self.deadline = clock() + settings.timeout_seconds
-        self.calls = 0
 
     # -- one exchange on the wire -------------------------------------------------------
     def _send(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -189,7 +188,6 @@ class SlbGateway:
         for key, value in params.items():
             if value is not None:
                 request.add_query_param(key, value)
-        self.calls += 1
         secrets = self.settings.secrets()
         try:
             body = _client_for(self.settings).do_action_with_exception(request)
