@@ -12,12 +12,12 @@ import sys
 import tempfile
 import time
 
-from . import calls, checkdiff, coldstart, roundtrip, scale
-from .common import ROOT, EmulatorProcess, NoDelayEmulatorProcess
+from . import calls, checkdiff, coldstart, scale
+from .common import ROOT, EmulatorProcess
 from .report import build_rows, render
 
 
-FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota", "nodelay"]
+FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota"]
 
 
 def main(argv=None) -> int:
@@ -58,25 +58,16 @@ def main(argv=None) -> int:
                 results["scale"] = scale.run(emu, workdir, count=counts["scale_count"],
                                              parallelism=counts["parallelism"], latency=counts["latency_s"],
                                              rps=None, timeout_seconds=60)
+                _step("diagnostic: the same with every Check before the first Create")
+                results["scale_checks_first"] = scale.run(emu, workdir, count=counts["scale_count"],
+                                                          parallelism=counts["parallelism"],
+                                                          latency=counts["latency_s"], rps=None,
+                                                          timeout_seconds=60, pipeline=False)
             if "quota" in only:
                 _step(f"scale under a quota of {counts['quota_rps']} requests/s")
                 results["quota"] = scale.run(emu, workdir, count=counts["scale_count"],
                                              parallelism=counts["parallelism"], latency=counts["latency_s"],
                                              rps=counts["quota_rps"], timeout_seconds=counts["quota_timeout_s"])
-            if "nodelay" in only:
-                results["roundtrip_stock"] = roundtrip.run(emu)
-        if "nodelay" in only:
-            # Diagnostic: the same scale runs against the emulator with Nagle off (see README).
-            with NoDelayEmulatorProcess() as emu:
-                results["roundtrip_nodelay"] = roundtrip.run(emu)
-                _step("diagnostic: scale and quota against the emulator with TCP_NODELAY")
-                results["scale_nodelay"] = scale.run(emu, workdir, count=counts["scale_count"],
-                                                     parallelism=counts["parallelism"], latency=counts["latency_s"],
-                                                     rps=None, timeout_seconds=60)
-                results["quota_nodelay"] = scale.run(emu, workdir, count=counts["scale_count"],
-                                                     parallelism=counts["parallelism"], latency=counts["latency_s"],
-                                                     rps=counts["quota_rps"],
-                                                     timeout_seconds=counts["quota_timeout_s"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results["elapsed_s"] = time.perf_counter() - started

@@ -43,39 +43,3 @@ def percentile(values, q):
 def clean_env() -> dict:
     """The environment minus any cloud credentials (as stack_fixtures.start_provider does)."""
     return {k: v for k, v in os.environ.items() if not k.startswith(("ALICLOUD_", "ALIBABA_CLOUD_", "ALIYUN_"))}
-
-
-class NoDelayEmulatorProcess(EmulatorProcess):
-    """The stock emulator started as `python -m bench.nodelay_emulator` (Nagle off on its
-    sockets); everything else, admin API included, is the tests' EmulatorProcess."""
-
-    def start(self):
-        import subprocess
-
-        import support.emulator_process as module
-
-        original = module.subprocess.Popen
-
-        def popen(cmd, *args, **kwargs):
-            cmd = ["bench.nodelay_emulator" if part == "slb_emulator" else part for part in cmd]
-            kwargs.setdefault("cwd", str(ROOT))
-            return original(cmd, *args, **kwargs)
-
-        module.subprocess = _SubprocessShim(popen)
-        try:
-            return super().start()
-        finally:
-            module.subprocess = subprocess
-
-
-class _SubprocessShim:
-    """The subprocess module, except Popen (only emulator_process's reference is replaced)."""
-
-    def __init__(self, popen):
-        import subprocess
-
-        self._subprocess = subprocess
-        self.Popen = popen
-
-    def __getattr__(self, name):
-        return getattr(self._subprocess, name)

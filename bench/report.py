@@ -42,8 +42,7 @@ def build_rows(r: dict) -> list[dict]:
                          f"median {ours * 1000:.0f} ms vs {triv * 1000:.0f} ms (first Check "
                          f"{cs['ours']['first_check_s'] * 1000:.0f} vs {cs['trivial']['first_check_s'] * 1000:.0f} ms)"))
     for key, title, limit_factor in (("scale", "scale", 1.25), ("quota", "quota", 1.3),
-                                     ("scale_nodelay", "* scale, NODELAY emulator", 1.25),
-                                     ("quota_nodelay", "* quota, NODELAY emulator", 1.3)):
+                                     ("scale_checks_first", "* scale, Checks first", 1.25)):
         if key not in r:
             continue
         s = r[key]
@@ -56,17 +55,12 @@ def build_rows(r: dict) -> list[dict]:
                 note += f", {p['log']['throttled']} Throttling"
             note += f"; failures {p['failures']}"
             if "plan_seconds" in p:
-                note += f"; serial Check phase {p['plan_seconds']:.2f} s"
+                note += (f"; Check phase alone {p['plan_seconds']:.2f} s, "
+                         + ("overlapping the creates" if s.get("pipeline") else "before the creates"))
             if phase == "destroy":
                 note += f"; groups left {s['groups_left']}"
             rows.append(_row(f"{title} {s['count']}: {phase} / limit", f"{ratio:.2f}x", f"<= {limit_factor}x",
-                             ratio / limit_factor, met, note, diagnostic=key.endswith("_nodelay")))
-    if "roundtrip_stock" in r and "roundtrip_nodelay" in r:
-        a, b = r["roundtrip_stock"], r["roundtrip_nodelay"]
-        rows.append(_row("* emulator keep-alive call, stock / NODELAY", f"{a['keepalive_ms'] / b['keepalive_ms']:.0f}x",
-                         "-", None, True,
-                         f"keep-alive {a['keepalive_ms']:.1f} vs {b['keepalive_ms']:.1f} ms; fresh connection "
-                         f"{a['fresh_ms']:.1f} vs {b['fresh_ms']:.1f} ms", diagnostic=True))
+                             ratio / limit_factor, met, note, diagnostic=key.startswith("scale_checks_first")))
     return rows
 
 

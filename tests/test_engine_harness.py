@@ -404,3 +404,27 @@ def test_creates_run_concurrently(env, tmp_path):
     # ... and the provider process serves at most 4 at once (its thread pool of 4)
     assert read_store(w.store)["max_inflight"] == 4
     w.engine.destroy()
+
+
+def test_pipelined_up_starts_creates_while_later_registrations_are_still_checked(env, tmp_path):
+    w = World(env, tmp_path)
+    w.engine.pipeline = True
+    regs = w.program({f"p{i:02d}": {"sleep": 0.05} for i in range(8)})
+    result = w.engine.up(regs)
+    assert result.ok, result.errors
+    methods = w.methods()
+    assert methods.index("Create") < len(methods) - 1 - methods[::-1].index("Check"), \
+        "the first Create happens before the last Check: planning and execution overlap"
+    assert len(w.objects()) == 8
+
+
+def test_pipelined_up_stops_at_a_failed_check_and_keeps_what_was_done(env, tmp_path):
+    w = World(env, tmp_path)
+    w.engine.pipeline = True
+    regs = w.program({"a": {"n": 1}, "b": {"bad": 1}, "c": {"n": 3}})
+    result = w.engine.up(regs)
+    assert not result.ok and [u.split("::")[-1] for u, _, _ in result.failures] == ["b"]
+    created = sorted(o["key"] for o in w.objects().values())
+    assert created == [w.k("a")], "a was created before b's Check failed; c was never planned"
+    assert [r["name"] for r in w.engine.state["resources"]] == ["a"]
+    assert ("Check", regs[2].urn) not in w.engine.calls

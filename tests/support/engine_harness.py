@@ -214,13 +214,21 @@ class _Failed(Exception):
     """Internal: a step failed (already recorded)."""
 
 
+class _Skipped(Exception):
+    """Internal: a step never started (a dependency failed, or the run was halted)."""
+
+
 class Engine:
-    def __init__(self, provider: ProviderProcess, state_path: str, *, parallelism: int = 16) -> None:
+    def __init__(self, provider: ProviderProcess, state_path: str, *, parallelism: int = 16,
+                 pipeline: bool = False) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be >= 1")
         self.provider = provider
         self.state_path = state_path
         self.parallelism = parallelism
+        # pipeline=True: up starts steps while still planning, as the engine does; the
+        # default plans everything first so that a failed Check means no mutating call.
+        self.pipeline = pipeline
         self.state: dict = load_state(state_path)
         self.calls: list[tuple[str, str]] = []
         self._lock = threading.RLock()
@@ -275,6 +283,13 @@ class Engine:
     def _plan(self, registrations: Iterable[Registration]) -> Plan:
         regs, ignored = self._driven(registrations)
         plan = Plan(ignored=ignored)
+        for _ in self._planned_steps(regs, plan):
+            pass
+        return plan
+
+    def _planned_steps(self, regs: list[Registration], plan: Plan):
+        """Plan registration by registration, yielding each step as soon as it is planned
+        (ops create/same/update/replace/failed); delete steps are appended at the end."""
         seen: set[str] = set()
         p = self.provider
         for reg in regs:
@@ -292,14 +307,17 @@ class Engine:
             except ProviderError as e:
                 step.error = e
                 plan.errors.append((reg.urn, "check", e))
+                yield step
                 continue
             if checked.failures:
                 step.failures = list(checked.failures)
                 plan.failures += [(reg.urn, prop, reason) for prop, reason in checked.failures]
+                yield step
                 continue
             step.inputs = checked.inputs
             if prior is None:
                 step.op = "create"
+                yield step
                 continue
             try:
                 d = self._provider_call(
@@ -308,6 +326,7 @@ class Engine:
             except ProviderError as e:
                 step.error = e
                 plan.errors.append((reg.urn, "diff", e))
+                yield step
                 continue
             step.diff = d
             changes = d.changes
@@ -327,21 +346,23 @@ class Engine:
                 except ProviderError as e:
                     step.error = e
                     plan.errors.append((reg.urn, "check", e))
+                    yield step
                     continue
                 if rechecked.failures:
                     step.failures = list(rechecked.failures)
                     plan.failures += [(reg.urn, prop, reason) for prop, reason in rechecked.failures]
+                    yield step
                     continue
                 step.inputs = rechecked.inputs
                 step.op = "replace"
             else:
                 step.op = "update"
+            yield step
         # Deletes: resources no longer in the program, and pending deletes.
         for r in self.state["resources"]:
             if r.get("delete") or r["urn"] not in seen:
                 plan.steps.append(Step(urn=r["urn"], op="delete", type=r.get("type", ""),
                                        name=r.get("name", ""), dependencies=list(r.get("dependencies", []))))
-        return plan
 
     def preview(self, registrations: Iterable[Registration]) -> Plan:
         """Check (and Diff for existing resources); never Create/Update/Delete/Read."""
@@ -414,6 +435,9 @@ class Engine:
 
     def up(self, registrations: Iterable[Registration]) -> UpResult:
         registrations = list(registrations)
+        if self.pipeline:
+            result, failed, program_urns = self._up_pipelined(registrations)
+            return self._up_deletes(registrations, result, failed, program_urns)
         plan = self._plan(registrations)
         result = UpResult(plan=plan, errors=list(plan.errors))
         if not plan.ok:
@@ -442,9 +466,54 @@ class Engine:
         done, failed, skipped = self._run_graph(
             [s.urn for s in main], {s.urn: set(s.dependencies) for s in main}, run_step)
         result.skipped += [(u, by_urn[u].op) for u in skipped]
+        return self._up_deletes(registrations, result, bool(failed), set(by_urn))
 
+    def _up_pipelined(self, registrations: list[Registration]) -> tuple[UpResult, bool, set]:
+        """Up as the engine runs it: each step starts as soon as it is planned and the
+        steps it depends on are done, while later registrations are still being checked
+        (the step generator feeds the step executor). A failed Check/Diff stops the
+        planning, and steps already issued still run; a failed step also keeps issued
+        steps that have not started from starting."""
+        regs, ignored = self._driven(registrations)
+        plan = Plan(ignored=ignored)
+        step_errors: list = []
+        result = UpResult(plan=plan)
+        halt = threading.Event()
+        futures: dict = {}
+        steps: dict = {}
+
+        def run(step: Step, deps: list) -> None:
+            for dep in deps:
+                if dep.exception() is not None:
+                    raise _Skipped()
+            if halt.is_set():
+                raise _Skipped()
+            try:
+                self._apply(step, step_errors)
+            except Exception:
+                halt.set()
+                raise
+            if step.op != "same":
+                with self._lock:
+                    result.done.append((step.urn, step.op))
+
+        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="engine-step") as ex:
+            for step in self._planned_steps(regs, plan):
+                if step.op == "failed" or halt.is_set():
+                    break  # steps already issued still run; a failed step halts the rest
+                steps[step.urn] = step
+                futures[step.urn] = ex.submit(run, step, [futures[d] for d in step.dependencies if d in futures])
+        result.errors = list(plan.errors) + step_errors
+        result.skipped = [(u, steps[u].op) for u, f in futures.items() if isinstance(f.exception(), _Skipped)]
+        failed = halt.is_set() or not plan.ok
+        return result, failed, {r.urn for r in regs}
+
+    def _up_deletes(self, registrations: list[Registration], result: UpResult, failed: bool,
+                    program_urns: set) -> UpResult:
+        """The last phase of up: resources gone from the program and the old halves of
+        create-before-delete replacements, dependents first; skipped after a failure."""
         deletes = [r for r in self.state["resources"]
-                   if r.get("delete") or r["urn"] not in by_urn]
+                   if r.get("delete") or r["urn"] not in program_urns]
         if failed:
             result.skipped += [(r["urn"], "delete") for r in deletes]
         else:
