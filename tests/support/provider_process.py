@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import grpc
 
@@ -118,40 +118,43 @@ class ReadOutcome:
 # Wire conversion
 
 
+_KEEP = object()
+
+
+def _rewrite(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """Apply `leaf` to every value, outermost first; it returns a replacement, or _KEEP to
+    descend into dicts and lists (tuples become lists, as on the wire)."""
+    replaced = leaf(value)
+    if replaced is not _KEEP:
+        return replaced
+    if isinstance(value, dict):
+        return {k: _rewrite(v, leaf) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rewrite(v, leaf) for v in value]
+    return value
+
+
 def strip_secrets(value: Any) -> Any:
     """Remove rpc secret wrappers (recursively), as the engine does for a provider that
     answered Configure with acceptSecrets=False."""
-    if rpc.is_rpc_secret(value):
-        return strip_secrets(value["value"])
-    if isinstance(value, dict):
-        return {k: strip_secrets(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [strip_secrets(v) for v in value]
-    return value
+    return _rewrite(value, lambda v: strip_secrets(v["value"]) if rpc.is_rpc_secret(v) else _KEEP)
 
 
 def _marker_to_sentinel(value: Any) -> Any:
     from pulumi.output import Unknown
 
-    if value is UNKNOWN or isinstance(value, Unknown):
-        return rpc.UNKNOWN
-    if isinstance(value, dict):
-        return {k: _marker_to_sentinel(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_marker_to_sentinel(v) for v in value]
-    return value
+    return _rewrite(value, lambda v: rpc.UNKNOWN if v is UNKNOWN or isinstance(v, Unknown) else _KEEP)
 
 
 def _sentinel_to_marker(value: Any) -> Any:
     from pulumi.output import Unknown
 
-    if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
-        return UNKNOWN
-    if isinstance(value, dict):
-        return {k: _sentinel_to_marker(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_sentinel_to_marker(v) for v in value]
-    return value
+    def leaf(v: Any) -> Any:
+        if isinstance(v, Unknown) or (isinstance(v, str) and v == rpc.UNKNOWN):
+            return UNKNOWN
+        return v if isinstance(v, tuple) else _KEEP
+
+    return _rewrite(value, leaf)
 
 
 def _run(coro):
