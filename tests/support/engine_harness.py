@@ -291,78 +291,73 @@ class Engine:
         """Plan registration by registration, yielding each step as soon as it is planned
         (ops create/same/update/replace/failed); delete steps are appended at the end."""
         seen: set[str] = set()
-        p = self.provider
         for reg in regs:
             if reg.urn in seen:
                 raise ValueError(f"duplicate resource urn {reg.urn}")
             seen.add(reg.urn)
-            prior = self.resource(reg.urn)
             step = Step(urn=reg.urn, op="failed", type=reg.type, name=reg.name,
                         dependencies=list(reg.dependencies))
             plan.steps.append(step)
-            news = copy.deepcopy(reg.inputs)
-            try:
-                checked = self._provider_call(
-                    "Check", reg.urn, p.check, copy.deepcopy(prior["inputs"]) if prior else {}, news)
-            except ProviderError as e:
-                step.error = e
-                plan.errors.append((reg.urn, "check", e))
-                yield step
-                continue
-            if checked.failures:
-                step.failures = list(checked.failures)
-                plan.failures += [(reg.urn, prop, reason) for prop, reason in checked.failures]
-                yield step
-                continue
-            step.inputs = checked.inputs
-            if prior is None:
-                step.op = "create"
-                yield step
-                continue
-            try:
-                d = self._provider_call(
-                    "Diff", reg.urn, p.diff, prior["id"], prior["outputs"], checked.inputs,
-                    old_inputs=prior["inputs"])
-            except ProviderError as e:
-                step.error = e
-                plan.errors.append((reg.urn, "diff", e))
-                yield step
-                continue
-            step.diff = d
-            changes = d.changes
-            if changes == "unknown":
-                # DIFF_UNKNOWN: the engine diffs old inputs against new inputs itself
-                # (diffResource in pkg/resource/deploy/step_generator.go) and keeps the
-                # provider's replaces.
-                changes = "some" if prior["inputs"] != checked.inputs else "none"
-            if changes == "none":
-                step.op = "same"
-            elif d.replaces:
-                step.replaces = list(d.replaces)
-                step.delete_before_replace = d.delete_before_replace or reg_dbr(reg)
-                # A replacement recomputes defaults: Check again with no olds.
-                try:
-                    rechecked = self._provider_call("Check", reg.urn, p.check, {}, copy.deepcopy(reg.inputs))
-                except ProviderError as e:
-                    step.error = e
-                    plan.errors.append((reg.urn, "check", e))
-                    yield step
-                    continue
-                if rechecked.failures:
-                    step.failures = list(rechecked.failures)
-                    plan.failures += [(reg.urn, prop, reason) for prop, reason in rechecked.failures]
-                    yield step
-                    continue
-                step.inputs = rechecked.inputs
-                step.op = "replace"
-            else:
-                step.op = "update"
+            self._plan_step(reg, step, plan)
             yield step
         # Deletes: resources no longer in the program, and pending deletes.
         for r in self.state["resources"]:
             if r.get("delete") or r["urn"] not in seen:
                 plan.steps.append(Step(urn=r["urn"], op="delete", type=r.get("type", ""),
                                        name=r.get("name", ""), dependencies=list(r.get("dependencies", []))))
+
+    def _checked(self, reg: Registration, olds: dict, step: Step, plan: Plan) -> Optional[dict]:
+        """Check, recording an error or failures on the step and the plan; the checked
+        inputs, or None when the step failed."""
+        try:
+            checked = self._provider_call("Check", reg.urn, self.provider.check, olds, copy.deepcopy(reg.inputs))
+        except ProviderError as e:
+            step.error = e
+            plan.errors.append((reg.urn, "check", e))
+            return None
+        if checked.failures:
+            step.failures = list(checked.failures)
+            plan.failures += [(reg.urn, prop, reason) for prop, reason in checked.failures]
+            return None
+        return checked.inputs
+
+    def _plan_step(self, reg: Registration, step: Step, plan: Plan) -> None:
+        """Set the step's op (it stays "failed" on a Check/Diff error or failure)."""
+        prior = self.resource(reg.urn)
+        inputs = self._checked(reg, copy.deepcopy(prior["inputs"]) if prior else {}, step, plan)
+        if inputs is None:
+            return
+        step.inputs = inputs
+        if prior is None:
+            step.op = "create"
+            return
+        try:
+            d = self._provider_call("Diff", reg.urn, self.provider.diff, prior["id"], prior["outputs"], inputs,
+                                    old_inputs=prior["inputs"])
+        except ProviderError as e:
+            step.error = e
+            plan.errors.append((reg.urn, "diff", e))
+            return
+        step.diff = d
+        changes = d.changes
+        if changes == "unknown":
+            # DIFF_UNKNOWN: the engine diffs old inputs against new inputs itself
+            # (diffResource in pkg/resource/deploy/step_generator.go) and keeps the
+            # provider's replaces.
+            changes = "some" if prior["inputs"] != inputs else "none"
+        if changes == "none":
+            step.op = "same"
+        elif d.replaces:
+            step.replaces = list(d.replaces)
+            step.delete_before_replace = d.delete_before_replace or reg_dbr(reg)
+            # A replacement recomputes defaults: Check again with no olds.
+            rechecked = self._checked(reg, {}, step, plan)
+            if rechecked is None:
+                return
+            step.inputs = rechecked
+            step.op = "replace"
+        else:
+            step.op = "update"
 
     def preview(self, registrations: Iterable[Registration]) -> Plan:
         """Check (and Diff for existing resources); never Create/Update/Delete/Read."""
