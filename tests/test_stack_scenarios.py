@@ -185,3 +185,20 @@ def test_replacement_waits_out_a_listener_being_moved_to_the_new_group(engine: E
     assert [l["master_slave_server_group_id"] for l in listeners] == [new_id]
     _call(emu, "DeleteLoadBalancerListener", ListenerPort=80, ListenerProtocol="tcp")
     assert engine.destroy().ok and group_ids(emu) == []
+
+
+def test_refresh_detects_tag_drift_and_the_next_up_restores_the_declaration(engine: Engine, emu: EmulatorProcess) -> None:
+    program = group_program(tags={"env": "dev"})
+    assert engine.up(registrations(program)).ok
+    [group_id] = group_ids(emu)
+    _call(emu, "TagResources", ResourceType="masterslaveservergroup", **{"ResourceId.1": group_id,
+          "Tag.1.Key": "env", "Tag.1.Value": "hacked", "Tag.2.Key": "rogue", "Tag.2.Value": "1"})
+    refresh = engine.refresh()
+    assert len(refresh.updated) == 1
+    assert engine.state["resources"][0]["outputs"]["tags"] == {"env": "hacked", "rogue": "1"}
+    assert engine.state["resources"][0]["inputs"]["tags"] == {"env": "hacked", "rogue": "1"}
+    restore = engine.up(registrations(program))
+    assert [s.op for s in restore.steps] == ["update"] and restore.ok
+    tags = {k: v for k, v in emu.state()["groups"][0]["tags"].items() if not k.startswith("slb-master-slave:")}
+    assert tags == {"env": "dev"}
+    assert group_ids(emu) == [group_id], "tags drift is fixed in place, no replacement"
