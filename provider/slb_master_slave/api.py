@@ -18,7 +18,6 @@ import random
 import time
 import urllib.request
 import uuid
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
@@ -110,10 +109,14 @@ class CreateOutcomeUnknown(SlbApiError):
     """A create that may have happened, and that we could not settle before the deadline."""
 
 
-@dataclass(frozen=True)
-class CreatedGroup:
-    group_id: str
-    attempts: int
+def _tag_params(tags: Mapping[str, str]) -> dict[str, str]:
+    """`Tag.N.Key` / `Tag.N.Value`, N from 1, as CreateMasterSlaveServerGroup,
+    DescribeMasterSlaveServerGroups and TagResources all spell a tag list."""
+    params: dict[str, str] = {}
+    for n, (key, value) in enumerate(sorted(tags.items()), start=1):
+        params[f"Tag.{n}.Key"] = key
+        params[f"Tag.{n}.Value"] = value
+    return params
 
 
 def _proxies_for(settings: Settings) -> dict[str, str | None]:
@@ -221,8 +224,8 @@ class SlbGateway:
                 attempt += 1
 
     # -- the calls ----------------------------------------------------------------------
-    def create_group(self, spec: GroupSpec) -> CreatedGroup:
-        """Exactly one group per call, even when responses are lost on the way back."""
+    def create_group(self, spec: GroupSpec) -> str:
+        """The new group's id: exactly one group per call, even when responses are lost on the way back."""
         tags = spec.tag_dict
         token: str | None = None
         baseline: set[str] = set()
@@ -235,15 +238,13 @@ class SlbGateway:
             "LoadBalancerId": spec.load_balancer_id,
             "MasterSlaveServerGroupName": spec.name,
             "MasterSlaveBackendServers": json.dumps([s.to_api() for s in spec.servers]),
+            **_tag_params(tags),
         }
-        for n, (key, value) in enumerate(sorted(tags.items()), start=1):
-            params[f"Tag.{n}.Key"] = key
-            params[f"Tag.{n}.Value"] = value
         attempt = 0
         while True:
             try:
                 response = self._send("CreateMasterSlaveServerGroup", params)
-                return CreatedGroup(str(response["MasterSlaveServerGroupId"]), attempt + 1)
+                return str(response["MasterSlaveServerGroupId"])
             except SlbApiError as error:
                 if not error.retryable:
                     raise error.after(attempt + 1) from None
@@ -252,7 +253,7 @@ class SlbGateway:
                     if not found and token is not None and error.timed_out:
                         found = self._await_late_create(spec, token, baseline, error)
                     if found:
-                        return CreatedGroup(found, attempt + 1)
+                        return found
                 self._backoff(attempt, error)
                 attempt += 1
 
@@ -303,12 +304,9 @@ class SlbGateway:
 
     def list_groups(self, load_balancer_id: str, *, include_listener: bool = False,
                     tags: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"LoadBalancerId": load_balancer_id}
+        params: dict[str, Any] = {"LoadBalancerId": load_balancer_id, **_tag_params(tags or {})}
         if include_listener:
             params["IncludeListener"] = "true"
-        for n, (key, value) in enumerate(sorted((tags or {}).items()), start=1):
-            params[f"Tag.{n}.Key"] = key
-            params[f"Tag.{n}.Value"] = value
         response = self._call("DescribeMasterSlaveServerGroups", params)
         container = response.get("MasterSlaveServerGroups") or {}
         groups = container.get("MasterSlaveServerGroup", []) if isinstance(container, Mapping) else container
@@ -338,11 +336,8 @@ class SlbGateway:
     def tag_group(self, group_id: str, tags: Mapping[str, str]) -> None:
         if not tags:
             return
-        params: dict[str, Any] = {"ResourceType": "masterslaveservergroup", "ResourceId.1": group_id}
-        for n, (key, value) in enumerate(sorted(tags.items()), start=1):
-            params[f"Tag.{n}.Key"] = key
-            params[f"Tag.{n}.Value"] = value
-        self._call("TagResources", params)
+        self._call("TagResources", {"ResourceType": "masterslaveservergroup", "ResourceId.1": group_id,
+                                    **_tag_params(tags)})
 
     def untag_group(self, group_id: str, keys: list[str]) -> None:
         if not keys:

@@ -21,10 +21,10 @@ def create(settings: Settings, props: Mapping[str, Any]) -> tuple[str, dict[str,
     try:
         if spec.adopt_id:
             return spec.adopt_id, _adopt(gateway, spec)
-        created = gateway.create_group(spec)
+        group_id = gateway.create_group(spec)
     except SlbApiError as error:
         raise ProviderError(_scrubbed(error, settings)) from None
-    return created.group_id, spec.to_outputs()
+    return group_id, spec.to_outputs()
 
 
 def read(settings: Settings, group_id: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
