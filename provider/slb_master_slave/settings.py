@@ -147,7 +147,7 @@ def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str] | Non
     env = os.environ if environ is None else environ
     endpoint_raw = _first(config, CONFIG_ENDPOINT, env, ENV_ENDPOINT)
     return Settings(
-        region=_first(config, CONFIG_REGION, env, ENV_REGION),
+        region=resolve_region(config, env),
         access_key_id=_first(config, CONFIG_ACCESS_KEY, env, ENV_ACCESS_KEY),
         access_key_secret=_first(config, CONFIG_SECRET_KEY, env, ENV_SECRET_KEY),
         security_token=_first(config, CONFIG_SECURITY_TOKEN, env, ENV_SECURITY_TOKEN),
