@@ -6,18 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-PYTHON="${PYTHON:-python3}"
 STATE_DIR="$ROOT/.pulumi-state"
 STACK="${QUICKSTART_STACK:-dev}"
 
 say() { printf '\n== %s\n' "$*"; }
 
 say "virtualenv and install"
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-log=$(mktemp)
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e . >"$log" 2>&1 \
-    || { cat "$log" >&2; exit 1; }
-rm -f "$log"
+. scripts/venv.sh
 
 if [ "${1:-}" = "--without-cli" ]; then
     say "preview/up/refresh/destroy through the real provider process, the engine played by the test harness"

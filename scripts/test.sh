@@ -3,16 +3,7 @@
 # Usage: scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -m venv .venv
-fi
-log=$(mktemp)
-if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e . >"$log" 2>&1; then
-    cat "$log" >&2
-    exit 1
-fi
-rm -f "$log"
+. scripts/venv.sh
 .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
 set +e
 .venv/bin/python -m pytest "$@"
