@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for p in (ROOT / "tests", ROOT):
+for p in (ROOT,):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from stack_fixtures import group_program, registrations, start_provider, stack_config, SECRET_KEYS  # noqa: E402
-from support.emulator_process import EmulatorProcess  # noqa: E402
-from support.engine_harness import Engine, scratch_project  # noqa: E402
-from support.provider_process import ProviderProcess, to_wire  # noqa: E402
+from harness.stack_fixtures import group_program, registrations, start_provider, stack_config, SECRET_KEYS  # noqa: E402
+from harness.emulator_process import EmulatorProcess  # noqa: E402
+from harness.engine_harness import Engine, scratch_project  # noqa: E402
+from harness.provider_process import ProviderProcess, to_wire  # noqa: E402
 
 __all__ = [
     "ROOT", "group_program", "registrations", "start_provider", "stack_config", "SECRET_KEYS",

@@ -1,7 +1,7 @@
 """The quickstart stack through preview, up, refresh and destroy WITHOUT the Pulumi CLI.
 
 For machines where the CLI cannot be installed. The engine's part is played by the
-project's engine-protocol test harness (tests/support/engine_harness.py: a test tool,
+project's engine-protocol test harness (harness/engine_harness.py: a test tool,
 not the engine); everything else is real: the root program (__main__.py) under Pulumi's
 mocks for its registrations, the real `python -m pulumi.dynamic` provider process in this
 directory over gRPC, the official SDK over HTTP, and the local emulator.
@@ -18,12 +18,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from support.emulator_process import EmulatorProcess  # noqa: E402
-from support.engine_harness import Engine  # noqa: E402
-from support.program import collect_registrations  # noqa: E402
-from support.provider_process import ProviderProcess  # noqa: E402
+from harness.emulator_process import EmulatorProcess  # noqa: E402
+from harness.engine_harness import Engine  # noqa: E402
+from harness.program import collect_registrations  # noqa: E402
+from harness.provider_process import ProviderProcess  # noqa: E402
 
 
 def main() -> int:

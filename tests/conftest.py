@@ -24,7 +24,7 @@ def _no_ambient_cloud_credentials(monkeypatch: pytest.MonkeyPatch, request: pyte
 @pytest.fixture(scope="module")
 def emulator():
     """One emulator process per test module: starting it per test would dominate the run."""
-    from support.emulator_process import EmulatorProcess
+    from harness.emulator_process import EmulatorProcess
 
     with EmulatorProcess() as process:
         yield process

@@ -12,7 +12,7 @@ from aliyunsdkslb.request.v20140515 import (
     ListTagResourcesRequest, SetLoadBalancerTCPListenerAttributeRequest,
     TagResourcesRequest, UntagResourcesRequest)
 
-from support.emulator_process import EmulatorProcess, raw_call, signed_params
+from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
 LB = "lb-demo-hangzhou"
 NOT_FOUND = "The specified MasterSlaveGroupId does not exist."

@@ -7,7 +7,7 @@ import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkslb.request.v20140515 import DescribeLoadBalancerAttributeRequest
 
-from support.emulator_process import raw_call, signed_params
+from harness.emulator_process import raw_call, signed_params
 
 LB = "lb-demo-hangzhou"
 ACTION = "DescribeLoadBalancerAttribute"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from aliyunsdkslb.request.v20140515 import (
     CreateMasterSlaveServerGroupRequest, DescribeMasterSlaveServerGroupAttributeRequest)
 
-from support.emulator_process import EmulatorProcess, raw_call, signed_params
+from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
 LB = "lb-demo-hangzhou"
 SERVERS = json.dumps([{"ServerId": "i-demo-web-1", "Port": 80},
@@ -189,7 +189,7 @@ def test_huge_and_deep_parameters(emu):
 
 
 def test_signed_garbage_in_every_action(emu):
-    from support.emulator_process import signed_params as sp
+    from harness.emulator_process import signed_params as sp
     actions = ["CreateMasterSlaveServerGroup", "DeleteMasterSlaveServerGroup",
                "DescribeMasterSlaveServerGroupAttribute", "DescribeMasterSlaveServerGroups",
                "TagResources", "UntagResources", "ListTagResources",

@@ -13,12 +13,12 @@ import uuid
 import pulumi
 import pytest
 
-from support.engine_harness import UNKNOWN, Engine, ProviderError, load_state, scratch_project
-from support.program import collect_registrations
-from support.provider_process import ProviderProcess, ProviderStartError
-from support.toy_provider import SecretToyThing, ToyThing, read_store
+from harness.engine_harness import UNKNOWN, Engine, ProviderError, load_state, scratch_project
+from harness.program import collect_registrations
+from harness.provider_process import ProviderProcess, ProviderStartError
+from harness.toy_provider import SecretToyThing, ToyThing, read_store
 
-TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the root, where harness/ lives
 SECRET = "s3cret-value"
 
 
@@ -101,7 +101,7 @@ def test_program_registrations_carry_provider_and_engine_urns():
 
 
 def test_preview_unknowns_from_program_become_marker():
-    from support.program import DefaultMocks
+    from harness.program import DefaultMocks
 
     class NoV(DefaultMocks):
         def new_resource(self, args):
@@ -284,7 +284,7 @@ def test_refresh_drops_object_deleted_out_of_band_and_takes_inputs(world):
     world.engine.up(world.program({"a": {"n": 1}, "b": {"n": 1, "report_inputs": True}}))
     ids = {o["key"]: i for i, o in world.objects().items()}
     # delete "a" behind the engine's back, drift "b"
-    from support import toy_provider
+    from harness import toy_provider
 
     toy_provider._store_path = world.store
     with toy_provider._store() as data:
@@ -391,7 +391,7 @@ def test_unknown_inputs_reach_check_during_preview(world):
 
 def test_creates_run_concurrently(env, tmp_path):
     w = World(env, tmp_path, parallelism=16)
-    from support import toy_provider
+    from harness import toy_provider
 
     toy_provider._store_path = w.store
     with toy_provider._store() as data:

@@ -14,7 +14,7 @@ import pytest
 from pulumi.runtime import MockResourceArgs
 
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from support.program import DefaultMocks, collect_registrations
+from harness.program import DefaultMocks, collect_registrations
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUP_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"

@@ -22,10 +22,10 @@ from typing import Iterator
 
 import pytest
 
-from stack_fixtures import group_program, registrations, start_provider
-from support.emulator_process import EmulatorProcess
-from support.engine_harness import Engine, scratch_project
-from support.provider_process import ProviderProcess
+from harness.stack_fixtures import group_program, registrations, start_provider
+from harness.emulator_process import EmulatorProcess
+from harness.engine_harness import Engine, scratch_project
+from harness.provider_process import ProviderProcess
 
 RESOURCES = 2  # two resources per run, so "every 2nd call" and "count=1" hit one of them
 LATENCY_SECONDS = 2.0

@@ -12,10 +12,10 @@ from typing import Iterator
 
 import pytest
 
-from stack_fixtures import DEMO_SECRET, registrations, group_program, start_provider
-from support.emulator_process import EmulatorProcess
-from support.engine_harness import scratch_project
-from support.provider_process import ProviderError, ProviderProcess
+from harness.stack_fixtures import DEMO_SECRET, registrations, group_program, start_provider
+from harness.emulator_process import EmulatorProcess
+from harness.engine_harness import scratch_project
+from harness.provider_process import ProviderError, ProviderProcess
 
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::group-0"
 

@@ -13,10 +13,10 @@ from typing import Iterator
 
 import pytest
 
-from stack_fixtures import group_program, registrations, start_provider
-from support.emulator_process import EmulatorProcess
-from support.engine_harness import Engine, scratch_project
-from support.provider_process import ProviderProcess
+from harness.stack_fixtures import group_program, registrations, start_provider
+from harness.emulator_process import EmulatorProcess
+from harness.engine_harness import Engine, scratch_project
+from harness.provider_process import ProviderProcess
 
 OTHER_INVALID_PARAMETER = [
     "The specified parameter MasterSlaveBackendServers is not valid.",

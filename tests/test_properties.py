@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.validation import RULES
-from support.emulator_process import EmulatorProcess
+from harness.emulator_process import EmulatorProcess
 
 CODES = {rule.code for rule in RULES} | {"InvalidConfiguration", "InvalidParameter"}
 KEYS = ["load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id"]

@@ -14,7 +14,7 @@ import pytest
 
 from slb_master_slave.api import IDEMPOTENCY_TAG_KEY
 from slb_master_slave.provider import MasterSlaveServerGroupProvider, ProviderError
-from support.emulator_process import EmulatorProcess
+from harness.emulator_process import EmulatorProcess
 
 DEMO_KEY, DEMO_SECRET = "emulator-demo-key", "emulator-demo-secret"
 DECLARED: dict[str, Any] = {

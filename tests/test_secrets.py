@@ -22,10 +22,10 @@ from urllib.parse import quote
 
 import pytest
 
-from stack_fixtures import group_program, registrations
-from support.emulator_process import EmulatorProcess
-from support.engine_harness import Engine, scratch_project
-from support.provider_process import ProviderProcess
+from harness.stack_fixtures import group_program, registrations
+from harness.emulator_process import EmulatorProcess
+from harness.engine_harness import Engine, scratch_project
+from harness.provider_process import ProviderProcess
 
 ACCESS_KEY = "reliability-key"
 SECRET = "s3cr/t+key=&value~!"

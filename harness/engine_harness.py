@@ -1,7 +1,7 @@
 """The Pulumi engine's call sequences for dynamic resources, against the real provider process.
 
 A test tool, not the engine (see ENGINE_HARNESS.md). It takes the registrations a
-program made (support.program.collect_registrations) and drives a ProviderProcess the
+program made (harness.program.collect_registrations) and drives a ProviderProcess the
 way `pulumi preview`, `pulumi up`, `pulumi refresh` and `pulumi destroy` drive a
 provider, keeping a JSON state file like the engine's checkpoint.
 

@@ -6,9 +6,9 @@ import os
 from typing import Any, Callable
 
 from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
-from support.emulator_process import EmulatorProcess
-from support.provider_process import ProviderProcess
-from support.program import collect_registrations
+from harness.emulator_process import EmulatorProcess
+from harness.provider_process import ProviderProcess
+from harness.program import collect_registrations
 
 DEMO_SECRET = "emulator-demo-secret"
 SECRET_KEYS = ("alicloud:secretKey",)
