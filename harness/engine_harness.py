@@ -36,6 +36,14 @@ refresh: Read(id, props=prior outputs, inputs=prior inputs) for every resource; 
   drops it; otherwise outputs (and inputs, if returned) are replaced.
 
 destroy: Delete every resource, dependents first, concurrently where independent.
+
+Crashes (Engine.crash_during): the provider process is killed while a chosen call is in
+flight. The run ends as `pulumi up` ends when it is interrupted mid-operation: mutating
+calls in flight are left in state as pending operations ("creating": no id, nothing in
+resources; "updating": the old state kept; "deleting": the resource kept), nothing else
+starts. The next run starts a fresh provider process (Configure again); up and destroy
+drop the pending notes (a pending create is treated as never created: the next up
+sends Create again, with no memory of the first), refresh drops all but the creates.
 """
 
 from __future__ import annotations
@@ -55,6 +63,7 @@ from .program import Registration
 from .provider_process import (
     UNKNOWN,
     DiffOutcome,
+    ProviderCrashed,
     ProviderError,
     ProviderProcess,
     _sentinel_to_marker,
@@ -69,6 +78,8 @@ __all__ = [
     "RefreshResult",
     "DestroyResult",
     "ProviderError",
+    "ProviderCrashed",
+    "CrashTrigger",
     "scratch_project",
     "load_state",
 ]
@@ -130,12 +141,22 @@ class Plan:
         return sum(1 for s in self.steps if s.op == op)
 
 
+def _crashed(errors: list) -> bool:
+    return any(isinstance(e, ProviderCrashed) for _, _, e in errors)
+
+
 @dataclass
 class UpResult:
     plan: Plan
     errors: list = field(default_factory=list)  # [(urn, op, ProviderError)]
     skipped: list = field(default_factory=list)  # [(urn, op)] never started
     done: list = field(default_factory=list)  # [(urn, op)] completed mutating steps
+    pending_cleared: list = field(default_factory=list)  # pending operations of a crashed run, dropped
+
+    @property
+    def crashed(self) -> bool:
+        """The provider process died during this run (see Engine.crash_during)."""
+        return _crashed(self.errors)
 
     @property
     def steps(self) -> list:
@@ -156,10 +177,15 @@ class RefreshResult:
     updated: list = field(default_factory=list)  # urns whose outputs/inputs changed
     unchanged: list = field(default_factory=list)
     errors: list = field(default_factory=list)  # [(urn, "read", ProviderError)]
+    pending_cleared: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def crashed(self) -> bool:
+        return _crashed(self.errors)
 
 
 @dataclass
@@ -167,10 +193,15 @@ class DestroyResult:
     deleted: list = field(default_factory=list)
     errors: list = field(default_factory=list)  # [(urn, "delete", ProviderError)]
     skipped: list = field(default_factory=list)
+    pending_cleared: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors and not self.skipped
+
+    @property
+    def crashed(self) -> bool:
+        return _crashed(self.errors)
 
 
 # ---------------------------------------------------------------------------------------
@@ -210,6 +241,56 @@ def _save_state(path: str, state: dict) -> None:
 # ---------------------------------------------------------------------------------------
 
 
+class CrashTrigger:
+    """A one-shot crash armed by Engine.crash_during(): when the engine next sends `method`
+    (for `urn`, if given), a thread waits `after` seconds from the start of that call and
+    then, if `when` is given, until when() is true (polled every 10 ms, up to `timeout`),
+    and SIGKILLs the provider process, but only while the call is still in flight: if the
+    call returned first, nothing is killed and `missed` is set. `fired` says it killed."""
+
+    def __init__(self, method: str, urn: Optional[str], after: float, when: Optional[Callable[[], bool]],
+                 timeout: float) -> None:
+        self.method, self.urn, self.after, self.when, self.timeout = method, urn, after, when, timeout
+        self.fired = False
+        self.missed = False
+        self.started = False  # the call it waits for was sent
+        self._lock = threading.Lock()
+        self._thread: Optional[threading.Thread] = None
+
+    def matches(self, method: str, urn: str) -> bool:
+        return not self.started and method == self.method and (self.urn is None or self.urn == urn)
+
+    def start(self, provider: ProviderProcess, call_done: threading.Event) -> None:
+        self.started = True
+        self._thread = threading.Thread(target=self._run, args=(provider, call_done), daemon=True,
+                                        name=f"crash-{self.method}")
+        self._thread.start()
+
+    def _run(self, provider: ProviderProcess, call_done: threading.Event) -> None:
+        import time
+
+        call_done.wait(self.after)
+        if self.when is not None:
+            deadline = time.monotonic() + self.timeout
+            while not call_done.is_set() and time.monotonic() < deadline and not self.when():
+                time.sleep(0.01)
+        with self._lock:
+            if call_done.is_set():
+                self.missed = True
+                return
+            provider.kill()
+            self.fired = True
+
+    def finish(self, call_done: threading.Event) -> None:
+        """The call returned: after this the trigger can no longer kill."""
+        with self._lock:
+            call_done.set()
+
+    def join(self, timeout: Optional[float] = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
 class _Failed(Exception):
     """Internal: a step failed (already recorded)."""
 
@@ -234,6 +315,60 @@ class Engine:
         self._lock = threading.RLock()
         self._inflight = 0
         self.max_inflight = 0  # most provider calls this harness had in flight at once
+        self._crash: Optional[CrashTrigger] = None
+        self.restarts = 0  # fresh provider processes started after a crash
+
+    # -- crashes -------------------------------------------------------------------------
+
+    def crash_during(self, method: str, *, urn: Optional[str] = None, after: float = 0.0,
+                     when: Optional[Callable[[], bool]] = None, timeout: float = 30.0) -> CrashTrigger:
+        """Arm a crash of the provider process during the next `method` call ("Create",
+        "Update", "Delete", "Read", "Check", "Diff"), optionally only for `urn`. See
+        CrashTrigger for `after` / `when`. Typical use: an emulator latency fault holds the
+        API request, `after` kills the process while it is held (the request is still
+        applied when the emulator wakes up: "applied, answer lost, process gone")."""
+        trigger = CrashTrigger(method, urn, after, when, timeout)
+        with self._lock:
+            self._crash = trigger
+        return trigger
+
+    @property
+    def pending_operations(self) -> list[dict]:
+        """[{"type": "creating"|"updating"|"deleting", "resource": {urn, type, name, id?, inputs}}]"""
+        return self.state.setdefault("pending_operations", [])
+
+    def _begin_run(self, clear: tuple[str, ...]) -> list[dict]:
+        """Start of a `pulumi` command: a fresh provider process if the last one died
+        (configured again), and drop the pending operations of the kinds in `clear`."""
+        with self._lock:
+            if not self.provider.alive():
+                self.provider = self.provider.restarted()
+                self.restarts += 1
+            ops = self.pending_operations
+            dropped = [op for op in ops if op["type"] in clear]
+            if dropped:
+                self.state["pending_operations"] = [op for op in ops if op["type"] not in clear]
+                self._save()
+            return dropped
+
+    def _pending(self, kind: str, urn: str, typ: str, name: str, inputs: Any, id_: Optional[str] = None) -> dict:
+        """Note an operation as pending before its call, as the engine does in its checkpoint."""
+        resource = {"urn": urn, "type": typ, "name": name, "inputs": inputs}
+        if id_ is not None:
+            resource["id"] = id_
+        op = {"type": kind, "resource": resource}
+        with self._lock:
+            self.pending_operations.append(op)
+            self._save()
+        return op
+
+    def _settle(self, op: dict, error: Optional[BaseException]) -> None:
+        """The call ended: the note goes, unless the process crashed under it (then the run
+        is over and the note stays for the next run to see). The caller saves."""
+        if isinstance(error, ProviderCrashed):
+            return
+        with self._lock:
+            self.state["pending_operations"] = [o for o in self.pending_operations if o is not op]
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -243,6 +378,8 @@ class Engine:
 
     def _save(self) -> None:
         with self._lock:
+            if not self.state.get("pending_operations"):
+                self.state.pop("pending_operations", None)
             _save_state(self.state_path, self.state)
 
     def resources(self) -> list[dict]:
@@ -261,13 +398,21 @@ class Engine:
                 # The engine configures every provider before its first resource call
                 # (with whatever stack config there is, possibly none).
                 self.provider.configure({})
+            trigger = self._crash if self._crash is not None and self._crash.matches(method, urn) else None
+            if trigger is not None:
+                self._crash = None
         self._record(method, urn)
         with self._lock:
             self._inflight += 1
             self.max_inflight = max(self.max_inflight, self._inflight)
+        call_done = threading.Event()
+        if trigger is not None:
+            trigger.start(self.provider, call_done)
         try:
             return fn(urn, *args, **kwargs)
         finally:
+            if trigger is not None:
+                trigger.finish(call_done)
             with self._lock:
                 self._inflight -= 1
 
@@ -361,6 +506,7 @@ class Engine:
 
     def preview(self, registrations: Iterable[Registration]) -> Plan:
         """Check (and Diff for existing resources); never Create/Update/Delete/Read."""
+        self._begin_run(clear=())
         return self._plan(list(registrations))
 
     # -- scheduling ----------------------------------------------------------------------
@@ -415,14 +561,19 @@ class Engine:
         return keys, waits
 
     def _delete_entry(self, entry: dict, errors: list, op: str = "delete") -> None:
+        note = self._pending("deleting", entry["urn"], entry.get("type", ""), entry.get("name", ""),
+                             entry["inputs"], entry["id"])
         try:
             self._provider_call("Delete", entry["urn"], self.provider.delete, entry["id"],
                                 entry["outputs"], old_inputs=entry["inputs"])
         except Exception as e:
             with self._lock:
                 errors.append((entry["urn"], op, e))
+                self._settle(note, e)
+                self._save()
             raise _Failed() from e
         with self._lock:
+            self._settle(note, None)
             self.state["resources"] = [r for r in self.state["resources"] if r is not entry]
             self._save()
 
@@ -430,11 +581,15 @@ class Engine:
 
     def up(self, registrations: Iterable[Registration]) -> UpResult:
         registrations = list(registrations)
+        # `pulumi up` warns about pending operations of an interrupted run and goes on
+        # without them (pulumi/pulumi#9293): a pending create is as if never created.
+        cleared = self._begin_run(clear=("creating", "updating", "deleting"))
         if self.pipeline:
             result, failed, program_urns = self._up_pipelined(registrations)
+            result.pending_cleared = cleared
             return self._up_deletes(registrations, result, failed, program_urns)
         plan = self._plan(registrations)
-        result = UpResult(plan=plan, errors=list(plan.errors))
+        result = UpResult(plan=plan, errors=list(plan.errors), pending_cleared=cleared)
         if not plan.ok:
             # Simplest faithful choice: a failed Check/Diff fails the deployment before
             # any mutating call is made.
@@ -542,14 +697,18 @@ class Engine:
         if s.op == "update":
             with self._lock:
                 entry = self.resource(s.urn)
+            note = self._pending("updating", s.urn, s.type, s.name, s.inputs, entry["id"])
             try:
                 outs = self._provider_call("Update", s.urn, p.update, entry["id"], entry["outputs"],
                                            s.inputs, old_inputs=entry["inputs"])
             except Exception as e:
                 with self._lock:
                     errors.append((s.urn, "update", e))
+                    self._settle(note, e)
+                    self._save()
                 raise _Failed() from e
             with self._lock:
+                self._settle(note, None)
                 entry["inputs"] = s.inputs
                 entry["outputs"] = outs
                 entry["dependencies"] = list(s.dependencies)
@@ -567,17 +726,21 @@ class Engine:
         raise AssertionError(f"unexpected op {s.op}")
 
     def _create(self, s: Step, errors: list, op: str = "create", replacing: Optional[dict] = None) -> None:
+        note = self._pending("creating", s.urn, s.type, s.name, s.inputs)
         try:
             id_, outs = self._provider_call("Create", s.urn, self.provider.create, s.inputs)
         except Exception as e:
             with self._lock:
                 errors.append((s.urn, op, e))
+                self._settle(note, e)
+                self._save()
             raise _Failed() from e
         entry = {
             "urn": s.urn, "type": s.type, "name": s.name, "id": id_,
             "inputs": s.inputs, "outputs": outs, "dependencies": list(s.dependencies),
         }
         with self._lock:
+            self._settle(note, None)
             if replacing is not None:
                 # Create-before-delete: the old one stays, marked for deletion at the end.
                 replacing["delete"] = True
@@ -596,7 +759,9 @@ class Engine:
     # -- refresh -------------------------------------------------------------------------
 
     def refresh(self) -> RefreshResult:
-        result = RefreshResult()
+        # A (non-interactive) refresh clears pending updates and deletes; pending creates
+        # need an interactive refresh (or --clear-pending-creates), so they stay.
+        result = RefreshResult(pending_cleared=self._begin_run(clear=("updating", "deleting")))
         entries = list(self.state["resources"])
 
         def run(i: int) -> None:
@@ -628,7 +793,9 @@ class Engine:
     # -- destroy -------------------------------------------------------------------------
 
     def destroy(self) -> DestroyResult:
-        result = DestroyResult()
+        # Pending creates are not in resources, so destroy cannot delete what they made:
+        # the engine warns and goes on without the notes, as up does.
+        result = DestroyResult(pending_cleared=self._begin_run(clear=("creating", "updating", "deleting")))
         entries = list(self.state["resources"])
         keys, waits = self._delete_graph(entries)
         entry_of = dict(zip(keys, entries))

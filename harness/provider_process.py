@@ -30,6 +30,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 __all__ = [
     "UNKNOWN",
     "ProviderError",
+    "ProviderCrashed",
     "ProviderStartError",
     "CheckOutcome",
     "DiffOutcome",
@@ -88,6 +89,11 @@ class ProviderError(Exception):
         self.method = method
         self.status_code = status_code
         self.details = details or ""
+
+
+class ProviderCrashed(ProviderError):
+    """The call failed because the provider process died while it was in flight (or
+    before it was sent). The engine harness records the call as a pending operation."""
 
 
 class ProviderStartError(RuntimeError):
@@ -216,6 +222,11 @@ class ProviderProcess:
     ) -> None:
         self.project_dir = os.path.abspath(project_dir)
         self.call_timeout = call_timeout
+        # Kept so restarted() can start the same process again after a crash.
+        self._spawn = dict(python=python, env=env, extra_pythonpath=list(extra_pythonpath), stack=stack,
+                           start_timeout=start_timeout, call_timeout=call_timeout)
+        self._configured_with: Optional[tuple[dict, list]] = None
+        self.killed = False
         self.project = project_name(self.project_dir) or "project"
         full_env = dict(os.environ)
         full_env.setdefault("PULUMI_PROJECT", self.project)
@@ -291,6 +302,25 @@ class ProviderProcess:
     def alive(self) -> bool:
         return self._proc.poll() is None
 
+    def kill(self) -> None:
+        """SIGKILL the process at once, as a crash would: no cleanup in the provider, calls
+        in flight fail with UNAVAILABLE. Used by Engine.crash_during()."""
+        self.killed = True
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+
+    def restarted(self) -> "ProviderProcess":
+        """A fresh process started like this one, and configured again with the same config
+        if this one was: what the next `pulumi` command does after a crash (a new plugin
+        process per run, Configure first). Stops this one."""
+        self.stop()
+        fresh = ProviderProcess(self.project_dir, **self._spawn)
+        if self._configured_with is not None:
+            config, secret_keys = self._configured_with
+            fresh.configure(config, secret_keys)
+        return fresh
+
     def stop(self) -> None:
         if self._stopped:
             return
@@ -327,7 +357,22 @@ class ProviderProcess:
         except grpc.RpcError as e:
             code = e.code() if hasattr(e, "code") else grpc.StatusCode.UNKNOWN
             details = e.details() if hasattr(e, "details") else str(e)
+            if self._died(wait=code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)):
+                raise ProviderCrashed(method, code, f"the provider process died: {details}") from None
             raise ProviderError(method, code, details) from None
+
+    def _died(self, wait: bool) -> bool:
+        """True when the process is gone; on a transport error, give a process killed from
+        outside a moment to be reaped (a provider's own exception never waits)."""
+        if self.killed or self._proc.poll() is not None:
+            return True
+        if not wait:
+            return False
+        try:
+            self._proc.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
     @staticmethod
     def _name_type(urn: str) -> tuple[str, str]:
@@ -350,6 +395,7 @@ class ProviderProcess:
         )
         self._call("Configure", req)
         self.configured = True
+        self._configured_with = (dict(config), sorted(secret_keys))
 
     def check(self, urn: str, olds: dict, news: dict) -> CheckOutcome:
         name, typ = self._name_type(urn)

@@ -14,6 +14,9 @@ Inputs the toy understands (all optional except `key`):
                          raise an exception in that method
   bad                    check() reports a failure on property "bad"
   sleep                  seconds create/update/delete sleep (to observe concurrency)
+  crash_window           seconds create/update/delete/read sleep AFTER applying, before
+                         answering: a window in which a test kills the process
+                         (Engine.crash_during) once the store shows the effect
   bare_diff              diff() returns a bare DiffResult() (the "unknown" diff)
   report_inputs          read() returns inputs= as well
 """
@@ -46,7 +49,7 @@ from pulumi.dynamic import (
 STORE_ENV = "TOY_STORE"
 STORE_CONFIG_KEY = "toy:store"
 OUTPUT_ONLY = ("types", "serial")
-CONTROL_KEYS = ("replace_on", "delete_before_replace", "fail", "sleep", "bare_diff", "report_inputs")
+CONTROL_KEYS = ("replace_on", "delete_before_replace", "fail", "sleep", "bare_diff", "report_inputs", "crash_window")
 
 _thread_lock = threading.Lock()
 _store_path: Optional[str] = None
@@ -109,6 +112,11 @@ def _plain(props: dict) -> dict:
 
 def _event(data: dict, op: str, key: Any, **extra: Any) -> None:
     data["events"].append({"seq": len(data["events"]), "op": op, "key": key, **extra})
+
+
+def _crash_window(props: dict) -> None:
+    if props.get("crash_window"):
+        time.sleep(float(props["crash_window"]))
 
 
 def _maybe_fail(props: dict, op: str) -> None:
@@ -190,6 +198,7 @@ class ToyProvider(ResourceProvider):
             obj["serial"] = len(data["events"])
             data["objects"][id_] = obj
             _event(data, "create", props.get("key"), id=id_)
+        _crash_window(props)
         return CreateResult(id_, dict(obj))
 
     def read(self, id_: str, props: dict) -> ReadResult:
@@ -197,6 +206,7 @@ class ToyProvider(ResourceProvider):
         with _store() as data:
             obj = data["objects"].get(id_)
             _event(data, "read", props.get("key"), id=id_, found=obj is not None)
+        _crash_window(props)
         if obj is None:
             return ReadResult("", {})
         inputs = None
@@ -212,6 +222,7 @@ class ToyProvider(ResourceProvider):
             obj["serial"] = len(data["events"])
             data["objects"][id_] = obj
             _event(data, "update", news.get("key"), id=id_)
+        _crash_window(news)
         return UpdateResult(dict(obj))
 
     def delete(self, id_: str, props: dict) -> None:
@@ -219,6 +230,7 @@ class ToyProvider(ResourceProvider):
         with _store() as data:
             existed = data["objects"].pop(id_, None) is not None
             _event(data, "delete", props.get("key"), id=id_, existed=existed)
+        _crash_window(props)
 
 
 class ToyThing(Resource, module="toy", name="Thing"):

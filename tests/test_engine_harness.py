@@ -13,7 +13,7 @@ import uuid
 import pulumi
 import pytest
 
-from harness.engine_harness import UNKNOWN, Engine, ProviderError, load_state, scratch_project
+from harness.engine_harness import UNKNOWN, Engine, ProviderCrashed, ProviderError, load_state, scratch_project
 from harness.program import collect_registrations
 from harness.provider_process import ProviderProcess, ProviderStartError
 from harness.toy_provider import SecretToyThing, ToyThing, read_store
@@ -428,3 +428,112 @@ def test_pipelined_up_stops_at_a_failed_check_and_keeps_what_was_done(env, tmp_p
     assert created == [w.k("a")], "a was created before b's Check failed; c was never planned"
     assert [r["name"] for r in w.engine.state["resources"]] == ["a"]
     assert ("Check", regs[2].urn) not in w.engine.calls
+
+
+# ---------------------------------------------------------------------------------------
+# Crashes of the provider process (Engine.crash_during) and pending operations. Each test
+# has its own provider process: the crash kills it, and the engine starts a fresh one.
+
+
+@pytest.fixture
+def crash_world(env, tmp_path):
+    _, store, _ = env
+    project = scratch_project(tmp_path, "toyproj")
+    prov = ProviderProcess(project, extra_pythonpath=[TESTS_DIR])
+    prov.configure({"toy:store": store}, secret_keys=[])
+    w = World((prov, store, None), tmp_path)
+    yield w
+    w.engine.provider.stop()
+
+
+def _configures(store: str) -> int:
+    return sum(1 for e in read_store(store)["events"] if e["op"] == "configure")
+
+
+def test_crash_during_create_leaves_a_pending_create_and_the_next_up_creates_again(crash_world):
+    w = crash_world
+    old_pid = w.engine.provider.pid
+    trigger = w.engine.crash_during("Create", when=lambda: bool(w.objects()))
+    r = w.engine.up(w.program({"a": {"n": 1, "crash_window": 5}}))
+    assert trigger.fired and not trigger.missed
+    assert not r.ok and r.crashed
+    [(urn, op, err)] = r.errors
+    assert op == "create" and isinstance(err, ProviderCrashed) and err.method == "Create"
+    assert not w.engine.provider.alive()
+    on_disk = load_state(w.state_path)
+    assert on_disk["resources"] == []  # no id, no outputs: only the note
+    assert [(o["type"], o["resource"]["urn"]) for o in on_disk["pending_operations"]] == [("creating", urn)]
+    assert "id" not in on_disk["pending_operations"][0]["resource"]
+    [first_id] = w.objects()  # the create was applied before the crash: nobody knows its id
+
+    configures = _configures(w.store)
+    r2 = Engine(w.engine.provider, w.state_path)  # a new `pulumi up`, reading the checkpoint
+    w.engine = r2
+    up = r2.up(w.program({"a": {"n": 1}}))
+    assert up.ok, up.errors
+    assert [o["type"] for o in up.pending_cleared] == ["creating"]
+    assert r2.restarts == 1 and r2.provider.alive() and r2.provider.pid != old_pid
+    assert _configures(w.store) > configures  # the fresh process was configured again
+    assert [s.op for s in up.steps] == ["create"]  # Create again, no memory of the first
+    objs = w.objects()
+    assert len(objs) == 2 and first_id in objs  # the toy has no idempotency: the first one is orphaned
+    state = load_state(w.state_path)
+    assert "pending_operations" not in state
+    assert [x["id"] for x in state["resources"]] == [i for i in objs if i != first_id]
+
+
+def test_crash_during_update_keeps_the_old_outputs(crash_world):
+    w = crash_world
+    assert w.engine.up(w.program({"a": {"n": 1, "crash_window": 2}})).ok
+    before = copy_state(w)
+    (oid,) = w.objects()
+    trigger = w.engine.crash_during("Update", when=lambda: w.objects()[oid]["n"] == 2.0)
+    r = w.engine.up(w.program({"a": {"n": 2, "crash_window": 2}}))
+    assert trigger.fired and r.crashed and [op for _, op, _ in r.errors] == ["update"]
+    st = load_state(w.state_path)
+    assert st["resources"] == before["resources"]
+    assert [(o["type"], o["resource"]["id"]) for o in st["pending_operations"]] == [("updating", oid)]
+    up = w.engine.up(w.program({"a": {"n": 2}}))
+    assert up.ok and [s.op for s in up.steps] == ["update"] and w.engine.restarts == 1
+    assert "pending_operations" not in load_state(w.state_path)
+
+
+def test_crash_during_delete_keeps_the_resource_and_the_next_destroy_deletes_again(crash_world):
+    w = crash_world
+    assert w.engine.up(w.program({"a": {"n": 1, "crash_window": 2}})).ok
+    (oid,) = w.objects()
+    trigger = w.engine.crash_during("Delete", when=lambda: not w.objects())
+    d = w.engine.destroy()
+    assert trigger.fired and d.crashed and not d.ok
+    st = load_state(w.state_path)
+    assert [x["id"] for x in st["resources"]] == [oid], "the resource stays in state"
+    assert [o["type"] for o in st["pending_operations"]] == ["deleting"]
+    d2 = w.engine.destroy()
+    assert d2.ok and [o["type"] for o in d2.pending_cleared] == ["deleting"]
+    assert load_state(w.state_path) == {"resources": []}
+    assert [e["existed"] for e in w.events("delete")] == [True, False]  # deleted again
+
+
+def test_crash_during_refresh_leaves_state_unchanged_and_no_note(crash_world):
+    w = crash_world
+    assert w.engine.up(w.program({"a": {"n": 1, "crash_window": 2}})).ok
+    before = copy_state(w)
+    trigger = w.engine.crash_during("Read", after=0.3)
+    r = w.engine.refresh()
+    assert trigger.fired and r.crashed and [op for _, op, _ in r.errors] == ["read"]
+    assert load_state(w.state_path) == before
+    assert w.engine.up(w.program({"a": {"n": 1, "crash_window": 2}})).ok and w.engine.restarts == 1
+
+
+def test_a_crash_armed_for_a_call_that_returns_first_kills_nothing(crash_world):
+    w = crash_world
+    trigger = w.engine.crash_during("Create", after=10)
+    r = w.engine.up(w.program({"a": {"n": 1}}))
+    trigger.join(15)
+    assert r.ok and trigger.missed and not trigger.fired and w.engine.provider.alive()
+
+
+def copy_state(w: World) -> dict:
+    import copy as _copy
+
+    return _copy.deepcopy(load_state(w.state_path))
