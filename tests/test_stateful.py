@@ -1,0 +1,731 @@
+"""Never lose, orphan or duplicate a group: a stateful property-based test (issue 9).
+
+Hypothesis drives one stack through random steps, through the real
+`python -m pulumi.dynamic` provider process (played by harness.engine_harness.Engine)
+and the SLB emulator:
+
+- program edits: declare a group (two regions: lb-demo-hangzhou in cn-hangzhou and
+  lb-demo-shanghai in cn-shanghai through the resource's `region_id`), declare a twin
+  (a second resource declared identically), change tags (an update) or servers, port or
+  name (a replacement), remove a resource, adopt a group made outside (`adopt_id`);
+- runs: `up`, `refresh`, `destroy`, and `converge` (refresh, up, refresh, preview), each
+  clean, or with one emulator fault (a request lost before or after it is applied, 503s,
+  throttling, latency past the request timeout) or with a crash of the provider process
+  in the middle of a Create, Update, Delete or Read (Engine.crash_during; the API request
+  is held by a latency fault and the process is killed while it is held, the request
+  then lands ("applied") or is dropped ("not applied"));
+- out-of-band changes through the official SDK: delete a stack's group, drift its tags,
+  make a stray group on the load balancer that the stack must never touch.
+
+After every step the invariants are checked (see `World.check`):
+
+  unique-owner      no two resources in state hold the same group id;
+  state-true        every resource in state has its live group, unless that group was
+                    deleted outside (or by a crashed delete) and no refresh ran since;
+  no-orphan         every live group is in state, or a stray the test made outside and
+                    did not adopt, or the leftover of a crashed create the engine itself
+                    forgot (a pending create dropped by destroy or by an up that no
+                    longer declares it, or re-declared differently): the provider cannot
+                    know about those. A pending create of the same declaration that the
+                    next up creates again must NOT leave its first group behind;
+  clean-up-works    an up without faults or crashes of a valid program succeeds and the
+                    live groups match the declarations (skipped while the state knows of
+                    a group that is gone, or an adopted group is missing);
+  no-change         converge: after a successful refresh, up and refresh, a preview
+                    shows every resource "same";
+  teardown          a final destroy without faults succeeds, empties the state and
+                    leaves exactly the strays.
+
+A failure prints the invariant, the steps so far (with each run's outcome) and the
+state and live groups; hypothesis then shrinks the sequence and prints the minimal one
+and a `@reproduce_failure` blob. The search is not derandomized.
+
+Knobs (environment):
+  SLB_STATEFUL_EXAMPLES   examples (default 10; e.g. 200 for a long run)
+  SLB_STATEFUL_STEPS      steps per example (default 12)
+  SLB_STATEFUL_VERBOSE=1  print every example's steps and outcomes (run pytest with -s)
+  SLB_STATEFUL_KINDS      comma-separated step kinds to enable (default: all):
+                          declare,twin,change,remove,region,adopt,refresh,destroy,
+                          converge,outside,fault,crash
+                          `up` is always on. Against a provider that cannot do
+                          everything yet, e.g.
+                          SLB_STATEFUL_KINDS=declare,twin,change,remove,refresh,destroy,converge,outside,fault
+
+    SLB_STATEFUL_EXAMPLES=200 SLB_STATEFUL_STEPS=25 bash scripts/test.sh -q tests/test_stateful.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterator, Optional
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+
+from harness.emulator_process import EmulatorProcess
+from harness.engine_harness import Engine, scratch_project
+from harness.program import collect_registrations
+from harness.provider_process import ProviderProcess
+from harness.stack_fixtures import start_provider
+
+ALL_KINDS = ("declare", "twin", "change", "remove", "region", "adopt", "refresh", "destroy", "converge",
+             "outside", "fault", "crash")
+KINDS = frozenset(k.strip() for k in os.environ.get("SLB_STATEFUL_KINDS", ",".join(ALL_KINDS)).split(",") if k.strip())
+_unknown = KINDS - set(ALL_KINDS) - {"up"}
+if _unknown:
+    raise ValueError(f"SLB_STATEFUL_KINDS: unknown step kinds {sorted(_unknown)}; known: {', '.join(ALL_KINDS)}")
+EXAMPLES = int(os.environ.get("SLB_STATEFUL_EXAMPLES", "10"))
+STEPS = int(os.environ.get("SLB_STATEFUL_STEPS", "12"))
+VERBOSE = os.environ.get("SLB_STATEFUL_VERBOSE") == "1"  # print every example's steps (with -s)
+
+TIMEOUT_SECONDS = "4"  # the provider's budget per operation: faults resolve fast
+REQUEST_TIMEOUT = "1"
+SLOW = 1.6  # latency past the request timeout
+HOLD = 0.8  # how long a crash holds the API request (below the request timeout)
+TOKEN_PREFIX = "slb-master-slave:"
+
+LB = {"hz": "lb-demo-hangzhou", "sh": "lb-demo-shanghai"}
+REGION = {"hz": "cn-hangzhou", "sh": "cn-shanghai"}
+# (server_id, type, server_ip) for the Master then the Slave
+SERVER_SETS = {
+    "hz": [(("i-demo-web-1", "ecs", None), ("i-demo-web-2", "ecs", None)),
+           (("i-demo-web-2", "ecs", None), ("i-demo-web-3", "ecs", None)),
+           (("eni-demo-1", "eni", "192.168.0.21"), ("eci-demo-1", "eci", "192.168.0.31"))],
+    "sh": [(("i-demo-sh-1", "ecs", None), ("i-demo-sh-2", "ecs", None)),
+           (("i-demo-sh-2", "ecs", None), ("i-demo-sh-1", "ecs", None))],
+}
+NAMES = ("g0", "g1", "g2", "g3")
+TAG_SETS = ((), (("env", "dev"),), (("env", "prod"), ("team", "blue")))
+
+ACTIONS = {
+    "create": "CreateMasterSlaveServerGroup",
+    "delete": "DeleteMasterSlaveServerGroup",
+    "tag": "TagResources",
+    "untag": "UntagResources",
+    "describe": "DescribeMasterSlaveServerGroupAttribute",
+    "list": "DescribeMasterSlaveServerGroups",
+}
+FAULT_KINDS = {
+    "drop_before": lambda a: [dict(kind="drop_before", action=a, count=1)],
+    "drop_after": lambda a: [dict(kind="drop_after", action=a, count=1)],
+    "slow": lambda a: [dict(kind="latency", seconds=SLOW, action=a, count=1)],
+    "503x2": lambda a: [dict(kind="error", code="ServiceUnavailable", status=503, action=a, count=2,
+                             message="The request has failed due to a temporary failure of the server.")],
+    "throttled": lambda a: [dict(kind="error", code="Throttling.User", status=400, action=a, count=2,
+                                 message="Request was denied due to user flow control.")],
+}
+CRASH_ACTIONS = {
+    "Create": ("CreateMasterSlaveServerGroup",),
+    "Update": ("UntagResources", "TagResources"),
+    "Delete": ("DeleteMasterSlaveServerGroup",),
+    "Read": ("DescribeMasterSlaveServerGroupAttribute",),
+}
+
+
+@dataclass(frozen=True)
+class Decl:
+    """One resource of the program, as the test declares it."""
+
+    region: str = "hz"
+    servers: int = 0  # index into SERVER_SETS[region]
+    port: int = 80
+    name: str = "web"
+    tags: tuple = ()
+    desc: Optional[str] = None  # the Master's description: part of servers, so a change replaces
+    adopt_id: Optional[str] = None
+
+    def server_list(self) -> list[dict[str, Any]]:
+        out = []
+        for (sid, typ, ip), role in zip(SERVER_SETS[self.region][self.servers], ("Master", "Slave")):
+            s: dict[str, Any] = {"server_id": sid, "port": self.port, "server_type": role}
+            if typ != "ecs":
+                s["type"] = typ
+            if ip:
+                s["server_ip"] = ip
+            if self.desc and role == "Master":
+                s["description"] = self.desc
+            out.append(s)
+        return out
+
+    def key(self) -> tuple:
+        """What identifies the group on the API: load balancer, name, (server, port) pairs."""
+        return (LB[self.region], self.name, tuple(sorted((s["server_id"], self.port) for s in self.server_list())))
+
+
+def live_key(group: dict) -> tuple:
+    return (group["load_balancer_id"], group["name"],
+            tuple(sorted((s["ServerId"], int(s["Port"])) for s in group["servers"])))
+
+
+def inputs_key(inputs: dict) -> Optional[tuple]:
+    try:
+        return (inputs["load_balancer_id"], inputs.get("name", ""),
+                tuple(sorted((s["server_id"], int(s["port"])) for s in inputs["servers"])))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def user_tags(group: dict) -> dict:
+    return {k: v for k, v in group["tags"].items() if not k.startswith(TOKEN_PREFIX)}
+
+
+def program(decls: dict[str, Decl]) -> list:
+    from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
+
+    def prog() -> None:
+        for res, d in decls.items():
+            MasterSlaveServerGroup(
+                res,
+                load_balancer_id=LB[d.region],
+                servers=[BackendServerArgs(**s) for s in d.server_list()],
+                name=d.name,
+                region_id=REGION[d.region] if d.region != "hz" else None,
+                tags=dict(d.tags) or None,
+                adopt_id=d.adopt_id,
+            )
+
+    return collect_registrations(prog, project="project")
+
+
+# ---------------------------------------------------------------------------------------
+# Out of band: the official SDK against the emulator.
+
+
+def sdk_call(emu: EmulatorProcess, region: str, action: str, **params: Any) -> dict:
+    from aliyunsdkcore.http import protocol_type
+    from aliyunsdkcore.request import RpcRequest
+
+    request = RpcRequest("Slb", "2014-05-15", action)
+    request.set_endpoint(emu.url.split("://", 1)[1])
+    request.set_protocol_type(protocol_type.HTTP)
+    request.set_method("POST")
+    request.add_query_param("RegionId", REGION[region])
+    for key, value in params.items():
+        request.add_query_param(key, value)
+    return json.loads(emu.sdk_client().do_action_with_exception(request))
+
+
+def create_outside(emu: EmulatorProcess, d: Decl) -> str:
+    servers = []
+    for s in d.server_list():
+        item = {"ServerId": s["server_id"], "Port": s["port"], "ServerType": s["server_type"],
+                "Type": s.get("type", "ecs"), "Weight": 100}
+        if s.get("server_ip"):
+            item["ServerIp"] = s["server_ip"]
+        if s.get("description"):
+            item["Description"] = s["description"]
+        servers.append(item)
+    return sdk_call(emu, d.region, "CreateMasterSlaveServerGroup", LoadBalancerId=LB[d.region],
+                    MasterSlaveServerGroupName=d.name,
+                    MasterSlaveBackendServers=json.dumps(servers))["MasterSlaveServerGroupId"]
+
+
+# ---------------------------------------------------------------------------------------
+# Strategies
+
+
+def _decls() -> st.SearchStrategy[Decl]:
+    regions = ["hz", "sh"] if "region" in KINDS else ["hz"]
+
+    @st.composite
+    def build(draw: Callable) -> Decl:
+        region = draw(st.sampled_from(regions))
+        return Decl(region=region, servers=draw(st.integers(0, len(SERVER_SETS[region]) - 1)),
+                    port=draw(st.sampled_from([80, 81])), name=draw(st.sampled_from(["web", "api"])),
+                    tags=draw(st.sampled_from(TAG_SETS)), desc=draw(st.sampled_from([None, "primary"])))
+
+    return build()
+
+
+FAULTS = st.tuples(st.sampled_from(sorted(FAULT_KINDS)), st.sampled_from(sorted(ACTIONS)))
+
+
+def _events(crash_methods: tuple[str, ...]) -> st.SearchStrategy:
+    """None (a clean run), ("fault", kind, action) or ("crash", method, applied)."""
+    options: list[st.SearchStrategy] = [st.none()]
+    if "fault" in KINDS:
+        options.append(FAULTS.map(lambda f: ("fault",) + f))
+    if "crash" in KINDS:
+        options.append(st.tuples(st.just("crash"), st.sampled_from(crash_methods), st.booleans()))
+    return st.one_of(*options)
+
+
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Shared:
+    """What lives for the whole module: the emulator and the (latest) provider process."""
+
+    emu: EmulatorProcess
+    provider: ProviderProcess
+    tmp: str
+    examples: int = 0
+
+
+SHARED: Optional[Shared] = None
+
+
+class InvariantBroken(AssertionError):
+    pass
+
+
+class SlbStack(RuleBasedStateMachine):
+    """One stack's life. The model: the program (`decls`), the strays made outside, and
+    what the test knows the stack may legitimately be unaware of."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        assert SHARED is not None
+        self.shared = SHARED
+        self.emu = SHARED.emu
+        SHARED.examples += 1
+        self.emu.reset()
+        state_dir = tempfile.mkdtemp(prefix=f"stateful-{SHARED.examples}-", dir=SHARED.tmp)
+        self.engine = Engine(SHARED.provider, os.path.join(state_dir, "state.json"))
+        self.decls: dict[str, Decl] = {}
+        self.strays: set[str] = set()  # made outside, not (yet) adopted
+        self.adopted: set[str] = set()  # made outside, then seen in state: the stack owns them
+        self.gone: set[str] = set()  # ids deleted outside / by a crashed delete, not refreshed since
+        self.drifted: set[str] = set()  # ids whose tags were changed outside, not refreshed since
+        self.pending: dict[str, tuple] = {}  # urn -> declaration key of a crashed create
+        self.forgotten: list[tuple] = []  # keys of groups the engine dropped with a pending create
+        self.trace: list[str] = []
+        self.in_step = False
+        self.broken = False
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def _step(self, text: str) -> None:
+        self.in_step = True
+        self.trace.append(text)
+
+    def _done(self, note: str = "") -> None:
+        if note:
+            self.trace[-1] += f"  -> {note}"
+        self.shared.provider = self.engine.provider  # a crash restarts it: later examples use the live one
+        self.in_step = False
+
+    def _fail(self, invariant_name: str, detail: str) -> None:
+        self.broken = True
+        live = self.live()
+        lines = [f"invariant {invariant_name!r} broken: {detail}", "steps:"]
+        lines += [f"  {i + 1}. {t}" for i, t in enumerate(self.trace)]
+        lines.append("program: " + (", ".join(f"{k}={v}" for k, v in self.decls.items()) or "(empty)"))
+        lines.append("state: " + json.dumps([{"name": r["name"], "id": r["id"], "delete": r.get("delete", False)}
+                                             for r in self.engine.resources()]))
+        if self.engine.pending_operations:
+            lines.append("pending operations: " + json.dumps([(o["type"], o["resource"]["urn"].split("::")[-1])
+                                                               for o in self.engine.pending_operations]))
+        lines.append("live groups: " + json.dumps([{"id": g["id"], "lb": g["load_balancer_id"], "name": g["name"],
+                                                    "servers": [(s["ServerId"], s["Port"]) for s in g["servers"]],
+                                                    "tags": user_tags(g)} for g in live.values()]))
+        lines.append(f"strays {sorted(self.strays)} adopted {sorted(self.adopted)} gone {sorted(self.gone)} "
+                     f"forgotten-by-engine {self.forgotten} pending {self.pending}")
+        raise InvariantBroken("\n".join(lines))
+
+    def live(self) -> dict[str, dict]:
+        return {g["id"]: g for g in self.emu.state()["groups"]}
+
+    @staticmethod
+    def _outcome(result: Any) -> str:
+        if result.ok:
+            return "ok"
+        parts = []
+        for urn, op, err in getattr(result, "errors", []):
+            text = str(err).strip().splitlines()
+            parts.append(f"{urn.split('::')[-1]} {op}: {text[-1][:160] if text else type(err).__name__}")
+        for urn, prop, reason in getattr(result, "failures", []):
+            parts.append(f"{urn.split('::')[-1]} check {prop}: {reason[:120]}")
+        crashed = " CRASHED" if getattr(result, "crashed", False) else ""
+        return "FAILED" + crashed + ("; " + "; ".join(parts) if parts else "")
+
+    def _urn(self, res: str) -> str:
+        return f"urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::{res}"
+
+    # -- running an operation with a fault or a crash ----------------------------------
+
+    def _with_event(self, event: Optional[tuple], run: Callable[[], Any]) -> Any:
+        emu = self.emu
+        if event is None:
+            return run()
+        if event[0] == "fault":
+            _, kind, action = event
+            for spec in FAULT_KINDS[kind](ACTIONS[action]):
+                emu.add_fault(**spec)
+            started = time.monotonic()
+            try:
+                return run()
+            finally:
+                if kind == "slow":  # a held request still lands: wait for it before judging
+                    time.sleep(max(0.0, SLOW + 0.3 - (time.monotonic() - started)))
+                emu.clear_faults()
+        _, method, applied = event
+        for action in CRASH_ACTIONS[method]:
+            emu.add_fault(kind="latency", seconds=HOLD, action=action, count=1)
+            if not applied:
+                emu.add_fault(kind="drop_before", action=action, count=1)
+
+        def held() -> bool:
+            return any(f["kind"] == "latency" and f["fired"] for f in emu.faults())
+
+        trigger = self.engine.crash_during(method, when=held, timeout=HOLD + 3)
+        try:
+            result = run()
+        finally:
+            trigger.join(HOLD + 5)
+            if trigger.fired:
+                time.sleep(HOLD + 0.3)  # the held request lands (or is dropped) before we look
+            emu.clear_faults()
+        self.trace[-1] += " [killed]" if trigger.fired else " [no kill: the call never reached the API]"
+        if trigger.fired and method == "Delete" and applied:
+            for op in self.engine.pending_operations:
+                if op["type"] == "deleting" and op["resource"].get("id"):
+                    self.gone.add(op["resource"]["id"])
+        return result
+
+    def _note_pending_creates(self) -> None:
+        for op in self.engine.pending_operations:
+            if op["type"] == "creating":
+                key = inputs_key(op["resource"]["inputs"])
+                if key is not None:
+                    self.pending[op["resource"]["urn"]] = key
+
+    def _resolve_pending(self, result: Any, destroyed: bool) -> None:
+        """After an up or destroy dropped the pending creates: which leftovers the engine
+        forgot (the provider cannot know them), and which the provider must account for."""
+        if not self.pending:
+            return
+        created = {u for u, op in getattr(result, "done", []) if op in ("create", "replace")}
+        declared = {self._urn(r): d.key() for r, d in self.decls.items()}
+        for urn, key in list(self.pending.items()):
+            if destroyed or urn not in declared or declared[urn] != key:
+                self.forgotten.append(key)
+                del self.pending[urn]
+            elif urn in created:
+                del self.pending[urn]  # created again, same declaration: the provider's job
+        self._note_pending_creates()
+
+    def _after_refresh(self, result: Any) -> None:
+        if result.ok:
+            self.gone.clear()
+            self.drifted.clear()
+
+    def _expect_clean_up_to_work(self) -> bool:
+        """A valid program without faults must go through, unless the state knows of a
+        group that is gone (Update/Delete of it fail until a refresh) or an adoption
+        target is missing."""
+        live = self.live()
+        if any(r["id"] not in live for r in self.engine.resources()):
+            return False
+        in_state = {r["urn"] for r in self.engine.resources() if not r.get("delete")}
+        for res, d in self.decls.items():
+            if d.adopt_id and self._urn(res) not in in_state and d.adopt_id not in live:
+                return False
+        return True
+
+    def _check_converged(self, what: str) -> None:
+        live = self.live()
+        by_urn = {r["urn"]: r for r in self.engine.resources() if not r.get("delete")}
+        for res, d in self.decls.items():
+            entry = by_urn.get(self._urn(res))
+            if entry is None:
+                self._fail("clean-up-works", f"{what}: {res} is declared but not in state")
+            group = live.get(entry["id"])
+            if group is None:
+                self._fail("clean-up-works", f"{what}: {res} holds {entry['id']}, which does not exist")
+            if live_key(group) != d.key():
+                self._fail("clean-up-works", f"{what}: {res}'s group {entry['id']} is {live_key(group)}, "
+                                             f"declared {d.key()}")
+            if entry["id"] not in self.drifted and user_tags(group) != dict(d.tags):
+                self._fail("clean-up-works", f"{what}: {res}'s group {entry['id']} has tags {user_tags(group)}, "
+                                             f"declared {dict(d.tags)}")
+        extra = [r["name"] for r in self.engine.resources() if r["urn"] not in {self._urn(x) for x in self.decls}
+                 or r.get("delete")]
+        if extra:
+            self._fail("clean-up-works", f"{what}: state still holds {extra} after a successful up")
+
+    # -- program edits -------------------------------------------------------------------
+
+    @initialize(decls=st.lists(_decls(), min_size=1, max_size=3))
+    def start(self, decls: list[Decl]) -> None:
+        """Every example starts from a deployed stack, so the search spends its steps on
+        changes to something that exists."""
+        for res, d in zip(NAMES, decls):
+            self.decls[res] = d
+        self._step("start: " + ", ".join(f"{k}={v}" for k, v in self.decls.items()) + "; up")
+        expect = self._expect_clean_up_to_work()
+        result = self.engine.up(program(self.decls))
+        self._done(self._outcome(result))
+        if expect:
+            if not result.ok:
+                self._fail("clean-up-works", f"an up without faults failed: {self._outcome(result)}")
+            self._check_converged("after a clean up")
+
+    def _free(self) -> list[str]:
+        return [n for n in NAMES if n not in self.decls]
+
+    @precondition(lambda self: "declare" in KINDS)
+    @rule(slot=st.integers(0, len(NAMES) - 1), decl=_decls())
+    def declare(self, slot: int, decl: Decl) -> None:
+        free = self._free()
+        if not free:
+            return
+        res = free[slot % len(free)]
+        self._step(f"declare {res} = {decl}")
+        self.decls[res] = decl
+        self._done()
+
+    @precondition(lambda self: "twin" in KINDS and any(d.adopt_id is None for d in self.decls.values()))
+    @rule(pick=st.integers(0, 7))
+    def twin(self, pick: int) -> None:
+        free = self._free()
+        if not free:
+            return
+        sources = sorted(r for r, d in self.decls.items() if d.adopt_id is None)
+        src = sources[pick % len(sources)]
+        self._step(f"twin {free[0]} = {src} ({self.decls[src]})")
+        self.decls[free[0]] = self.decls[src]
+        self._done()
+
+    @precondition(lambda self: "change" in KINDS and bool(self.decls))
+    @rule(pick=st.integers(0, 7), what=st.sampled_from(["tags", "description", "servers", "port", "name"]),
+          tags=st.sampled_from(TAG_SETS), choice=st.integers(0, 7))
+    def change(self, pick: int, what: str, tags: tuple, choice: int) -> None:
+        res = sorted(self.decls)[pick % len(self.decls)]
+        d = self.decls[res]
+        if what == "tags":
+            new = replace(d, tags=tags)
+        elif what == "description":
+            # a replacement that keeps adopt_id: the adopted group stays as declared otherwise
+            new = replace(d, desc=None if d.desc else "primary")
+        elif what == "servers":
+            new = replace(d, servers=choice % len(SERVER_SETS[d.region]), adopt_id=None)
+        elif what == "port":
+            new = replace(d, port=81 if d.port == 80 else 80, adopt_id=None)
+        else:
+            new = replace(d, name="api" if d.name == "web" else "web", adopt_id=None)
+        # Other replacements of an adopted group drop adopt_id (keeping it would declare a
+        # group that does not exist): the stack then owns a new group.
+        self._step(f"change {res}: {what} -> {new}")
+        self.decls[res] = new
+        self._done()
+
+    @precondition(lambda self: "remove" in KINDS and bool(self.decls))
+    @rule(pick=st.integers(0, 7))
+    def remove(self, pick: int) -> None:
+        res = sorted(self.decls)[pick % len(self.decls)]
+        self._step(f"remove {res}")
+        del self.decls[res]
+        self._done()
+
+    @precondition(lambda self: "adopt" in KINDS)
+    @rule(decl=_decls())
+    def adopt(self, decl: Decl) -> None:
+        free = self._free()
+        if not free:
+            return
+        res = free[0]
+        gid = create_outside(self.emu, replace(decl, tags=()))
+        self.strays.add(gid)
+        self._step(f"adopt {res}: made {gid} outside, declared with adopt_id ({decl})")
+        self.decls[res] = replace(decl, adopt_id=gid)
+        self._done()
+
+    # -- runs ----------------------------------------------------------------------------
+
+    @rule(event=_events(("Create", "Update", "Delete")))
+    def up(self, event: Optional[tuple]) -> None:
+        self._step(f"up {event or ''}".strip())
+        expect = event is None and self._expect_clean_up_to_work()
+        result = self._with_event(event, lambda: self.engine.up(program(self.decls)))
+        self._note_pending_creates()
+        self._resolve_pending(result, destroyed=False)
+        self._done(self._outcome(result))
+        if expect:
+            if not result.ok:
+                self._fail("clean-up-works", f"an up without faults failed: {self._outcome(result)}")
+            self._check_converged("after a clean up")
+
+    @precondition(lambda self: "refresh" in KINDS)
+    @rule(event=_events(("Read",)))
+    def refresh(self, event: Optional[tuple]) -> None:
+        self._step(f"refresh {event or ''}".strip())
+        result = self._with_event(event, self.engine.refresh)
+        self._after_refresh(result)
+        self._done(self._outcome(result))
+        if event is None and not result.ok:
+            self._fail("clean-up-works", f"a refresh without faults failed: {self._outcome(result)}")
+
+    @precondition(lambda self: "destroy" in KINDS)
+    @rule(event=_events(("Delete",)))
+    def destroy(self, event: Optional[tuple]) -> None:
+        self._step(f"destroy {event or ''}".strip())
+        result = self._with_event(event, self.engine.destroy)
+        self._resolve_pending(result, destroyed=True)
+        self._done(self._outcome(result))
+        if event is None and not result.ok and not self.gone:
+            self._fail("teardown", f"a destroy without faults failed: {self._outcome(result)}")
+
+    @precondition(lambda self: "converge" in KINDS)
+    @rule()
+    def converge(self) -> None:
+        """refresh, up, refresh, preview: the preview must show no change."""
+        self._step("converge (refresh, up, refresh, preview)")
+        r1 = self.engine.refresh()
+        self._after_refresh(r1)
+        expect = self._expect_clean_up_to_work()
+        up = self.engine.up(program(self.decls))
+        self._resolve_pending(up, destroyed=False)
+        r2 = self.engine.refresh()
+        self._after_refresh(r2)
+        plan = self.engine.preview(program(self.decls))
+        changes = [(s.urn.split("::")[-1], s.op) for s in plan.steps if s.op != "same"]
+        self._done(f"refresh {self._outcome(r1)}, up {self._outcome(up)}, refresh {self._outcome(r2)}, "
+                   f"preview {changes or 'no change'}")
+        if not (r1.ok and r2.ok):
+            self._fail("clean-up-works", "a refresh without faults failed")
+        if expect:
+            if not up.ok:
+                self._fail("clean-up-works", f"an up without faults failed: {self._outcome(up)}")
+            self._check_converged("converge")
+            if changes:
+                detail = [(s.urn.split("::")[-1], s.op, s.replaces) for s in plan.steps if s.op != "same"]
+                self._fail("no-change", f"preview after up and refresh shows changes {detail}")
+
+    # -- out of band ---------------------------------------------------------------------
+
+    def _state_ids(self) -> list[tuple[str, str]]:
+        """(id, region) of the live groups the state holds."""
+        live = self.live()
+        regions = {v: k for k, v in REGION.items()}
+        return sorted((r["id"], regions.get(live[r["id"]]["region_id"], "hz"))
+                      for r in self.engine.resources() if r["id"] in live)
+
+    @precondition(lambda self: "outside" in KINDS and bool(self.engine.resources()))
+    @rule(pick=st.integers(0, 7))
+    def delete_outside(self, pick: int) -> None:
+        ids = self._state_ids()
+        if not ids:
+            return
+        gid, region = ids[pick % len(ids)]
+        self._step(f"delete {gid} outside")
+        sdk_call(self.emu, region, "DeleteMasterSlaveServerGroup", MasterSlaveServerGroupId=gid)
+        self.gone.add(gid)
+        self._done()
+
+    @precondition(lambda self: "outside" in KINDS and bool(self.engine.resources()))
+    @rule(pick=st.integers(0, 7))
+    def drift_tags_outside(self, pick: int) -> None:
+        ids = self._state_ids()
+        if not ids:
+            return
+        gid, region = ids[pick % len(ids)]
+        self._step(f"tag {gid} env=hacked outside")
+        sdk_call(self.emu, region, "TagResources", ResourceType="masterslaveservergroup",
+                 **{"ResourceId.1": gid, "Tag.1.Key": "env", "Tag.1.Value": "hacked"})
+        self.drifted.add(gid)
+        self._done()
+
+    @precondition(lambda self: "outside" in KINDS)
+    @rule(decl=_decls())
+    def stray_outside(self, decl: Decl) -> None:
+        gid = create_outside(self.emu, replace(decl, tags=()))
+        self._step(f"make stray {gid} outside ({decl})")
+        self.strays.add(gid)
+        self._done()
+
+    # -- invariants ----------------------------------------------------------------------
+
+    @invariant()
+    def invariants(self) -> None:
+        if self.in_step or self.broken:
+            return
+        live = self.live()
+        entries = self.engine.resources()
+        ids = [r["id"] for r in entries]
+        in_state = set(ids)
+        for gid in list(self.strays):
+            if gid in in_state:
+                self.strays.discard(gid)
+                self.adopted.add(gid)
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            holders = {i: [r["name"] for r in entries if r["id"] == i] for i in dupes}
+            self._fail("unique-owner", f"one group held by several resources: {holders}")
+        missing = [(r["name"], r["id"]) for r in entries if r["id"] not in live and r["id"] not in self.gone]
+        if missing:
+            self._fail("state-true", f"resources in state whose group does not exist: {missing}")
+        unexplained = [g for gid, g in live.items() if gid not in in_state and gid not in self.strays]
+        allowed = list(self.forgotten) + list(self.pending.values())
+        orphans = []
+        for g in unexplained:
+            k = live_key(g)
+            if k in allowed:
+                allowed.remove(k)
+            else:
+                orphans.append(g)
+        if orphans:
+            detail = [(g["id"], g["name"], [(s["ServerId"], s["Port"]) for s in g["servers"]]) for g in orphans]
+            self._fail("no-orphan", f"live groups neither in state nor made outside: {detail}")
+
+    def teardown(self) -> None:
+        self.shared.provider = self.engine.provider
+        if VERBOSE:
+            print(f"\n-- example {self.shared.examples}:\n   " + "\n   ".join(self.trace))
+        if self.in_step or self.broken:
+            return
+        self.trace.append("teardown: destroy")
+        result = self.engine.destroy()
+        self._resolve_pending(result, destroyed=True)
+        self.shared.provider = self.engine.provider
+        if not result.ok and not self.gone:
+            self._fail("teardown", f"the final destroy failed: {self._outcome(result)}")
+        if not result.ok:
+            # the state held groups deleted outside: refresh, then destroy again
+            self._after_refresh(self.engine.refresh())
+            result = self.engine.destroy()
+            if not result.ok:
+                self._fail("teardown", f"the final destroy failed after a refresh: {self._outcome(result)}")
+        if self.engine.resources():
+            self._fail("teardown", "the state is not empty after destroy")
+        live = self.live()
+        left = sorted(set(live) - self.strays)
+        allowed = list(self.forgotten)
+        left = [gid for gid in left if not (live_key(live[gid]) in allowed and allowed.remove(live_key(live[gid])) is None)]
+        if left:
+            self._fail("teardown", f"groups left after destroy: {left} (strays {sorted(self.strays)})")
+        gone_strays = sorted(self.strays - set(live))
+        if gone_strays:
+            self._fail("teardown", f"strays the stack never adopted were deleted: {gone_strays}")
+
+
+@pytest.fixture(scope="module")
+def shared(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    global SHARED
+    base = tmp_path_factory.mktemp("stateful")
+    provider = start_provider(scratch_project(base), emulator,
+                              **{"slb-master-slave:timeoutSeconds": TIMEOUT_SECONDS,
+                                 "slb-master-slave:requestTimeoutSeconds": REQUEST_TIMEOUT})
+    SHARED = Shared(emu=emulator, provider=provider, tmp=str(base))
+    try:
+        yield SHARED
+    finally:
+        SHARED.provider.stop()
+        SHARED = None
+
+
+def test_stack_never_loses_orphans_or_duplicates_a_group(shared: Shared) -> None:
+    run_state_machine_as_test(SlbStack, settings=settings(
+        max_examples=EXAMPLES,
+        stateful_step_count=STEPS,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    ))
