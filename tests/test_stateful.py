@@ -534,9 +534,17 @@ class SlbStack(RuleBasedStateMachine):
         res = free[0]
         gid = create_outside(self.emu, replace(decl, tags=()))
         self.strays.add(gid)
-        self._step(f"adopt {res}: made {gid} outside, declared with adopt_id ({decl})")
+        self._step(f"adopt {res}: made {gid} outside, declared with adopt_id ({decl}); up")
         self.decls[res] = replace(decl, adopt_id=gid)
-        self._done()
+        # adopting is what an up does with the declaration: run it now, so the search
+        # spends its steps on what happens to adopted groups afterwards
+        expect = self._expect_clean_up_to_work()
+        result = self.engine.up(program(self.decls))
+        self._done(self._outcome(result))
+        if expect:
+            if not result.ok:
+                self._fail("clean-up-works", f"an up without faults failed: {self._outcome(result)}")
+            self._check_converged("after a clean up")
 
     # -- runs ----------------------------------------------------------------------------
 
