@@ -120,6 +120,7 @@ def collect_registrations(
     """
     monitor = _RecordingMonitor(mocks if mocks is not None else DefaultMocks())
     saved = _snapshot_runtime()
+    pickler = _snapshot_pickler()
     try:
         # Start from a clean runtime whatever a previous run (or a test's own
         # set_mocks) left behind: no root stack, fresh settings, only this config.
@@ -144,7 +145,24 @@ def collect_registrations(
             _pulumi_resource.register_resource = original
     finally:
         _restore_runtime(saved)
+        _restore_pickler(pickler)
     return _in_construction_order(monitor.registrations, constructed)
+
+
+def _snapshot_pickler() -> tuple:
+    import pickle
+
+    return (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict)
+
+
+def _restore_pickler(saved: tuple) -> None:
+    """pulumi.dynamic's serialize_provider wraps pickle._Pickler._batch_setitems in a
+    sorting wrapper on every call and never unwraps it: each dynamic resource registered
+    in this process adds a level, until pickling hits the recursion limit (about a
+    thousand registrations; the stateful test gets there). Undo it after every program."""
+    import pickle
+
+    pickle._Pickler._batch_setitems, pickle._Pickler.save_dict = saved
 
 
 def _in_construction_order(regs: list[Registration], constructed: list[tuple[str, str]]) -> list[Registration]:
