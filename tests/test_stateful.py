@@ -41,8 +41,8 @@ state and live groups; hypothesis then shrinks the sequence and prints the minim
 and a `@reproduce_failure` blob. The search is not derandomized.
 
 Knobs (environment):
-  SLB_STATEFUL_EXAMPLES   examples (default 10; e.g. 200 for a long run)
-  SLB_STATEFUL_STEPS      steps per example (default 12)
+  SLB_STATEFUL_EXAMPLES   examples (default 12; e.g. 200 for a long run)
+  SLB_STATEFUL_STEPS      steps per example (default 15)
   SLB_STATEFUL_VERBOSE=1  print every example's steps and outcomes (run pytest with -s)
   SLB_STATEFUL_KINDS      comma-separated step kinds to enable (default: all):
                           declare,twin,change,remove,region,adopt,refresh,destroy,
@@ -80,8 +80,8 @@ KINDS = frozenset(k.strip() for k in os.environ.get("SLB_STATEFUL_KINDS", ",".jo
 _unknown = KINDS - set(ALL_KINDS) - {"up"}
 if _unknown:
     raise ValueError(f"SLB_STATEFUL_KINDS: unknown step kinds {sorted(_unknown)}; known: {', '.join(ALL_KINDS)}")
-EXAMPLES = int(os.environ.get("SLB_STATEFUL_EXAMPLES", "10"))
-STEPS = int(os.environ.get("SLB_STATEFUL_STEPS", "12"))
+EXAMPLES = int(os.environ.get("SLB_STATEFUL_EXAMPLES", "12"))
+STEPS = int(os.environ.get("SLB_STATEFUL_STEPS", "15"))
 VERBOSE = os.environ.get("SLB_STATEFUL_VERBOSE") == "1"  # print every example's steps (with -s)
 
 TIMEOUT_SECONDS = "4"  # the provider's budget per operation: faults resolve fast
@@ -340,7 +340,7 @@ class SlbStack(RuleBasedStateMachine):
         parts = []
         for urn, op, err in getattr(result, "errors", []):
             text = str(err).strip().splitlines()
-            parts.append(f"{urn.split('::')[-1]} {op}: {text[-1][:160] if text else type(err).__name__}")
+            parts.append(f"{urn.split('::')[-1]} {op}: {text[-1][:300] if text else type(err).__name__}")
         for urn, prop, reason in getattr(result, "failures", []):
             parts.append(f"{urn.split('::')[-1]} check {prop}: {reason[:120]}")
         crashed = " CRASHED" if getattr(result, "crashed", False) else ""
@@ -521,6 +521,26 @@ class SlbStack(RuleBasedStateMachine):
         self.decls[res] = new
         self._done()
 
+    @precondition(lambda self: "adopt" in KINDS and "change" in KINDS
+                  and any(d.adopt_id for d in self.decls.values()))
+    @rule(pick=st.integers(0, 7), what=st.sampled_from(["tags", "description", "servers"]),
+          tags=st.sampled_from(TAG_SETS))
+    def change_adopted(self, pick: int, what: str, tags: tuple) -> None:
+        """What happens to adopted groups afterwards is where ownership bugs hide: a rule of
+        its own, so the search gets there often."""
+        adopted = sorted(r for r, d in self.decls.items() if d.adopt_id)
+        res = adopted[pick % len(adopted)]
+        d = self.decls[res]
+        if what == "tags":
+            new = replace(d, tags=tags)
+        elif what == "description":
+            new = replace(d, desc=None if d.desc else "primary")  # replaced, adopt_id kept
+        else:
+            new = replace(d, servers=(d.servers + 1) % len(SERVER_SETS[d.region]), adopt_id=None)
+        self._step(f"change adopted {res}: {what} -> {new}")
+        self.decls[res] = new
+        self._done()
+
     @precondition(lambda self: "remove" in KINDS and bool(self.decls))
     @rule(pick=st.integers(0, 7))
     def remove(self, pick: int) -> None:
@@ -595,6 +615,8 @@ class SlbStack(RuleBasedStateMachine):
         expect = self._expect_clean_up_to_work()
         up = self.engine.up(program(self.decls))
         self._resolve_pending(up, destroyed=False)
+        if expect and up.ok:
+            self._check_converged("converge, after its up")  # before a refresh hides the cause
         r2 = self.engine.refresh()
         self._after_refresh(r2)
         plan = self.engine.preview(program(self.decls))
@@ -658,7 +680,7 @@ class SlbStack(RuleBasedStateMachine):
     # -- invariants ----------------------------------------------------------------------
 
     @invariant()
-    def invariants(self) -> None:
+    def ownership_invariants(self) -> None:
         if self.in_step or self.broken:
             return
         live = self.live()
