@@ -6,8 +6,10 @@ and the SLB emulator:
 
 - program edits: declare a group (two regions: lb-demo-hangzhou in cn-hangzhou and
   lb-demo-shanghai in cn-shanghai through the resource's `region_id`), declare a twin
-  (a second resource declared identically), change tags (an update) or servers, port or
-  name (a replacement), remove a resource, adopt a group made outside (`adopt_id`);
+  (a second resource declared identically), change tags (an update) or servers, port,
+  name or a server's description (a replacement), remove a resource, adopt a group made
+  outside (`adopt_id`, with an up at once) and later change it (tags; a description
+  change keeping adopt_id, which replaces; servers, dropping adopt_id);
 - runs: `up`, `refresh`, `destroy`, and `converge` (refresh, up, refresh, preview), each
   clean, or with one emulator fault (a request lost before or after it is applied, 503s,
   throttling, latency past the request timeout) or with a crash of the provider process
@@ -17,7 +19,8 @@ and the SLB emulator:
 - out-of-band changes through the official SDK: delete a stack's group, drift its tags,
   make a stray group on the load balancer that the stack must never touch.
 
-After every step the invariants are checked (see `World.check`):
+After every step the invariants are checked (`ownership_invariants`; the run rules
+check `clean-up-works` and `no-change` themselves, `teardown` at the end):
 
   unique-owner      no two resources in state hold the same group id;
   state-true        every resource in state has its live group, unless that group was
@@ -47,8 +50,9 @@ Knobs (environment):
   SLB_STATEFUL_KINDS      comma-separated step kinds to enable (default: all):
                           declare,twin,change,remove,region,adopt,refresh,destroy,
                           converge,outside,fault,crash
-                          `up` is always on. Against a provider that cannot do
-                          everything yet, e.g.
+                          `up` is always on. Without `region`, decls stay in
+                          cn-hangzhou; without `adopt`, no adoption. The subset
+                          today's provider (2026-11-26) passes, for harness sanity:
                           SLB_STATEFUL_KINDS=declare,twin,change,remove,refresh,destroy,converge,outside,fault
 
     SLB_STATEFUL_EXAMPLES=200 SLB_STATEFUL_STEPS=25 bash scripts/test.sh -q tests/test_stateful.py
