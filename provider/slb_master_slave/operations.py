@@ -7,12 +7,13 @@ of the secret and the token, and says what to do.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from .api import IDEMPOTENCY_TAG_KEY, LISTENER_HOLDS_GROUP, MAX_TAGS, SlbApiError, SlbGateway, scrub
+from .api import IDEMPOTENCY_TAG_KEY, LISTENER_HOLDS_GROUP, MAX_TAGS, SlbApiError, SlbGateway
 from .errors import ProviderError
 from .settings import Settings
-from .spec import BackendServer, GroupSpec, api_servers, api_tags, normalize_servers, normalize_tags
+from .spec import GroupSpec, LiveGroup, normalize_servers, normalize_tags
 
 
 def create(settings: Settings, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -23,7 +24,7 @@ def create(settings: Settings, props: Mapping[str, Any]) -> tuple[str, dict[str,
             return spec.adopt_id, _adopt(gateway, spec)
         group_id = gateway.create_group(spec)
     except SlbApiError as error:
-        raise ProviderError(_scrubbed(error, settings)) from None
+        raise ProviderError(str(error)) from None
     return group_id, spec.to_outputs()
 
 
@@ -35,7 +36,7 @@ def read(settings: Settings, group_id: str, props: Mapping[str, Any]) -> dict[st
     except SlbApiError as error:
         if error.not_found:
             return None
-        raise ProviderError(_scrubbed(error, settings)) from None
+        raise ProviderError(str(error)) from None
     return _outputs_from_live(live, props, settings.region)
 
 
@@ -45,7 +46,7 @@ def update(settings: Settings, group_id: str, olds: Mapping[str, Any], news: Map
     try:
         _reconcile_tags(gateway, group_id, normalize_tags(olds.get("tags")), normalize_tags(news.get("tags")))
     except SlbApiError as error:
-        raise ProviderError(_scrubbed(error, settings)) from None
+        raise ProviderError(str(error)) from None
     return GroupSpec.from_props(news, settings.region).to_outputs()
 
 
@@ -56,7 +57,7 @@ def delete(settings: Settings, group_id: str, props: Mapping[str, Any]) -> None:
     except SlbApiError as error:
         if error.code == LISTENER_HOLDS_GROUP:
             raise ProviderError(_held_by_listeners(gateway, group_id, props, error)) from None
-        raise ProviderError(_scrubbed(error, settings)) from None
+        raise ProviderError(str(error)) from None
 
 
 def _adopt(gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
@@ -78,13 +79,9 @@ def _adopt(gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
             + "\n  - ".join(mismatches)
             + "\nEdit the program to describe the group as it is (a group cannot be modified in place), then run again."
         )
-    live_tags = {k: v for k, v in api_tags(live).items() if k != IDEMPOTENCY_TAG_KEY}
+    live_tags = {k: v for k, v in (live.tags or {}).items() if k != IDEMPOTENCY_TAG_KEY}
     _reconcile_tags(gateway, spec.adopt_id, live_tags, spec.tag_dict)
     return spec.to_outputs()
-
-
-def _scrubbed(error: SlbApiError, settings: Settings) -> str:
-    return scrub(str(error), settings.secrets())
 
 
 def _reconcile_tags(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: Mapping[str, str]) -> None:
@@ -97,42 +94,42 @@ def _reconcile_tags(gateway: SlbGateway, group_id: str, old: Mapping[str, str], 
     gateway.tag_group(group_id, to_set)
 
 
-def _outputs_from_live(live: Mapping[str, Any], state: Mapping[str, Any], default_region: str | None) -> dict[str, Any]:
+def _outputs_from_live(live: LiveGroup, state: Mapping[str, Any], default_region: str | None) -> dict[str, Any]:
     """What refresh stores: the live group, plus what the API never returns (server_ip, region)."""
     known_ips = {}
     for server in normalize_servers(state.get("servers")) or []:
         if isinstance(server, Mapping) and server.get("server_ip"):
             known_ips[(server.get("server_id"), server.get("port"))] = server["server_ip"]
     servers = []
-    for item in api_servers(live):
-        server = BackendServer.from_api(item).to_props()
+    for live_server in live.servers:
+        server = live_server.to_props()
         ip = known_ips.get((server["server_id"], server["port"]))
         if ip and "server_ip" not in server:
             server["server_ip"] = ip
         servers.append(server)
     outputs: dict[str, Any] = {
-        "load_balancer_id": live.get("LoadBalancerId") or state.get("load_balancer_id"),
+        "load_balancer_id": live.load_balancer_id or state.get("load_balancer_id"),
         "region_id": state.get("region_id") or default_region,
-        "name": live.get("MasterSlaveServerGroupName", state.get("name", "")),
+        "name": live.name,
         "servers": normalize_servers(servers),
-        "tags": ({k: v for k, v in api_tags(live).items() if k != IDEMPOTENCY_TAG_KEY}
-                 if "Tags" in live else normalize_tags(state.get("tags"))),
+        "tags": ({k: v for k, v in live.tags.items() if k != IDEMPOTENCY_TAG_KEY}
+                 if live.tags is not None else normalize_tags(state.get("tags"))),
     }
     if state.get("adopt_id"):
         outputs["adopt_id"] = state["adopt_id"]
     return outputs
 
 
-def _adoption_mismatches(spec: GroupSpec, live: Mapping[str, Any]) -> list[str]:
+def _adoption_mismatches(spec: GroupSpec, live: LiveGroup) -> list[str]:
     mismatches = []
-    live_lb = live.get("LoadBalancerId")
+    live_lb = live.load_balancer_id
     if live_lb and live_lb != spec.load_balancer_id:
         mismatches.append(f"load_balancer_id: declared {spec.load_balancer_id}, the group belongs to {live_lb}")
-    live_name = live.get("MasterSlaveServerGroupName", "")
+    live_name = live.name
     if live_name != spec.name:
         mismatches.append(f"name: declared {spec.name!r}, the group is named {live_name!r}")
     declared = {s.key: s for s in spec.servers}
-    actual = {s.key: s for s in (BackendServer.from_api(i) for i in api_servers(live))}
+    actual = {s.key: s for s in live.servers}
     for key in sorted(set(declared) | set(actual)):
         where = f"server {key[0]}:{key[1]}"
         if key not in actual:
@@ -148,12 +145,12 @@ def _adoption_mismatches(spec: GroupSpec, live: Mapping[str, Any]) -> list[str]:
 
 
 def _held_by_listeners(gateway: SlbGateway, group_id: str, props: Mapping[str, Any], error: SlbApiError) -> str:
+    """The API's answer on the first line; which listeners hold the group, and how to free it, on the next."""
     load_balancer_id = props.get("load_balancer_id")
     listeners = gateway.listeners_holding(load_balancer_id, group_id) if isinstance(load_balancer_id, str) else []
-    held_by = ", ".join(listeners) if listeners else "a listener"
+    held_by = "listener " + ", ".join(listeners) if listeners else "a listener"
+    first = str(error.with_context(hint="")).splitlines()[0]
     return (
-        f"group {group_id} is still used by {held_by} on {load_balancer_id} ({error.code}, "
-        f"{error.attempts} attempts). Release it first: point the listener at another group, "
-        "turn MasterSlaveServerGroup off on it, or delete the listener; then run destroy again. "
-        f"(RequestId {error.request_id})"
+        f"{first}\nIt is still used by {held_by} on {load_balancer_id}. Release it first: point the listener "
+        "at another group, turn MasterSlaveServerGroup off on it, or delete the listener; then run destroy again."
     )

@@ -55,8 +55,8 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
     load_balancer_id: pulumi.Output[str]
     region_id: pulumi.Output[str]
     name: pulumi.Output[str]
-    servers: pulumi.Output[list]
-    tags: pulumi.Output[dict]
+    servers: pulumi.Output[list[dict[str, Any]]]
+    tags: pulumi.Output[dict[str, str]]
     adopt_id: pulumi.Output[Optional[str]]
 
     def __init__(

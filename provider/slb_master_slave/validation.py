@@ -14,7 +14,8 @@ import copy
 import difflib
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeGuard
 
 from .spec import BACKEND_TYPES, SERVER_FIELDS, SERVER_TYPES, is_unknown
 
@@ -62,7 +63,7 @@ def _servers(props: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
     return [(i, s) for i, s in enumerate(servers) if isinstance(s, Mapping) and not is_unknown(s)]
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -202,7 +203,7 @@ def _find_master_slave(props: Mapping[str, Any]) -> Iterator[Finding]:
     types = [s.get("server_type") for _, s in known]
     if len(known) != 2 or not all(t in SERVER_TYPES for t in types):
         return
-    if sorted(types) != ["Master", "Slave"]:
+    if sorted(str(t) for t in types) != ["Master", "Slave"]:
         yield ("servers", f"the group must hold one Master and one Slave, got {types[0]} and {types[1]}: set server_type on one of them.")
 
 
