@@ -70,6 +70,9 @@ def render(rows: list[dict]) -> str:
              ("-" if r["diagnostic"] and r["target"] == "-" else ("met" if r["met"] else "MISSED")), r["note"]] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *body)]
     widths[-1] = min(widths[-1], 90)
-    line = lambda cells: "| " + " | ".join(str(c)[:w].ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    def line(cells: list) -> str:
+        return "| " + " | ".join(str(c)[:w].ljust(w) for c, w in zip(cells, widths)) + " |"
+
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(headers), sep] + [line(b) for b in body])

@@ -182,7 +182,7 @@ def test_replacement_waits_out_a_listener_being_moved_to_the_new_group(engine: E
     assert new_id != old_id
     assert emu.actions().count("DeleteMasterSlaveServerGroup") >= 2, "RspoolVipExist was met and retried"
     listeners = emu.state()["listeners"]
-    assert [l["master_slave_server_group_id"] for l in listeners] == [new_id]
+    assert [listener["master_slave_server_group_id"] for listener in listeners] == [new_id]
     _call(emu, "DeleteLoadBalancerListener", ListenerPort=80, ListenerProtocol="tcp")
     assert engine.destroy().ok and group_ids(emu) == []
 

@@ -124,7 +124,7 @@ def parse_endpoint(raw: str) -> Endpoint:
     if "@" in parts.netloc:
         raise SettingsError(f"{CONFIG_ENDPOINT} must not carry a user name or password; write it as https://host[:port].")
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when asked
     except ValueError:
         raise SettingsError(f"{CONFIG_ENDPOINT} {raw!r} has an invalid port.") from None
     return Endpoint(host=parts.netloc, https=parts.scheme != "http" if has_scheme else True)
