@@ -665,7 +665,12 @@ class SlbGateway:
                          lookup: SlbApiError | None) -> CreateOutcomeUnknown:
         where = (f"it carries the tag {IDEMPOTENCY_TAG_KEY}={token}" if token
                  else f"look for a group named {spec.name!r}")
-        looked = f"; looking it up failed too ({lookup.code})" if lookup is not None else ""
+        if lookup is None:
+            looked = ""
+        elif self._clock() >= self.deadline - 0.1:
+            looked = ", and the budget ran out before it could be looked up"
+        else:
+            looked = f"; looking it up failed too ({lookup.code})"
         hint = (f"The create may have happened{looked}. If a group was made on {spec.load_balancer_id}, {where}: "
                 "adopt it with adopt_id or delete it. " + cause.hint).strip()
         return CreateOutcomeUnknown(

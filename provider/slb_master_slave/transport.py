@@ -98,6 +98,8 @@ class _DeadlineSocket:
         self.deadline = float("inf")
         self.received = 0
         self._clock = clock
+        self._readers = 0
+        self._closed = False
 
     def arm(self) -> None:
         left = self.deadline - self._clock()
@@ -116,10 +118,19 @@ class _DeadlineSocket:
         return n
 
     def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
+        self._readers += 1
         return io.BufferedReader(_Reader(self), 8192)
 
     def close(self) -> None:
-        self.sock.close()
+        """Like a socket with files made from it: really closed once the last reader is."""
+        self._closed = True
+        if self._readers == 0:
+            self.sock.close()
+
+    def reader_closed(self) -> None:
+        self._readers -= 1
+        if self._closed and self._readers == 0:
+            self.sock.close()
 
     def stale(self) -> bool:
         """An idle kept-alive connection with anything to read has been closed (or spoken on)."""
@@ -139,6 +150,11 @@ class _Reader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         return self._owner.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._owner.reader_closed()
+        super().close()
 
 
 class _Connection(http.client.HTTPConnection):
@@ -309,6 +325,7 @@ class Transport:
             url = target.origin + path
             extra = _proxy_auth(target.proxy)
         keep = False
+        response: http.client.HTTPResponse | None = None
         try:
             try:
                 connection.request(method, url, body=body, headers={**headers, **extra})
@@ -331,6 +348,8 @@ class Transport:
                 raise TransportFailure(Failure.DROPPED, _why(error), sent=True) from None
             return answer
         finally:
+            if response is not None and not keep:
+                response.close()
             if keep:
                 self._checkin(target, connection)
             else:
