@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import base64
-from urllib.parse import quote
+import json
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
-from slb_master_slave.api import ErrorKind, Retry, SlbApiError, SlbGateway, _proxies_for, retry_decision, scrub, summarize
+from slb_master_slave.api import (
+    IDEMPOTENCY_TAG_KEY,
+    ErrorKind,
+    Retry,
+    SlbApiError,
+    SlbGateway,
+    _proxies_for,
+    live_group_from_api,
+    retry_decision,
+    scrub,
+    summarize,
+)
+from slb_master_slave.spec import BackendServer, GroupSpec
+from slb_master_slave.transport import Answer
 from slb_master_slave.settings import resolve_settings
 
 
@@ -109,3 +123,116 @@ def test_backoff_stays_within_the_deadline() -> None:
             gateway._backoff(attempt, error)
     assert sum(slept) <= 5 and max(slept) <= 3.0
     assert info.value.attempts == len(slept) + 1
+
+
+# -- the retry loop and messages, against a scripted transport and a fake clock --------
+class ScriptedTransport:
+    """Answers each request from `script(action, params)`; records the actions sent."""
+
+    def __init__(self, script) -> None:
+        self.script = script
+        self.actions: list[str] = []
+
+    def send(self, target, method, path, headers, body, *, connect_deadline, read_seconds, deadline) -> Answer:
+        params = dict(parse_qsl(urlsplit(path).query))
+        self.actions.append(params["Action"])
+        status, document = self.script(params["Action"], params)
+        return Answer(status, "application/json", json.dumps(document).encode())
+
+
+def gateway_with(script, timeout: str = "300") -> tuple[SlbGateway, ScriptedTransport, list[float]]:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    transport = ScriptedTransport(script)
+    settings = settings_for("http://127.0.0.1:9", **{"slb-master-slave:timeoutSeconds": timeout})
+    gateway = SlbGateway(settings, sleep=sleep, clock=lambda: now[0], rng=lambda: 0.5, transport=transport)
+    return gateway, transport, slept
+
+
+def api_error(code: str, message: str = "m", status: int = 400) -> tuple[int, dict]:
+    return status, {"Code": code, "Message": message, "RequestId": "REQ-1"}
+
+
+def test_a_listener_holding_a_group_is_waited_out_slowly_and_boundedly() -> None:
+    gateway, transport, slept = gateway_with(lambda action, params: api_error("RspoolVipExist", "held by a listener"))
+    with pytest.raises(SlbApiError) as info:
+        gateway.delete_group("rsp-1")
+    deletes = transport.actions.count("DeleteMasterSlaveServerGroup")
+    assert 20 <= deletes <= 40, f"{deletes} deletes in a 300 s budget"
+    assert min(slept) >= 0.75 and max(slept) <= 10
+    assert sum(slept) <= 300 - 2, "time is kept back to name the listeners"
+    assert info.value.code == "RspoolVipExist" and info.value.attempts == deletes
+
+
+@pytest.mark.parametrize("code", ["Throttling", "Throttling.User", "Rejected.Throttling", "Throttling.Api"])
+def test_every_throttling_code_is_retried(code: str) -> None:
+    calls = []
+
+    def script(action, params):
+        calls.append(action)
+        return api_error(code) if len(calls) < 4 else (200, {"RequestId": "R", "MasterSlaveServerGroupId": "rsp-1",
+                                                             "MasterSlaveServerGroupName": "g"})
+
+    gateway, transport, _ = gateway_with(script)
+    assert gateway.describe_group("rsp-1").id == "rsp-1"
+    assert len(transport.actions) == 4
+
+
+def test_a_load_balancer_not_found_names_the_region_asked_and_region_id() -> None:
+    gateway, _, _ = gateway_with(lambda a, p: api_error("InvalidParameter", "The specified LoadBalancerId does not exist."))
+    with pytest.raises(SlbApiError) as info:
+        gateway.list_groups("lb-elsewhere")
+    text = str(info.value)
+    assert text.startswith("SLB DescribeMasterSlaveServerGroups failed for load balancer lb-elsewhere in cn-hangzhou: ")
+    assert "Load balancer lb-elsewhere was not found in cn-hangzhou" in text and "region_id" in text
+    assert not info.value.not_found, "an InvalidParameter about the load balancer never means the group is gone"
+
+
+def test_a_tag_update_on_a_group_deleted_outside_says_refresh() -> None:
+    gateway, _, _ = gateway_with(lambda a, p: api_error("InvalidResourceId.NotFound", "The specified resource is not found."))
+    with pytest.raises(SlbApiError) as info:
+        gateway.tag_group("rsp-1", {"env": "prod"})
+    first, second = str(info.value).split("\n")
+    assert first == ("SLB TagResources failed for group rsp-1 in cn-hangzhou: InvalidResourceId.NotFound: "
+                     "The specified resource is not found (RequestId REQ-1, HTTP 400).")
+    assert "pulumi refresh" in second
+
+
+def test_a_lost_create_is_settled_by_the_hook_before_anything_is_sent_again() -> None:
+    sent: dict[str, str] = {}
+
+    def script(action, params):
+        if action == "CreateMasterSlaveServerGroup":
+            sent.update(params)
+            return api_error("ServiceUnavailable", "try later", status=503)  # applied, answer lost
+        token = params.get("Tag.1.Value")
+        return 200, {"RequestId": "R", "MasterSlaveServerGroups": {"MasterSlaveServerGroup": [
+            {"MasterSlaveServerGroupId": "rsp-made", "MasterSlaveServerGroupName": "g",
+             "Tags": {"Tag": [{"TagKey": IDEMPOTENCY_TAG_KEY, "TagValue": token}]}}]}}
+
+    gateway, transport, _ = gateway_with(script)
+    spec = GroupSpec.from_props({"load_balancer_id": "lb-1", "name": "g", "servers": [
+        {"server_id": "i-1", "port": 80}, {"server_id": "i-2", "port": "80", "server_type": "Slave", "weight": 50.0}]},
+        "cn-hangzhou")
+    assert gateway.create_group(spec) == "rsp-made"
+    assert transport.actions == ["CreateMasterSlaveServerGroup", "DescribeMasterSlaveServerGroups"]
+    assert json.loads(sent["MasterSlaveBackendServers"]) == [
+        {"ServerId": "i-1", "Port": "80", "Weight": "100", "ServerType": "Master", "Type": "ecs"},
+        {"ServerId": "i-2", "Port": "80", "Weight": "50", "ServerType": "Slave", "Type": "ecs"}]
+
+
+def test_live_groups_come_from_either_nesting() -> None:
+    servers = [{"ServerId": "i-1", "Port": 80, "Weight": 100, "ServerType": "Master"},
+               {"ServerId": "i-2", "Port": "80", "ServerType": "Slave", "Type": "eni", "ServerIp": "10.0.0.2"}]
+    for nesting in ({"MasterSlaveBackendServer": servers}, {"MasterSlaveBackendServers": servers}, servers):
+        live = live_group_from_api({"MasterSlaveServerGroupId": "rsp-1", "LoadBalancerId": "lb-1",
+                                    "MasterSlaveBackendServers": nesting, "Tags": {"Tag": {"TagKey": "a", "TagValue": "b"}}})
+        assert [s.key for s in live.servers] == [("i-1", 80), ("i-2", 80)]
+        assert live.servers[1] == BackendServer("i-2", 80, 100, "Slave", "eni", None, "10.0.0.2")
+        assert live.tags == {"a": "b"} and live.load_balancer_id == "lb-1"
+    assert live_group_from_api({"MasterSlaveServerGroupId": "rsp-1"}).tags is None
