@@ -92,6 +92,18 @@ def run(provider: ProviderProcess, op: str) -> tuple[float, str]:
     return time.monotonic() - started, info.value.details
 
 
+def peak_rss_mib(pid: int) -> int | None:
+    """The process's peak resident memory (Linux), in MiB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return None
+
+
 def our_message(details: str) -> str:
     """The provider's message: the last exception line of the traceback the servicer sends."""
     return details.rsplit("ProviderError: ", 1)[-1].strip()
@@ -146,6 +158,9 @@ def test_permanent_failures_end_in_seconds_even_with_the_default_budget(
     assert "3 attempts" in message, "two quick retries, then the failure"
     assert seen <= 3
     assert bad.url in message, "the message names the endpoint"
+    peak = peak_rss_mib(provider.pid)
+    assert peak is None or peak < 200, f"the provider process peaked at {peak} MiB"
+    print(f"\n{kind}/{op}: {elapsed:.2f} s, {seen} requests, peak RSS {peak} MiB, {len(our_message(details))} chars")
 
 
 # -- time: every operation within its budget ---------------------------------------------
@@ -163,6 +178,7 @@ def test_every_operation_ends_within_its_budget(providers: Providers, kind: str,
         provider = providers(bad.url)
         elapsed, details = run(provider, op)
     assert elapsed <= BUDGET + 1, f"{kind}/{op} took {elapsed:.1f} s under a {BUDGET} s budget"
+    print(f"\n{kind}/{op}: {elapsed:.2f} s under a {BUDGET} s budget, {len(our_message(details))} chars")
     action = {"create": "CreateMasterSlaveServerGroup", "read": "DescribeMasterSlaveServerGroupAttribute",
               "update": "TagResources", "delete": "DeleteMasterSlaveServerGroup"}[op]
     # a create sent and never answered may have happened; one that never connected did not
@@ -188,6 +204,7 @@ def test_four_drip_fed_creates_do_not_starve_an_unrelated_check(providers: Provi
     assert checked.failures == []
     assert check_done <= BUDGET + 2, f"Check waited {check_done:.1f} s behind the creates"
     assert max(durations) <= BUDGET + 1, durations
+    print(f"\nfour drip-fed creates: {max(durations):.2f} s at most; the Check answered after {check_done:.2f} s")
 
 
 def _timed_create(provider: ProviderProcess, news: dict) -> float:

@@ -72,8 +72,9 @@ QUICK_RETRY_DELAYS = (0.5, 1.0)
 LISTENER_WAIT_BASE_SECONDS = 1.0
 LISTENER_WAIT_CAP_SECONDS = 10.0
 LISTENER_WAIT_MAX_TRIES = 40
-# Time kept back from a delete's wait-out so the message can name the listeners in budget.
-LISTENER_LOOKUP_RESERVE_SECONDS = 2.0
+# Time create and delete keep back from the budget for one look-up after them: the lost
+# create's tag, or the listeners holding a group, within the operation's budget.
+LOOKUP_RESERVE_SECONDS = 2.0
 SUMMARY_CHARS = 200
 TROUBLESHOOT_URL = "https://api.aliyun.com/troubleshoot?q={code}&product=Slb"
 
@@ -282,8 +283,7 @@ def _hint(error: SlbApiError, settings: Settings, *, load_balancer_id: str | Non
         return (f"{endpoint} accepted no connection in time: check {CONFIG_ENDPOINT}, the network and any proxy; "
                 f"{CONFIG_TIMEOUT} sets the budget.")
     if kind is ErrorKind.READ_TIMEOUT:
-        return (f"{endpoint} did not answer in time: check it is the SLB API; {CONFIG_REQUEST_TIMEOUT} and "
-                f"{CONFIG_TIMEOUT} set the limits.")
+        return f"{endpoint} did not answer in time; {CONFIG_REQUEST_TIMEOUT} and {CONFIG_TIMEOUT} set the limits."
     if kind is ErrorKind.DROPPED:
         return f"The connection to {endpoint} kept breaking: check the network or proxy, then run again."
     if kind in (ErrorKind.NOT_API, ErrorKind.TOO_LARGE):
@@ -499,15 +499,17 @@ class SlbGateway:
         proxy = _proxies_for(self.settings)["https" if https else "http"]
         return Target(https, hostname, port, proxy), signed.get_method(), signed.get_url(), headers, body
 
-    def _send(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _send(self, action: str, params: Mapping[str, Any], *, reserve: float = 0.0) -> dict[str, Any]:
+        """One request, ended `reserve` seconds before the operation's deadline."""
         target, method, path, headers, body = self._signed(action, params)
         now = self._clock()
         settings = self.settings
+        deadline = self.deadline - reserve
         try:
             answer = self._transport.send(
                 target, method, path, headers, body,
-                connect_deadline=min(self.deadline, now + settings.connect_timeout_seconds),
-                read_seconds=settings.request_timeout_seconds, deadline=self.deadline)
+                connect_deadline=min(deadline, now + settings.connect_timeout_seconds),
+                read_seconds=settings.request_timeout_seconds, deadline=deadline)
         except TransportFailure as failure:
             kind = _FAILURE_KINDS[failure.failure]
             reached = failure.sent and (kind in (ErrorKind.READ_TIMEOUT, ErrorKind.DROPPED)
@@ -557,7 +559,7 @@ class SlbGateway:
         while True:
             attempt += 1
             try:
-                return self._send(action, params)
+                return self._send(action, params, reserve=reserve)
             except SlbApiError as raw:
                 error = raw.with_context(attempts=attempt, subject=subject,
                                          seconds=self._clock() - self.started)
@@ -583,6 +585,10 @@ class SlbGateway:
             else:
                 delay = self._rng() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * (2 ** (attempt - 1)))
             self._pause(delay, error, reserve=reserve)
+
+    def _reserve(self) -> float:
+        """What create and delete keep back from the budget for one look-up after them."""
+        return min(LOOKUP_RESERVE_SECONDS, 0.2 * self.settings.timeout_seconds)
 
     def _pause(self, delay: float, error: SlbApiError, *, reserve: float = 0.0) -> None:
         """Sleep before the next attempt; if that leaves no time for it, the last error stands."""
@@ -624,9 +630,9 @@ class SlbGateway:
             return {"MasterSlaveServerGroupId": found}
 
         subject = f"load balancer {spec.load_balancer_id}"
-        try:
+        try:  # time is kept back from each create so a lost one can still be looked up
             answer = self._call("CreateMasterSlaveServerGroup", params, subject=subject,
-                                load_balancer_id=spec.load_balancer_id, settle=settle)
+                                load_balancer_id=spec.load_balancer_id, settle=settle, reserve=self._reserve())
         except CreateOutcomeUnknown:
             raise
         except SlbApiError as error:
@@ -667,11 +673,11 @@ class SlbGateway:
                  else f"look for a group named {spec.name!r}")
         if lookup is None:
             looked = ""
-        elif self._clock() >= self.deadline - 0.1:
-            looked = ", and the budget ran out before it could be looked up"
+        elif lookup.kind in (ErrorKind.CONNECT_TIMEOUT, ErrorKind.READ_TIMEOUT):
+            looked = " (looking it up timed out too)"
         else:
-            looked = f"; looking it up failed too ({lookup.code})"
-        hint = (f"The create may have happened{looked}. If a group was made on {spec.load_balancer_id}, {where}: "
+            looked = f" (looking it up failed: {lookup.code})"
+        hint = (f"The create may have happened{looked}; if a group was made on {spec.load_balancer_id}, {where}: "
                 "adopt it with adopt_id or delete it. " + cause.hint).strip()
         return CreateOutcomeUnknown(
             cause.action, cause.code, cause.message, request_id=cause.request_id, http_status=cause.http_status,
@@ -716,10 +722,9 @@ class SlbGateway:
     def delete_group(self, group_id: str) -> None:
         """Already gone is success; a listener holding the group is waited out at a slow cadence,
         keeping back enough of the budget to name the listeners."""
-        reserve = min(LISTENER_LOOKUP_RESERVE_SECONDS, 0.2 * self.settings.timeout_seconds)
         try:
             self._call("DeleteMasterSlaveServerGroup", {"MasterSlaveServerGroupId": group_id},
-                       subject=f"group {group_id}", wait_out_listener=True, reserve=reserve)
+                       subject=f"group {group_id}", wait_out_listener=True, reserve=self._reserve())
         except SlbApiError as error:
             if not error.not_found:
                 raise
