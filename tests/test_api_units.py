@@ -112,17 +112,12 @@ def test_scrub_removes_every_encoding(form) -> None:
 
 
 def test_backoff_stays_within_the_deadline() -> None:
-    now = [0.0]
-    slept: list[float] = []
-    gateway = SlbGateway(settings_for(**{"slb-master-slave:timeoutSeconds": "5"}),
-                         sleep=lambda s: (slept.append(s), now.__setitem__(0, now[0] + s)),
-                         clock=lambda: now[0], rng=lambda: 1.0)
-    error = SlbApiError("CreateMasterSlaveServerGroup", "Throttling.User", "slow down", http_status=400)
+    gateway, transport, slept = gateway_with(lambda a, p: api_error("Throttling.User", "slow down"), timeout="5")
+    gateway._rng = lambda: 1.0
     with pytest.raises(SlbApiError) as info:
-        for attempt in range(100):
-            gateway._backoff(attempt, error)
-    assert sum(slept) <= 5 and max(slept) <= 3.0
-    assert info.value.attempts == len(slept) + 1
+        gateway.describe_group("rsp-1")
+    assert sum(slept) <= 5 and max(slept) <= 1.5
+    assert info.value.attempts == len(slept) + 1 == len(transport.actions)
 
 
 # -- the retry loop and messages, against a scripted transport and a fake clock --------

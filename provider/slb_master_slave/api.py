@@ -230,10 +230,6 @@ class SlbApiError(Exception):
         return self.kind in (ErrorKind.REFUSED, ErrorKind.DNS, ErrorKind.TLS, ErrorKind.NOT_API, ErrorKind.TOO_LARGE)
 
     @property
-    def outcome_unknown(self) -> bool:
-        return self.may_have_applied
-
-    @property
     def timed_out(self) -> bool:
         """We stopped waiting for an answer; the server may still apply the request later."""
         return self.kind is ErrorKind.READ_TIMEOUT
@@ -595,11 +591,6 @@ class SlbGateway:
         if self._clock() + delay + reserve >= self.deadline - 0.05:
             raise error
         self._sleep(delay)
-
-    def _backoff(self, attempt: int, error: SlbApiError) -> None:
-        """Full-jitter exponential backoff (kept for the unit tests of its bounds)."""
-        delay = self._rng() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * (2 ** attempt))
-        self._pause(delay, error.after(attempt + 1))
 
     # -- the calls ----------------------------------------------------------------------
     def create_group(self, spec: GroupSpec) -> str:
