@@ -29,6 +29,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -404,6 +405,30 @@ def live_group_from_api(entry: Mapping[str, Any], *, load_balancer_id: str | Non
     )
 
 
+@dataclass
+class PendingCreate:
+    """A create we send: its token tag, or (no tag slot left) the look-alike groups that
+    existed before it; `unsettled` once a lost answer could not be matched to a group."""
+
+    spec: GroupSpec
+    token: str | None
+    baseline: frozenset[str] = frozenset()
+    unsettled: bool = False
+
+
+def _create_params(pending: PendingCreate) -> dict[str, Any]:
+    spec = pending.spec
+    tags = spec.tag_dict
+    if pending.token is not None:
+        tags[IDEMPOTENCY_TAG_KEY] = pending.token
+    return {
+        "LoadBalancerId": spec.load_balancer_id,
+        "MasterSlaveServerGroupName": spec.name,
+        "MasterSlaveBackendServers": json.dumps([server_to_api(s) for s in spec.servers], separators=(",", ":")),
+        **_tag_params(tags),
+    }
+
+
 # -- the SDK: signing only --------------------------------------------------------------
 def _quiet_sdk_loggers() -> None:
     """The SDK logs the API's error messages (SignatureDoesNotMatch carries the string to sign,
@@ -526,19 +551,17 @@ class SlbGateway:
             return document
         if isinstance(document, dict) and isinstance(document.get("Code"), str) and answer.status >= 300:
             code = document["Code"]
-            return self._raise(self._error(
+            raise self._error(
                 action, code, _trim_api_message(code, str(document.get("Message") or "")),
                 request_id=str(document.get("RequestId") or "") or None, http_status=answer.status,
-                endpoint=target.origin))
+                endpoint=target.origin)
+        # anything else is not the API talking: a 2xx that is not a JSON object, an error
+        # without the API's error body (HTML from a proxy or another server, an empty 502)
         what = f"HTTP {answer.status}" + (f" {answer.content_type}" if answer.content_type else "")
         summary = summarize(answer.body)
-        return self._raise(self._error(
+        raise self._error(
             action, "NotSlbApi", f"{target.origin} answered {what}" + (f": {summary}" if summary else ", no API answer"),
-            kind=ErrorKind.NOT_API, may_have_applied=answer.status in _GATEWAY_STATUSES, endpoint=target.origin))
-
-    @staticmethod
-    def _raise(error: SlbApiError) -> dict[str, Any]:
-        raise error
+            kind=ErrorKind.NOT_API, may_have_applied=answer.status in _GATEWAY_STATUSES, endpoint=target.origin)
 
     def _error(self, action: str, code: str, message: str, **kwargs: Any) -> SlbApiError:
         return SlbApiError(action, code, scrub(message, self.settings.secrets()), region=self.settings.region,
@@ -594,45 +617,43 @@ class SlbGateway:
 
     # -- the calls ----------------------------------------------------------------------
     def create_group(self, spec: GroupSpec) -> str:
-        """The new group's id: exactly one group per call, even when answers are lost on the way back."""
-        tags = spec.tag_dict
-        token: str | None = None
-        baseline: set[str] = set()
-        if len(tags) < MAX_TAGS:
-            token = uuid.uuid4().hex
-            tags[IDEMPOTENCY_TAG_KEY] = token
-        else:  # no tag slot left: remember which identical groups existed before we sent anything
-            baseline = {group.id for group in self._matching_groups(spec)}
-        params: dict[str, Any] = {
-            "LoadBalancerId": spec.load_balancer_id,
-            "MasterSlaveServerGroupName": spec.name,
-            "MasterSlaveBackendServers": json.dumps([server_to_api(s) for s in spec.servers], separators=(",", ":")),
-            **_tag_params(tags),
-        }
-        unsettled: list[SlbApiError] = []
+        """The new group's id: exactly one group per call, even when answers are lost on the way back.
 
-        def settle(error: SlbApiError) -> dict[str, Any] | None:
-            found = self._settle_lost_create(spec, token, baseline, error)
-            if found is None and token is not None and error.timed_out:
-                found = self._await_late_create(spec, token, baseline, error)
-            if found is None:
-                unsettled.append(error)
-                return None
-            return {"MasterSlaveServerGroupId": found}
-
-        subject = f"load balancer {spec.load_balancer_id}"
+        The create is sent through the one retry loop; before it is sent again after an
+        answer that may have been applied, the settle hook looks for the group it may have
+        made, and answers in its place if it finds it.
+        """
+        pending = self._pending_create(spec)
         try:  # time is kept back from each create so a lost one can still be looked up
-            answer = self._call("CreateMasterSlaveServerGroup", params, subject=subject,
-                                load_balancer_id=spec.load_balancer_id, settle=settle, reserve=self._reserve())
+            answer = self._call("CreateMasterSlaveServerGroup", _create_params(pending),
+                                subject=f"load balancer {spec.load_balancer_id}",
+                                load_balancer_id=spec.load_balancer_id,
+                                settle=functools.partial(self._settle_create, pending), reserve=self._reserve())
         except CreateOutcomeUnknown:
             raise
         except SlbApiError as error:
-            if error.may_have_applied or unsettled:
-                raise self._outcome_unknown(spec, token, error, None) from None
+            if error.may_have_applied or pending.unsettled:
+                raise self._outcome_unknown(pending, error, None) from None
             raise
         return str(answer["MasterSlaveServerGroupId"])
 
-    def _await_late_create(self, spec: GroupSpec, token: str, baseline: set[str], cause: SlbApiError) -> str | None:
+    def _pending_create(self, spec: GroupSpec) -> PendingCreate:
+        """A unique token tag when a tag slot is free; otherwise the look-alikes that exist already."""
+        if len(spec.tags) < MAX_TAGS:
+            return PendingCreate(spec, token=uuid.uuid4().hex)
+        return PendingCreate(spec, token=None, baseline=frozenset(g.id for g in self._matching_groups(spec)))
+
+    def _settle_create(self, pending: PendingCreate, error: SlbApiError) -> dict[str, Any] | None:
+        """The settle hook: the group a create that may have been applied made, as its answer, or None."""
+        found = self._find_created(pending, error)
+        if found is None and pending.token is not None and error.timed_out:
+            found = self._await_late_create(pending, error)
+        if found is None:
+            pending.unsettled = True
+            return None
+        return {"MasterSlaveServerGroupId": found}
+
+    def _await_late_create(self, pending: PendingCreate, cause: SlbApiError) -> str | None:
         """A create that timed out on our side may still be applied when the server gets to it.
 
         Sending it again at once would make a second group when the first one lands. Give
@@ -642,25 +663,26 @@ class SlbGateway:
         grace_end = min(self.deadline, self._clock() + 2 * self.settings.request_timeout_seconds)
         while self._clock() < grace_end - 0.05:
             self._sleep(min(0.25, max(0.0, grace_end - self._clock())))
-            found = self._settle_lost_create(spec, token, baseline, cause)
+            found = self._find_created(pending, cause)
             if found:
                 return found
         return None
 
-    def _settle_lost_create(self, spec: GroupSpec, token: str | None, baseline: set[str],
-                            cause: SlbApiError) -> str | None:
+    def _find_created(self, pending: PendingCreate, cause: SlbApiError) -> str | None:
+        spec = pending.spec
         try:
-            if token is not None:
-                groups = self.list_groups(spec.load_balancer_id, tags={IDEMPOTENCY_TAG_KEY: token})
+            if pending.token is not None:
+                groups = self.list_groups(spec.load_balancer_id, tags={IDEMPOTENCY_TAG_KEY: pending.token})
                 return groups[0].id if groups else None
-            fresh = [group.id for group in self._matching_groups(spec) if group.id not in baseline]
+            fresh = [group.id for group in self._matching_groups(spec) if group.id not in pending.baseline]
             return fresh[0] if len(fresh) == 1 else None
         except SlbApiError as error:
-            raise self._outcome_unknown(spec, token, cause, error) from None
+            raise self._outcome_unknown(pending, cause, error) from None
 
-    def _outcome_unknown(self, spec: GroupSpec, token: str | None, cause: SlbApiError,
+    def _outcome_unknown(self, pending: PendingCreate, cause: SlbApiError,
                          lookup: SlbApiError | None) -> CreateOutcomeUnknown:
-        where = (f"it carries the tag {IDEMPOTENCY_TAG_KEY}={token}" if token
+        spec = pending.spec
+        where = (f"it carries the tag {IDEMPOTENCY_TAG_KEY}={pending.token}" if pending.token
                  else f"look for a group named {spec.name!r}")
         if lookup is None:
             looked = ""
