@@ -23,7 +23,7 @@ import pytest
 from harness.bad_endpoints import BadEndpoint
 from harness.engine_harness import scratch_project
 from harness.provider_process import ProviderError, ProviderProcess
-from harness.stack_fixtures import group_program, registrations
+from harness.stack_fixtures import group_program, registrations, start_provider
 
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::group-0"
 ACCESS_KEY = "gateway-key"
@@ -246,3 +246,35 @@ def test_an_endpoint_with_a_path_is_refused_at_preview(providers: Providers) -> 
     [(path, reason)] = checked.failures
     assert reason.startswith("InvalidConfiguration:") and "'http://127.0.0.1:9/api' has a path" in reason
 
+
+
+# -- messages that name the region and the fix, against the emulator ---------------------
+def test_a_load_balancer_in_another_region_is_named_with_the_region_asked(emu, tmp_path) -> None:
+    with start_provider(scratch_project(tmp_path), emu, **{"slb-master-slave:timeoutSeconds": str(BUDGET)}) as provider:
+        [registration] = registrations(group_program())
+        news = dict(registration.inputs, load_balancer_id="lb-demo-shanghai")  # lives in cn-shanghai
+        checked = provider.check(URN, {}, news)
+        with pytest.raises(ProviderError) as info:
+            provider.create(URN, checked.inputs)
+    message = our_message(info.value.details)
+    first, second = message.split("\n")
+    assert first.startswith("SLB CreateMasterSlaveServerGroup failed for load balancer lb-demo-shanghai in "
+                            "cn-hangzhou: InvalidLoadBalancerId.NotFound: ")
+    assert "not found in cn-hangzhou" in second and "region_id" in second
+    assert "may have happened" not in message and emu.state()["groups"] == []
+
+
+def test_a_tag_update_on_a_group_deleted_outside_says_to_refresh(emu, tmp_path) -> None:
+    with start_provider(scratch_project(tmp_path), emu, **{"slb-master-slave:timeoutSeconds": str(BUDGET)}) as provider:
+        [registration] = registrations(group_program(tags={"env": "dev"}))
+        checked = provider.check(URN, {}, registration.inputs)
+        group_id, outputs = provider.create(URN, checked.inputs)
+        provider.delete(URN, group_id, outputs)  # as if deleted in the console
+        [retagged] = registrations(group_program(tags={"env": "prod"}))
+        news = provider.check(URN, checked.inputs, retagged.inputs).inputs
+        with pytest.raises(ProviderError) as info:
+            provider.update(URN, group_id, outputs, news)
+    message = our_message(info.value.details)
+    first, second = message.split("\n")
+    assert first.startswith(f"SLB TagResources failed for group {group_id} in cn-hangzhou: InvalidResourceId.NotFound: ")
+    assert "pulumi refresh" in second
