@@ -167,3 +167,12 @@ def test_headers_dripped_one_byte_at_a_time_still_end_at_the_deadline(servers) -
         send(Transport(), Target(False, "127.0.0.1", server.port), budget=1.0)
     assert time.monotonic() - started < 1.3
     assert info.value.failure is Failure.READ_TIMEOUT and info.value.sent
+
+
+def test_a_host_that_does_not_resolve_fails_within_the_deadline() -> None:
+    started = time.monotonic()
+    with pytest.raises(TransportFailure) as info:
+        send(Transport(), Target(False, "slb.no-such-host.invalid", 8080), budget=3.0)
+    assert time.monotonic() - started < 3.5
+    # NXDOMAIN where a resolver answers; a resolver that never answers is cut at the deadline
+    assert info.value.failure in (Failure.DNS, Failure.CONNECT_TIMEOUT) and not info.value.sent
