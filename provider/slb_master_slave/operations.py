@@ -118,8 +118,9 @@ def _outputs_from_live(live: Mapping[str, Any], state: Mapping[str, Any], defaul
         "tags": ({k: v for k, v in api_tags(live).items() if k != IDEMPOTENCY_TAG_KEY}
                  if "Tags" in live else normalize_tags(state.get("tags"))),
     }
-    if state.get("adopt_id"):
-        outputs["adopt_id"] = state["adopt_id"]
+    for kept in ("adopt_id", "owner"):  # ours, never the API's: kept from state
+        if state.get(kept):
+            outputs[kept] = state[kept]
     return outputs
 
 

@@ -23,7 +23,7 @@ from pulumi.dynamic import (
 
 from .errors import ProviderError
 from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
-from .spec import contains_unknown, is_unknown, normalize_inputs, normalize_servers, normalize_tags, servers_equal
+from .spec import contains_unknown, default_name, is_unknown, normalize_inputs, normalize_servers, normalize_tags, servers_equal
 from .validation import validate
 
 __all__ = ["MasterSlaveServerGroupProvider", "ProviderError"]
@@ -68,7 +68,8 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
                 config_failures: list[CheckFailure] = []
             except SettingsError as error:
                 config_failures = [CheckFailure("", f"InvalidConfiguration: {error}")]
-            bag = news if isinstance(news, Mapping) else {}
+            bag = _with_stable_identity(olds if isinstance(olds, Mapping) else {},
+                                        news if isinstance(news, Mapping) else {})
             as_written = normalize_inputs(bag, region, master_first=False)
             failures = config_failures + [CheckFailure(v.path, v.reason) for v in validate(as_written)]
             inputs = normalize_inputs(bag, region)
@@ -77,8 +78,17 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
             return CheckResult({}, [CheckFailure("", f"InvalidParameter: the inputs could not be read ({type(error).__name__}: {error}).")])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Explicit changes and replaces, on normalized values only."""
+        """Explicit changes and replaces, on normalized values only.
+
+        `owner` never diffs (it is kept from the first create, see check()). A new
+        `adopt_id` naming another group than the one managed replaces: the other group is
+        adopted (verified) and this one deleted; removing adopt_id after adoption changes
+        nothing, like removing an import option.
+        """
         replaces = [key for key in ("load_balancer_id", "region_id", "name") if _differs(olds.get(key), news.get(key))]
+        adopt_id = news.get("adopt_id")
+        if adopt_id is not None and (is_unknown(adopt_id) or adopt_id not in (_id, olds.get("adopt_id"))):
+            replaces.append("adopt_id")
         old_servers, new_servers = olds.get("servers"), news.get("servers")
         if contains_unknown(new_servers) or not servers_equal(normalize_servers(old_servers), normalize_servers(new_servers)):
             replaces.append("servers")
@@ -109,6 +119,23 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         from . import operations
 
         operations.delete(self._settings_or_error(), id_, props)
+
+
+def _with_stable_identity(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    """The owner and the name, chosen once and kept (Pulumi's auto-naming convention).
+
+    olds are the prior checked inputs. An owner already recorded stays, so renaming a
+    resource with `aliases` moves neither its ownership tag nor its name; a name left out
+    is the prior one, else the resource name.
+    """
+    bag = dict(news)
+    if isinstance(olds.get("owner"), str) and bag.get("owner") is not None:
+        bag["owner"] = olds["owner"]
+    if bag.get("name") is None:
+        chosen = olds.get("name") if isinstance(olds.get("name"), str) and olds.get("name") else default_name(bag.get("owner"))
+        if chosen is not None:
+            bag["name"] = chosen
+    return bag
 
 
 def _differs(old: Any, new: Any) -> bool:

@@ -1,8 +1,12 @@
 """MasterSlaveServerGroup: what a user writes in a stack.
 
 Inputs keep the snake_case keys of the contract so the property bag that reaches check()
-is exactly what the user wrote (plus `name` defaulting to the resource name); all
-normalization happens in the provider, where preview can report it.
+is exactly what the user wrote, plus `owner`: the resource's URN. Only the program side
+knows project, stack, type, parent and name (the provider process receives no URN), and
+the provider needs them for the ownership tag that makes creates idempotent and keeps two
+resources from managing one group. A `name` left out is chosen by check() (the resource
+name, once, then kept), so all normalization happens in the provider, where preview can
+report it.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
     servers: pulumi.Output[list]
     tags: pulumi.Output[dict]
     adopt_id: pulumi.Output[Optional[str]]
+    owner: pulumi.Output[str]
 
     def __init__(
         self,
@@ -74,9 +79,12 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         props = {
             "load_balancer_id": load_balancer_id,
             "servers": _server_inputs(servers),
-            "name": resource_name if name is None else name,
+            "name": name,
             "region_id": region_id,
             "tags": tags,
             "adopt_id": adopt_id,
+            # The URN pulumi.dynamic.Resource will register under (same type token, same parent).
+            "owner": pulumi.create_urn(resource_name, f"pulumi-python:{self._resource_type_name}",
+                                       parent=opts.parent if opts else None),
         }
         super().__init__(_PROVIDER, resource_name, props, opts)
