@@ -22,6 +22,7 @@ from pulumi.dynamic import (
 )
 
 from .errors import ProviderError
+from .ownership import remember_in_state
 from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
 from .spec import contains_unknown, default_name, is_unknown, normalize_inputs, normalize_servers, normalize_tags, servers_equal
 from .validation import validate
@@ -85,6 +86,7 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         adopted (verified) and this one deleted; removing adopt_id after adoption changes
         nothing, like removing an import option.
         """
+        remember_in_state(olds.get("owner"), _id)  # a replacement's create must never take this group over
         replaces = [key for key in ("load_balancer_id", "region_id", "name") if _differs(olds.get(key), news.get(key))]
         adopt_id = news.get("adopt_id")
         if adopt_id is not None and (is_unknown(adopt_id) or adopt_id not in (_id, olds.get("adopt_id"))):
