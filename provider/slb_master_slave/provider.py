@@ -128,9 +128,12 @@ def _with_stable_identity(olds: Mapping[str, Any], news: Mapping[str, Any]) -> d
 
     olds are the prior checked inputs. An owner already recorded stays, so renaming a
     resource with `aliases` moves neither its ownership tag nor its name; a name left out
-    is the prior one, else the resource name.
+    is the prior one, else the resource name. A region left out is the one recorded for the
+    group, so changing `alicloud:region` never moves (replaces) existing groups.
     """
     bag = dict(news)
+    if bag.get("region_id") is None and isinstance(olds.get("region_id"), str) and olds.get("region_id"):
+        bag["region_id"] = olds["region_id"]
     if isinstance(olds.get("owner"), str) and bag.get("owner") is not None:
         bag["owner"] = olds["owner"]
     if bag.get("name") is None:
