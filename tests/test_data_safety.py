@@ -268,3 +268,20 @@ def test_one_mangled_refresh_answer_is_retried_and_the_group_kept(engine: Engine
     refresh = engine.refresh()
     assert refresh.ok and refresh.removed == [] and refresh.updated == []
     assert len(engine.state["resources"][0]["outputs"]["servers"]) == 2
+
+
+@pytest.mark.parametrize("op", ["refresh", "destroy"])
+def test_a_mangled_listing_never_confirms_a_group_gone(op: str, engine: Engine, emu: EmulatorProcess,
+                                                       proxy: ManglingProxy) -> None:
+    assert engine.up(stack(web=HANGZHOU)).ok
+    [group_id] = live(emu)
+    action = "DescribeMasterSlaveServerGroupAttribute" if op == "refresh" else "DeleteMasterSlaveServerGroup"
+    emu.add_fault(kind="error", action=action, code="InvalidParameter", status=400,
+                  message="The specified MasterSlaveGroupId does not exist.", count=100)
+    proxy.mangle("DescribeMasterSlaveServerGroups", *["fieldless"] * 100)
+    result = engine.refresh() if op == "refresh" else engine.destroy()
+    assert not result.ok
+    assert list(in_state(engine).values()) == [group_id] and list(live(emu)) == [group_id]
+    emu.clear_faults()
+    proxy.clear()
+    assert engine.destroy().ok and live(emu) == {}

@@ -115,6 +115,15 @@ def _require_group(action: str, group_id: str, answer: Mapping[str, Any]) -> Non
                           request_id=answer.get("RequestId"), http_status=200)
 
 
+def _require_listing(answer: Mapping[str, Any]) -> None:
+    """A listing without its container is invalid: taken for empty, it would "confirm" that
+    every group is gone."""
+    if not isinstance(answer.get("MasterSlaveServerGroups"), (Mapping, list)):
+        raise SlbApiError("DescribeMasterSlaveServerGroups", INVALID_RESPONSE,
+                          f"the answer carries no MasterSlaveServerGroups: {str(dict(answer))[:200]!r}",
+                          request_id=answer.get("RequestId"), http_status=200)
+
+
 class CreateOutcomeUnknown(SlbApiError):
     """A create that may have happened, and that we could not settle before the deadline."""
 
@@ -316,7 +325,7 @@ class SlbGateway:
         params: dict[str, Any] = {"LoadBalancerId": load_balancer_id, **_tag_params(tags or {})}
         if include_listener:
             params["IncludeListener"] = "true"
-        response = self._call("DescribeMasterSlaveServerGroups", params)
+        response = self._call("DescribeMasterSlaveServerGroups", params, validate=_require_listing)
         container = response.get("MasterSlaveServerGroups") or {}
         groups = container.get("MasterSlaveServerGroup", []) if isinstance(container, Mapping) else container
         return groups if isinstance(groups, list) else [groups]

@@ -196,7 +196,7 @@ def _scrubbed(error: SlbApiError, settings: Settings) -> str:
 
 def _reconcile_tags(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: Mapping[str, str]) -> None:
     """User tags only (the ownership tag is never touched); untag first so 20 never overflow."""
-    removed = [key for key in old if key not in new and key != OWNER_TAG_KEY]
+    removed = [key for key in without_owner(old) if key not in new]
     to_set = {key: value for key, value in new.items() if old.get(key) != value}
     gateway.untag_group(group_id, removed)
     gateway.tag_group(group_id, to_set)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Mapping
 
-from .spec import OWNER_TAG_KEY, BackendServer, GroupSpec, owner_tag_value
+from .spec import OWNER_TAG_KEY, OWNER_TAG_PREFIX, BackendServer, GroupSpec, owner_tag_value
 
 _lock = threading.Lock()
 _ids_in_state: dict[str, set[str]] = {}
@@ -42,8 +42,9 @@ def owner_of(tags: Mapping[str, str]) -> str | None:
 
 
 def without_owner(tags: Mapping[str, str]) -> dict[str, str]:
-    """User tags only: the ownership tag never shows in outputs or diffs."""
-    return {key: value for key, value in tags.items() if key != OWNER_TAG_KEY}
+    """User tags only: the ownership tag (and the create token of releases before it, under
+    the same reserved prefix) never shows in outputs or diffs, and is never untagged."""
+    return {key: value for key, value in tags.items() if not key.startswith(OWNER_TAG_PREFIX)}
 
 
 def declaration_mismatches(spec: GroupSpec, load_balancer_id: str | None, name: str,
