@@ -342,8 +342,8 @@ class Handler(BaseHTTPRequestHandler):
                 action = self.headers.get("x-acs-action") or params.get("Action")
                 version = self.headers.get("x-acs-version") or params.get("Version")
             else:
-                action = params.get("Action")
-                version = params.get("Version")
+                action = params.get("Action") or self.headers.get("x-acs-action")
+                version = params.get("Version") or self.headers.get("x-acs-version")
             if self.command not in ("GET", "POST"):
                 raise exc.UnsupportedHTTPMethod()
             if not action:
