@@ -250,3 +250,37 @@ def test_raw_ports_as_json_numbers_or_strings(emu):
             "CreateMasterSlaveServerGroup", {"LoadBalancerId": LB,
                                              "MasterSlaveBackendServers": text}))
         assert status == 200, body
+
+
+def test_listener_refuses_both_group_kinds(emu):
+    status, body = raw_call(emu.url, query=signed_params("CreateLoadBalancerTCPListener", {
+        "LoadBalancerId": LB, "ListenerPort": "90", "Bandwidth": "-1",
+        "MasterSlaveServerGroupId": "rsp-x", "VServerGroupId": "rsg-x"}))
+    assert (status, body["Code"]) == (400, "InvalidParameter") and "both" in body["Message"]
+
+
+def test_provider_reads_servers_per_group_when_the_list_has_none(emu):
+    """List items carry no servers (as the real API): settling a lost create by name and
+    servers (20 user tags leave no room for the ownership tag) needs the provider's
+    per-group Attribute fallback, which this exercises against the real answer shape."""
+    from slb_master_slave.provider import MasterSlaveServerGroupProvider
+
+    provider = MasterSlaveServerGroupProvider()
+    provider._config = {"alicloud:accessKey": "emulator-demo-key",
+                        "alicloud:secretKey": "emulator-demo-secret",
+                        "alicloud:region": "cn-hangzhou",
+                        "slb-master-slave:endpoint": emu.url,
+                        "slb-master-slave:timeoutSeconds": "8"}
+    props = {"load_balancer_id": LB, "name": "web",
+             "servers": [{"server_id": "i-demo-web-1", "port": 80},
+                         {"server_id": "i-demo-web-2", "port": "80", "server_type": "Slave"}],
+             "tags": {"k%d" % i: "v" for i in range(20)}}
+    checked = provider.check({}, props)
+    assert checked.failures == []
+    emu.add_fault(kind="drop_after", action="CreateMasterSlaveServerGroup", count=1)
+    result = provider.create(checked.inputs)
+    assert [g["id"] for g in emu.state()["groups"]] == [result.id]
+    actions = emu.actions()
+    listed = actions.index("DescribeMasterSlaveServerGroups", actions.index(
+        "CreateMasterSlaveServerGroup"))
+    assert "DescribeMasterSlaveServerGroupAttribute" in actions[listed:]

@@ -135,3 +135,43 @@ def test_verbose_access_log_masks_tokens_and_signatures(tmp_path):
     with EmulatorProcess() as emu:
         assert raw_call(emu.url, method="GET", query=params)[0] == 200
         assert STS_TOKEN not in json.dumps(emu.requests())
+
+
+def test_nonce_is_remembered_while_its_timestamp_is_acceptable():
+    """A request stamped 14 minutes ahead stays replayable for 29 minutes: its nonce must
+    be kept that long, not 15 minutes from first sight (pure: the emulator's own auth)."""
+    from slb_emulator import auth
+    from slb_emulator.models import Backend
+
+    backend = Backend()
+    accounts = {"emulator-demo-key": {"access_key_secret": "emulator-demo-secret",
+                                      "security_token": None}}
+    now = time.time()
+    ahead = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 14 * 60))
+    params = signed_params("DescribeLoadBalancerAttribute", {"LoadBalancerId": LB},
+                           timestamp=ahead, nonce="n-ahead")
+    auth.authenticate("POST", params, accounts.get, backend, now=now)
+    with pytest.raises(Exception, match="nonce"):  # 20 minutes later: still replayable
+        auth.authenticate("POST", params, accounts.get, backend, now=now + 20 * 60)
+    # 30 minutes later the timestamp itself is refused; the nonce may be forgotten.
+    with pytest.raises(Exception, match="expired"):
+        auth.authenticate("POST", params, accounts.get, backend, now=now + 30 * 60)
+    backend.close()
+
+
+def test_db_from_an_older_emulator_gets_the_new_columns(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE load_balancers (load_balancer_id TEXT PRIMARY KEY, "
+                 "region_id TEXT NOT NULL, name TEXT NOT NULL DEFAULT '', "
+                 "address TEXT NOT NULL DEFAULT '')")
+    conn.execute("INSERT INTO load_balancers VALUES ('lb-old', 'cn-hangzhou', 'o', '')")
+    conn.commit()
+    conn.close()
+    with EmulatorProcess(db=db) as emu:
+        status, body = raw_call(emu.url, query=signed_params(
+            "DescribeLoadBalancerAttribute", {"LoadBalancerId": "lb-old"}))
+        assert status == 200 and (body["DeleteProtection"], body["LoadBalancerStatus"]) == (
+            "off", "active")

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS nonces (
     expires_at REAL NOT NULL,
     PRIMARY KEY (access_key_id, nonce)
 );
+CREATE INDEX IF NOT EXISTS nonces_expiry ON nonces (expires_at);
 CREATE TABLE IF NOT EXISTS backend_servers (
     server_id TEXT PRIMARY KEY,
     region_id TEXT NOT NULL,
@@ -203,6 +204,9 @@ class Backend:
         with self._lock:
             if self.db_path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
+                # Every signed call now writes its nonce: no fsync per request (WAL keeps
+                # the file consistent; an OS crash may lose the last few nonces).
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
             self._migrate()
 
