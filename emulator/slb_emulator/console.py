@@ -120,7 +120,7 @@ def render(server: Any, token: str | None = None, error: str | None = None) -> s
     error_html = '<p class="err" id="console-error">%s</p>' % _e(error) if error else ""
     return """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="refresh" content="%(refresh)d">
+<meta http-equiv="refresh" content="%(refresh)d; url=/_emulator/%(suffix)s">
 <title>SLB emulator console</title><style>%(style)s</style></head>
 <body>
 <h1>SLB emulator <span class="muted">%(url)s</span></h1>
