@@ -13,7 +13,7 @@ import pytest
 from aliyunsdkslb.request.v20140515 import (
     CreateLoadBalancerTCPListenerRequest, CreateMasterSlaveServerGroupRequest)
 
-from support.emulator_process import raw_call
+from harness.emulator_process import raw_call
 
 LB = "lb-demo-hangzhou"
 

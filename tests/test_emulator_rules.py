@@ -12,7 +12,7 @@ from aliyunsdkslb.request.v20140515 import (
     DescribeLoadBalancerAttributeRequest, DescribeMasterSlaveServerGroupsRequest,
     ListTagResourcesRequest, TagResourcesRequest, UntagResourcesRequest)
 
-from support.emulator_process import EmulatorProcess, raw_call, signed_params
+from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
 LB = "lb-demo-hangzhou"
 
@@ -260,9 +260,9 @@ def test_listener_refuses_both_group_kinds(emu):
 
 
 def test_provider_reads_servers_per_group_when_the_list_has_none(emu):
-    """List items carry no servers (as the real API): settling a lost create by name and
-    servers (20 user tags leave no room for the ownership tag) needs the provider's
-    per-group Attribute fallback, which this exercises against the real answer shape."""
+    """List items carry no servers (as the real API): settling a lost create needs the
+    provider's per-group Attribute read of the groups carrying its ownership tag, which
+    this exercises against the real answer shape."""
     from slb_master_slave.provider import MasterSlaveServerGroupProvider
 
     provider = MasterSlaveServerGroupProvider()
@@ -274,7 +274,8 @@ def test_provider_reads_servers_per_group_when_the_list_has_none(emu):
     props = {"load_balancer_id": LB, "name": "web",
              "servers": [{"server_id": "i-demo-web-1", "port": 80},
                          {"server_id": "i-demo-web-2", "port": "80", "server_type": "Slave"}],
-             "tags": {"k%d" % i: "v" for i in range(20)}}
+             "tags": {"k%d" % i: "v" for i in range(19)},
+             "owner": "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::web"}
     checked = provider.check({}, props)
     assert checked.failures == []
     emu.add_fault(kind="drop_after", action="CreateMasterSlaveServerGroup", count=1)

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from support.emulator_process import EmulatorProcess, raw_call, signed_params
+from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
 LB = "lb-demo-hangzhou"
 STS_KEY, STS_SECRET, STS_TOKEN = "STS.emulator-demo", "emulator-sts-secret", "emulator-sts-token"

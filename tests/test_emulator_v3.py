@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from aliyunsdkslb.request.v20140515 import DescribeLoadBalancerAttributeRequest
 
-from support.emulator_process import raw_call, signed_params
+from harness.emulator_process import raw_call, signed_params
 
 sdk = pytest.importorskip("alibabacloud_slb20140515.client")
 from alibabacloud_slb20140515 import models as m  # noqa: E402
