@@ -25,7 +25,12 @@ CREATE TABLE IF NOT EXISTS load_balancers (
     load_balancer_id TEXT PRIMARY KEY,
     region_id TEXT NOT NULL,
     name TEXT NOT NULL DEFAULT '',
-    address TEXT NOT NULL DEFAULT ''
+    address TEXT NOT NULL DEFAULT '',
+    delete_protection TEXT NOT NULL DEFAULT 'off',
+    status TEXT NOT NULL DEFAULT 'active',
+    spec TEXT NOT NULL DEFAULT 'slb.s1.small',
+    address_type TEXT NOT NULL DEFAULT 'internet',
+    network_type TEXT NOT NULL DEFAULT 'vpc'
 );
 CREATE TABLE IF NOT EXISTS backend_servers (
     server_id TEXT PRIMARY KEY,
@@ -185,6 +190,25 @@ class Backend:
             if self.db_path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.executescript(SCHEMA)
+            self._migrate()
+
+    # Columns added after a release: a --db file written by an older emulator lacks them.
+    _ADDED_COLUMNS = {
+        "load_balancers": (
+            ("delete_protection", "TEXT NOT NULL DEFAULT 'off'"),
+            ("status", "TEXT NOT NULL DEFAULT 'active'"),
+            ("spec", "TEXT NOT NULL DEFAULT 'slb.s1.small'"),
+            ("address_type", "TEXT NOT NULL DEFAULT 'internet'"),
+            ("network_type", "TEXT NOT NULL DEFAULT 'vpc'"),
+        ),
+    }
+
+    def _migrate(self):
+        for table, columns in self._ADDED_COLUMNS.items():
+            have = {r["name"] for r in self._conn.execute("PRAGMA table_info(%s)" % table)}
+            for name, decl in columns:
+                if name not in have:
+                    self._conn.execute("ALTER TABLE %s ADD COLUMN %s %s" % (table, name, decl))
 
     def close(self):
         with self._lock:
@@ -215,12 +239,32 @@ class Backend:
             c.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?)",
                       (a["access_key_id"], a["access_key_secret"], a.get("security_token")))
         for lb in seed.get("load_balancers", []):
-            c.execute("INSERT OR REPLACE INTO load_balancers VALUES (?, ?, ?, ?)",
-                      (lb["load_balancer_id"], lb["region_id"], lb.get("name") or "",
-                       lb.get("address") or ""))
+            Backend._put_load_balancer(c, lb)
         for s in seed.get("backend_servers", []):
             c.execute("INSERT OR REPLACE INTO backend_servers VALUES (?, ?, ?, ?)",
                       (s["server_id"], s["region_id"], s.get("type") or "ecs", s.get("ip")))
+
+    @staticmethod
+    def _put_load_balancer(c, lb):
+        """Insert or replace one load balancer from a seed-shaped dict."""
+        spec = lb.get("spec")
+        c.execute("INSERT OR REPLACE INTO load_balancers (load_balancer_id, region_id, name, "
+                  "address, delete_protection, status, spec, address_type, network_type) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (lb["load_balancer_id"], lb["region_id"], lb.get("name") or "",
+                   lb.get("address") or "", lb.get("delete_protection") or "off",
+                   lb.get("status") or "active", "slb.s1.small" if spec is None else spec,
+                   lb.get("address_type") or "internet", lb.get("network_type") or "vpc"))
+
+    def add_load_balancer(self, lb):
+        """Admin API: add (or replace) a load balancer; lb is validated like a seed entry."""
+        with self._tx() as c:
+            self._put_load_balancer(c, lb)
+
+    def set_delete_protection(self, load_balancer_id, value):
+        with self._tx() as c:
+            return c.execute("UPDATE load_balancers SET delete_protection = ? WHERE "
+                             "load_balancer_id = ?", (value, load_balancer_id)).rowcount > 0
 
     def reset(self, seed):
         with self._tx() as c:

@@ -329,7 +329,11 @@ def describe_load_balancer_attribute(backend, params):
             "LoadBalancerName": lb["name"],
             "RegionId": lb["region_id"],
             "Address": lb["address"],
-            "LoadBalancerStatus": "active",
+            "LoadBalancerStatus": lb["status"],
+            "DeleteProtection": lb["delete_protection"],
+            "LoadBalancerSpec": lb["spec"],
+            "AddressType": lb["address_type"],
+            "NetworkType": lb["network_type"],
             "ListenerPorts": {"ListenerPort": [l["port"] for l in lb["listeners"]]},
             "ListenerPortsAndProtocol": {"ListenerPortAndProtocol": [
                 {"ListenerPort": l["port"], "ListenerProtocol": l["protocol"]}

@@ -18,6 +18,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from . import auth, faults as faults_mod, responses
 from . import exceptions as exc
 from .models import Backend
+from .seed import SeedError, validate_seed
 
 MAX_BODY = 1024 * 1024
 MAX_PARAMS = 500
@@ -349,8 +350,23 @@ class Handler(BaseHTTPRequestHandler):
                 if server.faults.remove(path[len("/faults/"):]):
                     return self._send_json(200, {"ok": True})
                 return self._send_json(404, {"error": "no such fault"})
-            known = ("/health", "/reset", "/state", "/requests", "/faults")
-            if path in known or path.startswith("/faults/"):
+            if path == "/load_balancers" and method == "POST":
+                try:
+                    lb = validate_seed({"load_balancers": [self._admin_body()]})["load_balancers"][0]
+                except SeedError as e:
+                    return self._send_json(400, {"error": str(e)})
+                server.backend.add_load_balancer(lb)
+                return self._send_json(200, {"ok": True})
+            if path.startswith("/load_balancers/") and method in ("PATCH", "POST"):
+                body = self._admin_body()
+                value = body.get("delete_protection") if isinstance(body, dict) else None
+                if value not in ("on", "off"):
+                    return self._send_json(400, {"error": "delete_protection must be on or off"})
+                if server.backend.set_delete_protection(path[len("/load_balancers/"):], value):
+                    return self._send_json(200, {"ok": True})
+                return self._send_json(404, {"error": "no such load balancer"})
+            known = ("/health", "/reset", "/state", "/requests", "/faults", "/load_balancers")
+            if path in known or path.startswith(("/faults/", "/load_balancers/")):
                 return self._send_json(405, {"error": "method not allowed"})
             return self._send_json(404, {"error": "unknown admin path %s" % path})
         except exc.SlbError as e:
