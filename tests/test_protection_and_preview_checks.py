@@ -177,3 +177,16 @@ def test_the_live_check_is_budgeted_and_never_raises() -> None:
     assert attribute_failures("lb-1", "cn-hangzhou", {"LoadBalancerStatus": "active", "LoadBalancerSpec": "",
                                                        "InstanceChargeType": "PayByCLCU"},
                               [{"server_id": "eni-1", "type": "eni"}]) == [], "pay-by-capacity instances are not shared"
+
+
+def test_preview_after_up_and_refresh_shows_no_change_with_the_flag_and_preview_checks(emu: EmulatorProcess, tmp_path: Path) -> None:
+    with preview_provider(tmp_path, emu) as process:
+        engine = Engine(process, str(tmp_path / "state.json"))
+        program = registrations(group_program(tags={"env": "dev"}))
+        program[0].inputs["delete_protection_validation"] = True
+        assert engine.up(program).ok
+        assert engine.refresh().ok
+        assert engine.state["resources"][0]["outputs"]["delete_protection_validation"] is True
+        plan = engine.preview(program)
+        assert plan.ok and [s.op for s in plan.steps] == ["same"]
+        assert engine.destroy().ok
