@@ -159,3 +159,21 @@ def _root(error: BaseException) -> BaseException:
     while not isinstance(error, LookupFailed) and (error.__cause__ or error.__context__):
         error = error.__cause__ or error.__context__  # type: ignore[assignment]
     return error
+
+
+def test_groups_listed_without_servers_are_read_one_by_one_as_with_the_real_api(emu: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real DescribeMasterSlaveServerGroups items carry no servers (the emulator's do)."""
+    web = make_group(emu, "web", 80)
+    make_group(emu, "api", 8080)
+    original = SlbGateway.list_groups_all_pages
+
+    def without_servers(self, *args, **kwargs):
+        return [{k: v for k, v in g.items() if k != "MasterSlaveBackendServers"} for g in original(self, *args, **kwargs)]
+
+    monkeypatch.setattr(SlbGateway, "list_groups_all_pages", without_servers)
+    emu.clear_requests()
+    result = get_master_slave_server_groups("lb-demo-hangzhou", name_regex="web",
+                                            settings=resolve_settings(stack_config(emu), environ={}))
+    assert result.ids == [web] and [s.server_id for s in result.groups[0].servers] == ["i-demo-web-1", "eni-demo-1"]
+    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "DescribeMasterSlaveServerGroupAttribute"], \
+        "only the group that passed the filters is read"

@@ -78,21 +78,21 @@ class GetMasterSlaveServerGroupsResult:
     name_regex: Optional[str] = None
 
 
-def group_from_api(item: Mapping[str, Any], servers: Sequence[Mapping[str, Any]], load_balancer_id: str) -> MasterSlaveServerGroupInfo:
-    """The one adapter from the API's answers to our types (re-point it at the gateway's LiveGroup).
+def group_from_api(entry: Mapping[str, Any], load_balancer_id: str) -> MasterSlaveServerGroupInfo:
+    """The ONE adapter from the API's answers to our types (re-point it at the gateway's LiveGroup).
 
-    `item` is a DescribeMasterSlaveServerGroups entry (id, name, tags), `servers` the group's
-    server items (from DescribeMasterSlaveServerGroupAttribute when the list has none).
+    `entry` is a DescribeMasterSlaveServerGroups item or a DescribeMasterSlaveServerGroupAttribute
+    answer; servers are empty when the entry has none (the real list's items carry none).
     """
-    parsed = [BackendServer.from_api(s) for s in servers]
+    parsed = [BackendServer.from_api(s) for s in api_servers(entry)]
     parsed.sort(key=lambda s: s.server_type != "Master")
     return MasterSlaveServerGroupInfo(
-        id=str(item.get("MasterSlaveServerGroupId", "")),
-        name=str(item.get("MasterSlaveServerGroupName") or ""),
-        load_balancer_id=str(item.get("LoadBalancerId") or load_balancer_id),
+        id=str(entry.get("MasterSlaveServerGroupId", "")),
+        name=str(entry.get("MasterSlaveServerGroupName") or ""),
+        load_balancer_id=str(entry.get("LoadBalancerId") or load_balancer_id),
         servers=[ServerInfo(s.server_id, s.port, s.weight, s.server_type, s.type, s.description, s.server_ip)
                  for s in parsed],
-        tags={k: v for k, v in api_tags(item).items() if not k.startswith(RESERVED_TAG_PREFIX)},
+        tags={k: v for k, v in api_tags(entry).items() if not k.startswith(RESERVED_TAG_PREFIX)},
     )
 
 
@@ -158,17 +158,18 @@ def get_master_slave_server_groups(
         raise LookupFailed(f"{where}: {error}") from None
     gateway = SlbGateway(resolved)
     try:
-        items = gateway.list_groups_all_pages(load_balancer_id, tags=tag_filter or None)
+        listed = [group_from_api(item, load_balancer_id)
+                  for item in gateway.list_groups_all_pages(load_balancer_id, tags=tag_filter or None)]
         wanted = set(ids) if ids is not None else None
         groups = []
-        for item in items:
-            group_id = str(item.get("MasterSlaveServerGroupId", ""))
-            if wanted is not None and group_id not in wanted:
+        for group in listed:
+            if wanted is not None and group.id not in wanted:
                 continue
-            if pattern is not None and not pattern.search(str(item.get("MasterSlaveServerGroupName") or "")):
+            if pattern is not None and not pattern.search(group.name):
                 continue
-            servers = api_servers(item) or api_servers(gateway.describe_group(group_id))
-            groups.append(group_from_api(item, servers, load_balancer_id))
+            if not group.servers:  # the real list has no servers: one Attribute call for this group
+                group = dataclasses.replace(group, servers=group_from_api(gateway.describe_group(group.id), load_balancer_id).servers)
+            groups.append(group)
     except SlbApiError as error:
         text = scrub(str(error), resolved.secrets())
         if error.code == "InvalidLoadBalancerId.NotFound":
