@@ -190,3 +190,18 @@ def test_preview_after_up_and_refresh_shows_no_change_with_the_flag_and_preview_
         plan = engine.preview(program)
         assert plan.ok and [s.op for s in plan.steps] == ["same"]
         assert engine.destroy().ok
+
+
+def test_a_hanging_api_costs_check_at_most_the_budget_and_is_a_warning(emu: EmulatorProcess, tmp_path: Path) -> None:
+    import time
+
+    emu.add_fault(kind="latency", action="DescribeLoadBalancerAttribute", seconds=8)
+    with preview_provider(tmp_path, emu) as process:
+        regs = registrations(group_program())
+        process.check(URN, {}, {**regs[0].inputs, "load_balancer_id": "lb-warmup"})  # process warm, SDK imported
+        started = time.monotonic()
+        plan = Engine(process, str(tmp_path / "state.json")).preview(regs)
+        elapsed = time.monotonic() - started
+        assert plan.ok, plan.failures
+        assert elapsed < 2 * preview_checks.CHECK_BUDGET_SECONDS + 1, elapsed
+        assert "previewChecks could not read load balancer lb-demo-hangzhou" in process.stderr_text()
