@@ -55,7 +55,11 @@ def test_quickstart_declares_two_valid_groups_with_a_pickled_provider_reference(
     registrations, _ = run_example(ROOT)
     found = groups(registrations)
     assert set(found) == {"web", "api"}
-    assert found["web"].inputs["name"] == "web", "name defaults to the resource name"
+    web = found["web"].inputs
+    assert "name" not in web and web["owner"] == found["web"].urn, "the program passes its URN as the owner"
+    checked = MasterSlaveServerGroupProvider().check({}, web)
+    assert checked.inputs["name"] == "web", "check() names the group after the resource"
+    assert found["web"].urn != found["api"].urn
     assert found["api"].inputs["servers"][0]["type"] == "eni"
     provider_refs = {r.inputs["__provider"] for r in found.values()}
     assert len(provider_refs) == 1 and len(provider_refs.pop()) <= 128

@@ -17,15 +17,13 @@ import json
 import random
 import time
 import urllib.request
-import uuid
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
 from .settings import Settings
-from .spec import BackendServer, GroupSpec, api_listeners, api_servers
+from .spec import GroupSpec, api_listeners, api_servers
 
-IDEMPOTENCY_TAG_KEY = "slb-master-slave:create-token"
-MAX_TAGS = 20
+INVALID_RESPONSE = "SDK.InvalidResponse"
 NOT_FOUND_MESSAGE = "The specified MasterSlaveGroupId does not exist"
 NOT_FOUND_CODES = ("InvalidLoadBalancerId.NotFound",)
 RETRYABLE_CODES = frozenset(
@@ -86,13 +84,15 @@ class SlbApiError(Exception):
 
     @property
     def retryable(self) -> bool:
-        return (self.code.startswith("Throttling") or self.code in RETRYABLE_CODES
+        return (self.code.startswith("Throttling") or self.code in RETRYABLE_CODES or self.code == INVALID_RESPONSE
                 or (self.http_status is not None and self.http_status >= 500))
 
     @property
     def outcome_unknown(self) -> bool:
-        """The request may have been applied: the connection broke or the server failed."""
-        return self.code == "SDK.HttpError" or (self.http_status is not None and self.http_status >= 500)
+        """The request may have been applied: the connection broke, the server failed, or
+        the answer could not be read."""
+        return (self.code in ("SDK.HttpError", INVALID_RESPONSE)
+                or (self.http_status is not None and self.http_status >= 500))
 
     @property
     def timed_out(self) -> bool:
@@ -103,6 +103,16 @@ class SlbApiError(Exception):
     def not_found(self) -> bool:
         """Only the exact not-found signatures: any other InvalidParameter is a real error."""
         return self.code in NOT_FOUND_CODES or (self.code == "InvalidParameter" and NOT_FOUND_MESSAGE in self.message)
+
+
+def _require_group(action: str, group_id: str, answer: Mapping[str, Any]) -> None:
+    """A 200 that does not describe the group asked for is an invalid answer, not a fact."""
+    servers = api_servers(answer)
+    if answer.get("MasterSlaveServerGroupId") not in (None, group_id) or len(servers) != 2 or not all(
+            isinstance(s, Mapping) and s.get("ServerId") and s.get("Port") is not None for s in servers):
+        raise SlbApiError(action, INVALID_RESPONSE,
+                          f"the answer for {group_id} does not describe its two servers: {str(dict(answer))[:200]!r}",
+                          request_id=answer.get("RequestId"), http_status=200)
 
 
 class CreateOutcomeUnknown(SlbApiError):
@@ -200,9 +210,13 @@ class SlbGateway:
         except ClientException as error:
             raise SlbApiError(action, str(error.get_error_code()), scrub(str(error.get_error_msg()), secrets)) from None
         try:
-            return json.loads(body)
+            answer = json.loads(body)
         except ValueError:
-            raise SlbApiError(action, "SDK.InvalidResponse", f"not JSON: {body[:200]!r}") from None
+            answer = None
+        if not isinstance(answer, dict):
+            raise SlbApiError(action, INVALID_RESPONSE, f"the answer is not an API answer: {body[:200]!r}",
+                              http_status=200) from None
+        return answer
 
     # -- retries ------------------------------------------------------------------------
     def _backoff(self, attempt: int, error: SlbApiError) -> None:
@@ -212,11 +226,15 @@ class SlbGateway:
             raise error.after(attempt + 1) from None
         self._sleep(delay)
 
-    def _call(self, action: str, params: Mapping[str, Any], *, retry_on: Callable[[SlbApiError], bool] | None = None) -> dict[str, Any]:
+    def _call(self, action: str, params: Mapping[str, Any], *, retry_on: Callable[[SlbApiError], bool] | None = None,
+              validate: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
         attempt = 0
         while True:
             try:
-                return self._send(action, params)
+                answer = self._send(action, params)
+                if validate is not None:
+                    validate(answer)
+                return answer
             except SlbApiError as error:
                 if not (error.retryable or (retry_on is not None and retry_on(error))):
                     raise error.after(attempt + 1) from None
@@ -224,16 +242,15 @@ class SlbGateway:
                 attempt += 1
 
     # -- the calls ----------------------------------------------------------------------
-    def create_group(self, spec: GroupSpec) -> str:
-        """The new group's id: exactly one group per call, even when responses are lost on the way back."""
-        tags = spec.tag_dict
-        token: str | None = None
-        baseline: set[str] = set()
-        if len(tags) < MAX_TAGS:
-            token = uuid.uuid4().hex
-            tags[IDEMPOTENCY_TAG_KEY] = token
-        else:  # no tag slot left: remember which identical groups existed before we sent anything
-            baseline = {g["MasterSlaveServerGroupId"] for g in self._matching_groups(spec)}
+    def create_group(self, spec: GroupSpec, tags: Mapping[str, str], settle: Callable[[], str | None]) -> str:
+        """The new group's id: exactly one group per call, even when answers are lost or mangled.
+
+        The API takes no client token. A create whose outcome is unknown (the connection
+        broke after sending, a 5xx, a timeout, a 200 without a readable id) may have
+        happened, so `settle` (a look-up of the group this resource owns) runs before
+        anything is sent again; after a timeout it keeps looking for two more read
+        timeouts, since the server may still apply the held request.
+        """
         params: dict[str, Any] = {
             "LoadBalancerId": spec.load_balancer_id,
             "MasterSlaveServerGroupName": spec.name,
@@ -244,63 +261,55 @@ class SlbGateway:
         while True:
             try:
                 response = self._send("CreateMasterSlaveServerGroup", params)
-                return str(response["MasterSlaveServerGroupId"])
+                group_id = response.get("MasterSlaveServerGroupId")
+                if not isinstance(group_id, str) or not group_id.startswith("rsp-"):
+                    raise SlbApiError("CreateMasterSlaveServerGroup", INVALID_RESPONSE,
+                                      f"the answer carries no MasterSlaveServerGroupId: {str(response)[:200]!r}",
+                                      request_id=response.get("RequestId"), http_status=200)
+                return group_id
             except SlbApiError as error:
                 if not error.retryable:
                     raise error.after(attempt + 1) from None
                 if error.outcome_unknown:
-                    found = self._settle_lost_create(spec, token, baseline, error)
-                    if not found and token is not None and error.timed_out:
-                        found = self._await_late_create(spec, token, baseline, error)
+                    found = self._settled(settle, error)
+                    if not found and error.timed_out:
+                        found = self._await_late_create(settle, error)
                     if found:
                         return found
                 self._backoff(attempt, error)
                 attempt += 1
 
-    def _await_late_create(self, spec: GroupSpec, token: str, baseline: set[str], cause: SlbApiError) -> str | None:
+    def _await_late_create(self, settle: Callable[[], str | None], cause: SlbApiError) -> str | None:
         """A create that timed out on our side may still be applied when the server gets to it.
 
-        Sending it again at once would make a second group when the first one lands (both
-        carry the token, but nothing would ever look again). Give the held request two
-        more read timeouts to land, looking for the token, before the create is re-sent.
+        Sending it again at once would make a second group when the first one lands. Give
+        the held request two more read timeouts to land, looking for it, before re-sending.
         """
         grace_end = min(self.deadline, self._clock() + 2 * self.settings.request_timeout_seconds)
         while self._clock() < grace_end:
             self._sleep(min(0.25, max(0.0, grace_end - self._clock())))
-            found = self._settle_lost_create(spec, token, baseline, cause)
+            found = self._settled(settle, cause)
             if found:
                 return found
         return None
 
-    def _settle_lost_create(self, spec: GroupSpec, token: str | None, baseline: set[str], cause: SlbApiError) -> str | None:
+    def _settled(self, settle: Callable[[], str | None], cause: SlbApiError) -> str | None:
         try:
-            if token is not None:
-                groups = self.list_groups(spec.load_balancer_id, tags={IDEMPOTENCY_TAG_KEY: token})
-                return str(groups[0]["MasterSlaveServerGroupId"]) if groups else None
-            fresh = [g["MasterSlaveServerGroupId"] for g in self._matching_groups(spec) if g["MasterSlaveServerGroupId"] not in baseline]
-            return str(fresh[0]) if len(fresh) == 1 else None
+            return settle()
         except SlbApiError as error:
-            where = (f"it carries the tag {IDEMPOTENCY_TAG_KEY}={token}" if token
-                     else f"look for a group named {spec.name!r} on {spec.load_balancer_id}")
             raise CreateOutcomeUnknown(
                 "CreateMasterSlaveServerGroup", cause.code,
                 f"{cause.message}; the create may have happened and could not be confirmed "
-                f"({error.code}: {error.message}). If a group was made, {where}: adopt it with adopt_id or delete it.",
+                f"({error.code}: {error.message}). Run `pulumi up` again: the group carries this "
+                "resource's ownership tag and is taken over instead of created twice.",
                 request_id=cause.request_id, http_status=cause.http_status) from None
 
-    def _matching_groups(self, spec: GroupSpec) -> list[dict[str, Any]]:
-        wanted = sorted(s.key for s in spec.servers)
-        matches = []
-        for group in self.list_groups(spec.load_balancer_id):
-            if group.get("MasterSlaveServerGroupName") != spec.name:
-                continue
-            servers = api_servers(group) or api_servers(self.describe_group(group["MasterSlaveServerGroupId"]))
-            if sorted(BackendServer.from_api(s).key for s in servers) == wanted:
-                matches.append(group)
-        return matches
-
     def describe_group(self, group_id: str) -> dict[str, Any]:
-        return self._call("DescribeMasterSlaveServerGroupAttribute", {"MasterSlaveServerGroupId": group_id})
+        """The group's attributes; an answer without the group's id and its two servers is
+        invalid (retried, then surfaced), never taken for a group with no servers."""
+        action = "DescribeMasterSlaveServerGroupAttribute"
+        return self._call(action, {"MasterSlaveServerGroupId": group_id},
+                          validate=lambda answer: _require_group(action, group_id, answer))
 
     def list_groups(self, load_balancer_id: str, *, include_listener: bool = False,
                     tags: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
@@ -325,13 +334,10 @@ class SlbGateway:
         return next((api_listeners(g) for g in groups if g.get("MasterSlaveServerGroupId") == group_id), [])
 
     def delete_group(self, group_id: str) -> None:
-        """Already gone is success; a listener holding the group is waited out until the deadline."""
-        try:
-            self._call("DeleteMasterSlaveServerGroup", {"MasterSlaveServerGroupId": group_id},
-                       retry_on=lambda e: e.code == LISTENER_HOLDS_GROUP)
-        except SlbApiError as error:
-            if not error.not_found:
-                raise
+        """A listener holding the group is waited out until the deadline; a not-found answer
+        is raised like any other, for the caller to confirm against a listing."""
+        self._call("DeleteMasterSlaveServerGroup", {"MasterSlaveServerGroupId": group_id},
+                   retry_on=lambda e: e.code == LISTENER_HOLDS_GROUP)
 
     def tag_group(self, group_id: str, tags: Mapping[str, str]) -> None:
         if not tags:

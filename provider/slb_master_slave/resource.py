@@ -1,8 +1,12 @@
 """MasterSlaveServerGroup: what a user writes in a stack.
 
 Inputs keep the snake_case keys of the contract so the property bag that reaches check()
-is exactly what the user wrote (plus `name` defaulting to the resource name); all
-normalization happens in the provider, where preview can report it.
+is exactly what the user wrote, plus `owner`: the resource's URN. Only the program side
+knows project, stack, type, parent and name (the provider process receives no URN), and
+the provider needs them for the ownership tag that makes creates idempotent and keeps two
+resources from managing one group. A `name` left out is chosen by check() (the resource
+name, once, then kept), so all normalization happens in the provider, where preview can
+report it.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
     servers: pulumi.Output[list]
     tags: pulumi.Output[dict]
     adopt_id: pulumi.Output[Optional[str]]
+    owner: pulumi.Output[str]
     delete_protection_validation: pulumi.Output[bool]
 
     def __init__(
@@ -92,10 +97,13 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         props = {
             "load_balancer_id": load_balancer_id,
             "servers": _server_inputs(servers),
-            "name": resource_name if name is None else name,
+            "name": name,
             "region_id": region_id,
             "tags": tags,
             "adopt_id": adopt_id,
+            # The URN pulumi.dynamic.Resource will register under (same type token, same parent).
+            "owner": pulumi.create_urn(resource_name, f"pulumi-python:{self._resource_type_name}",
+                                       parent=opts.parent if opts else None),
             "delete_protection_validation": delete_protection_validation,
         }
         self._init_with_typed_outputs(resource_name, props, opts)
@@ -113,7 +121,7 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         `alicloud:region` / the environment, as for the resource."""
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
         group = MasterSlaveServerGroup.__new__(MasterSlaveServerGroup)
-        props = {key: None for key in ("load_balancer_id", "servers", "name", "tags", "adopt_id",
+        props = {key: None for key in ("load_balancer_id", "servers", "name", "tags", "adopt_id", "owner",
                                        "delete_protection_validation")}
         props["region_id"] = region_id
         group._init_with_typed_outputs(resource_name, props, opts)
