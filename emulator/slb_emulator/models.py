@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS load_balancers (
     delete_protection TEXT NOT NULL DEFAULT 'off',
     status TEXT NOT NULL DEFAULT 'active',
     spec TEXT NOT NULL DEFAULT 'slb.s1.small',
-    address_type TEXT NOT NULL DEFAULT 'internet'
+    address_type TEXT NOT NULL DEFAULT 'internet',
+    network_type TEXT NOT NULL DEFAULT 'vpc'
 );
 CREATE TABLE IF NOT EXISTS nonces (
     access_key_id TEXT NOT NULL,
@@ -217,6 +218,7 @@ class Backend:
             ("status", "TEXT NOT NULL DEFAULT 'active'"),
             ("spec", "TEXT NOT NULL DEFAULT 'slb.s1.small'"),
             ("address_type", "TEXT NOT NULL DEFAULT 'internet'"),
+            ("network_type", "TEXT NOT NULL DEFAULT 'vpc'"),
         ),
     }
 
@@ -264,13 +266,14 @@ class Backend:
     @staticmethod
     def _put_load_balancer(c, lb: dict) -> None:
         """Insert or replace one load balancer from a seed-shaped dict."""
+        spec = lb.get("spec")
         c.execute("INSERT OR REPLACE INTO load_balancers (load_balancer_id, region_id, name, "
-                  "address, delete_protection, status, spec, address_type) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  "address, delete_protection, status, spec, address_type, network_type) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   (lb["load_balancer_id"], lb["region_id"], lb.get("name") or "",
                    lb.get("address") or "", lb.get("delete_protection") or "off",
-                   lb.get("status") or "active", lb.get("spec") or "slb.s1.small",
-                   lb.get("address_type") or "internet"))
+                   lb.get("status") or "active", "slb.s1.small" if spec is None else spec,
+                   lb.get("address_type") or "internet", lb.get("network_type") or "vpc"))
 
     def add_load_balancer(self, lb: dict) -> None:
         """Admin API: add (or replace) a load balancer; lb is validated like a seed entry."""

@@ -386,10 +386,11 @@ def describe_load_balancer_attribute(backend, params):
             "LoadBalancerName": lb["name"],
             "RegionId": lb["region_id"],
             "Address": lb["address"],
-            "AddressType": lb["address_type"],
             "LoadBalancerStatus": lb["status"],
-            "LoadBalancerSpec": lb["spec"],
             "DeleteProtection": lb["delete_protection"],
+            "LoadBalancerSpec": lb["spec"],
+            "AddressType": lb["address_type"],
+            "NetworkType": lb["network_type"],
             "ListenerPorts": {"ListenerPort": [l["port"] for l in lb["listeners"]]},
             "ListenerPortsAndProtocol": {"ListenerPortAndProtocol": [
                 {"ListenerPort": l["port"], "ListenerProtocol": l["protocol"]}

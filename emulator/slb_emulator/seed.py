@@ -2,8 +2,8 @@
 
 ``{"accounts": [{"access_key_id", "access_key_secret", "security_token"?}],
 "load_balancers": [{"load_balancer_id", "region_id", "name"?, "address"?,
-"delete_protection"? (on|off), "status"? (active|inactive|locked), "spec"?,
-"address_type"? (internet|intranet)}],
+"delete_protection"? (on|off), "status"? (active|inactive|locked), "spec"? ("" = shared-performance),
+"address_type"? (internet|intranet), "network_type"? (vpc|classic)}],
 "backend_servers": [{"server_id", "region_id", "type" (ecs|eni|eci), "ip"?}]}``
 """
 
@@ -19,8 +19,8 @@ _REQUIRED = {
 }
 _OPTIONAL = {
     "accounts": ("security_token",),
-    "load_balancers": ("name", "address", "delete_protection", "status", "spec",
-                       "address_type"),
+    "load_balancers": ("name", "address", "delete_protection", "status", "spec", "address_type",
+                       "network_type"),
     "backend_servers": ("type", "ip"),
 }
 

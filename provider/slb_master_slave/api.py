@@ -361,3 +361,35 @@ class SlbGateway:
         for n, key in enumerate(sorted(keys), start=1):
             params[f"TagKey.{n}"] = key
         self._call("UntagResources", params)
+
+    # -- read-only calls for look-ups, preview checks and delete protection (issue 12) ----
+    def describe_load_balancer(self, load_balancer_id: str) -> dict[str, Any]:
+        """DescribeLoadBalancerAttribute: status, spec, network type, DeleteProtection."""
+        return self._call("DescribeLoadBalancerAttribute", {"LoadBalancerId": load_balancer_id})
+
+    def list_groups_all_pages(self, load_balancer_id: str, *, tags: Mapping[str, str] | None = None,
+                              max_pages: int = 100) -> list[dict[str, Any]]:
+        """Every group of a load balancer, following NextToken / PageNumber if an answer carries one.
+
+        The API reference documents no paging for DescribeMasterSlaveServerGroups (one answer
+        holds every group of the load balancer); should an answer ever carry NextToken or
+        TotalCount beyond the page, the next pages are fetched, up to max_pages.
+        """
+        base: dict[str, Any] = {"LoadBalancerId": load_balancer_id, **_tag_params(tags or {})}
+        groups: list[dict[str, Any]] = []
+        params = dict(base)
+        for page in range(1, max_pages + 1):
+            response = self._call("DescribeMasterSlaveServerGroups", params)
+            container = response.get("MasterSlaveServerGroups") or {}
+            items = container.get("MasterSlaveServerGroup", []) if isinstance(container, Mapping) else container
+            items = items if isinstance(items, list) else [items]
+            groups.extend(items)
+            token = response.get("NextToken")
+            total = response.get("TotalCount")
+            if token:
+                params = {**base, "NextToken": token}
+            elif isinstance(total, int) and len(groups) < total and items:
+                params = {**base, "PageNumber": page + 1, "PageSize": response.get("PageSize") or len(items)}
+            else:
+                break
+        return groups
