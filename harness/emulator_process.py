@@ -153,6 +153,14 @@ class EmulatorProcess:
     def clear_faults(self):
         self._admin("DELETE", "/faults")
 
+    def add_load_balancer(self, **lb):
+        """A load balancer as a seed entry (load_balancer_id, region_id, spec, status, ...)."""
+        self._admin("POST", "/load_balancers", lb)
+
+    def set_delete_protection(self, load_balancer_id, on=True):
+        self._admin("PATCH", "/load_balancers/" + load_balancer_id,
+                    {"delete_protection": "on" if on else "off"})
+
     # --- the official SDK -----------------------------------------------------------
 
     def sdk_client(self, access_key_id="emulator-demo-key", secret="emulator-demo-secret",

@@ -9,7 +9,6 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 
 from slb_master_slave.api import (
-    IDEMPOTENCY_TAG_KEY,
     ErrorKind,
     Retry,
     SlbApiError,
@@ -20,7 +19,7 @@ from slb_master_slave.api import (
     scrub,
     summarize,
 )
-from slb_master_slave.spec import BackendServer, GroupSpec
+from slb_master_slave.spec import OWNER_TAG_KEY, BackendServer, GroupSpec
 from slb_master_slave.transport import Answer
 from slb_master_slave.settings import resolve_settings
 
@@ -170,8 +169,11 @@ def test_every_throttling_code_is_retried(code: str) -> None:
 
     def script(action, params):
         calls.append(action)
+        servers = {"MasterSlaveBackendServer": [{"ServerId": "i-1", "Port": 80, "ServerType": "Master"},
+                                                {"ServerId": "i-2", "Port": 80, "ServerType": "Slave"}]}
         return api_error(code) if len(calls) < 4 else (200, {"RequestId": "R", "MasterSlaveServerGroupId": "rsp-1",
-                                                             "MasterSlaveServerGroupName": "g"})
+                                                             "MasterSlaveServerGroupName": "g",
+                                                             "MasterSlaveBackendServers": servers})
 
     gateway, transport, _ = gateway_with(script)
     assert gateway.describe_group("rsp-1").id == "rsp-1"
@@ -202,20 +204,18 @@ def test_a_lost_create_is_settled_by_the_hook_before_anything_is_sent_again() ->
     sent: dict[str, str] = {}
 
     def script(action, params):
-        if action == "CreateMasterSlaveServerGroup":
-            sent.update(params)
-            return api_error("ServiceUnavailable", "try later", status=503)  # applied, answer lost
-        token = params.get("Tag.1.Value")
-        return 200, {"RequestId": "R", "MasterSlaveServerGroups": {"MasterSlaveServerGroup": [
-            {"MasterSlaveServerGroupId": "rsp-made", "MasterSlaveServerGroupName": "g",
-             "Tags": {"Tag": [{"TagKey": IDEMPOTENCY_TAG_KEY, "TagValue": token}]}}]}}
+        sent.update(params)
+        return api_error("ServiceUnavailable", "try later", status=503)  # applied, answer lost
 
     gateway, transport, _ = gateway_with(script)
     spec = GroupSpec.from_props({"load_balancer_id": "lb-1", "name": "g", "servers": [
         {"server_id": "i-1", "port": 80}, {"server_id": "i-2", "port": "80", "server_type": "Slave", "weight": 50.0}]},
         "cn-hangzhou")
-    assert gateway.create_group(spec) == "rsp-made"
-    assert transport.actions == ["CreateMasterSlaveServerGroup", "DescribeMasterSlaveServerGroups"]
+    looked: list[str] = []
+    settle = lambda: looked.append("look-up") or "rsp-made"  # noqa: E731 - the caller's owned-group look-up
+    assert gateway.create_group(spec, {OWNER_TAG_KEY: "urn:x"}, settle) == "rsp-made"
+    assert transport.actions == ["CreateMasterSlaveServerGroup"] and looked == ["look-up"]
+    assert sent["Tag.1.Key"] == OWNER_TAG_KEY
     assert json.loads(sent["MasterSlaveBackendServers"]) == [
         {"ServerId": "i-1", "Port": "80", "Weight": "100", "ServerType": "Master", "Type": "ecs"},
         {"ServerId": "i-2", "Port": "80", "Weight": "50", "ServerType": "Slave", "Type": "ecs"}]

@@ -7,8 +7,10 @@ request; `transport` sends it inside the operation's deadline and refuses answer
 heal, fails fast on what cannot, and waits out a listener that holds a group on delete.
 
 A create whose outcome is unknown may still have happened (the API takes no client token),
-so a unique tag rides along with every create and the retry loop calls a settle hook,
-which looks the tag up, before it sends the create again. Every error leaves as an
+so the retry loop calls a settle hook (the caller's look-up of the group its resource
+owns, by the ownership tag sent with the create) before it sends the create again. A 200
+that does not say what it should (no group id, no two servers, no listing) is an invalid
+answer: retried, then surfaced, never stored. Every error leaves as an
 `SlbApiError` whose text names the operation, the group or load balancer, the region, the
 API's code, message and RequestId, and the fix, scrubbed of the secret and the token in one
 place (`scrub`). This module knows nothing of Pulumi; the SDK is imported on first use so a
@@ -27,7 +29,6 @@ import random
 import re
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,7 @@ from .settings import (
 from .spec import BackendServer, GroupSpec, LiveGroup
 from .transport import Answer, Failure, Target, Transport, TransportFailure
 
-IDEMPOTENCY_TAG_KEY = "slb-master-slave:create-token"
-MAX_TAGS = 20
+INVALID_RESPONSE = "SDK.InvalidResponse"
 NOT_FOUND_MESSAGE = "The specified MasterSlaveGroupId does not exist"
 NOT_FOUND_CODES = ("InvalidLoadBalancerId.NotFound",)
 LOAD_BALANCER_MISSING = ("InvalidLoadBalancerId.NotFound", "The specified LoadBalancerId does not exist")
@@ -128,6 +128,7 @@ class ErrorKind(enum.Enum):
     DROPPED = "dropped"  # reset or closed before a complete answer
     NOT_API = "not-api"  # an answer without an API error body (HTML, 404, 501, ...)
     TOO_LARGE = "too-large"
+    INVALID = "invalid-answer"  # a 2xx that does not say what it must (mangled, fieldless, cut short)
 
 
 _FAILURE_KINDS = {
@@ -152,6 +153,7 @@ _TRANSPORT_CODES = {
     ErrorKind.DROPPED: "ConnectionDropped",
     ErrorKind.NOT_API: "NotSlbApi",
     ErrorKind.TOO_LARGE: "AnswerTooLarge",
+    ErrorKind.INVALID: INVALID_RESPONSE,
 }
 _GATEWAY_STATUSES = (502, 503, 504)
 
@@ -228,7 +230,8 @@ class SlbApiError(Exception):
     @property
     def permanent_looking(self) -> bool:
         """Will not heal by waiting, unless someone fixes it meanwhile: a couple of quick retries."""
-        return self.kind in (ErrorKind.REFUSED, ErrorKind.DNS, ErrorKind.TLS, ErrorKind.NOT_API, ErrorKind.TOO_LARGE)
+        return self.kind in (ErrorKind.REFUSED, ErrorKind.DNS, ErrorKind.TLS, ErrorKind.NOT_API, ErrorKind.TOO_LARGE,
+                             ErrorKind.INVALID)
 
     @property
     def timed_out(self) -> bool:
@@ -285,6 +288,9 @@ def _hint(error: SlbApiError, settings: Settings, *, load_balancer_id: str | Non
         return f"The connection to {endpoint} kept breaking: check the network or proxy, then run again."
     if kind in (ErrorKind.NOT_API, ErrorKind.TOO_LARGE):
         return f"{endpoint} is not the SLB API: check {CONFIG_ENDPOINT} (or ALICLOUD_SLB_ENDPOINT)."
+    if kind is ErrorKind.INVALID:
+        return (f"The answers from {endpoint} kept missing what they must carry; nothing was stored. "
+                "Run again; if it persists, check that the endpoint is the SLB API and not a proxy rewriting answers.")
     region = settings.region
     if code == LOAD_BALANCER_MISSING[0] or LOAD_BALANCER_MISSING[1] in error.message:
         return (f"Load balancer {load_balancer_id or 'the load balancer'} was not found in {region}: check "
@@ -407,26 +413,44 @@ def live_group_from_api(entry: Mapping[str, Any], *, load_balancer_id: str | Non
 
 @dataclass
 class PendingCreate:
-    """A create we send: its token tag, or (no tag slot left) the look-alike groups that
-    existed before it; `unsettled` once a lost answer could not be matched to a group."""
+    """A create we send: the caller's look-up of the group it may have made, and whether a
+    lost answer could not be matched to a group (`unsettled`)."""
 
-    spec: GroupSpec
-    token: str | None
-    baseline: frozenset[str] = frozenset()
+    settle: Callable[[], str | None]
     unsettled: bool = False
 
 
-def _create_params(pending: PendingCreate) -> dict[str, Any]:
-    spec = pending.spec
-    tags = spec.tag_dict
-    if pending.token is not None:
-        tags[IDEMPOTENCY_TAG_KEY] = pending.token
+def _create_params(spec: GroupSpec, tags: Mapping[str, str]) -> dict[str, Any]:
     return {
         "LoadBalancerId": spec.load_balancer_id,
         "MasterSlaveServerGroupName": spec.name,
         "MasterSlaveBackendServers": json.dumps([server_to_api(s) for s in spec.servers], separators=(",", ":")),
         **_tag_params(tags),
     }
+
+
+def _created_problem(answer: Mapping[str, Any]) -> str | None:
+    group_id = answer.get("MasterSlaveServerGroupId")
+    if isinstance(group_id, str) and group_id.startswith("rsp-"):
+        return None
+    return "the answer carries no MasterSlaveServerGroupId"
+
+
+def _group_problem(group_id: str, answer: Mapping[str, Any]) -> str | None:
+    """A 200 that does not describe the group asked for is an invalid answer, not a fact."""
+    servers = _api_servers(answer)
+    if answer.get("MasterSlaveServerGroupId") not in (None, group_id) or len(servers) != 2 or not all(
+            s.get("ServerId") and s.get("Port") is not None for s in servers):
+        return f"the answer for {group_id} does not describe its two servers"
+    return None
+
+
+def _listing_problem(answer: Mapping[str, Any]) -> str | None:
+    """A listing without its container is invalid: taken for empty, it would "confirm" that
+    every group is gone."""
+    if not isinstance(answer.get("MasterSlaveServerGroups"), (Mapping, list)):
+        return "the answer carries no MasterSlaveServerGroups"
+    return None
 
 
 # -- the SDK: signing only --------------------------------------------------------------
@@ -549,6 +573,11 @@ class SlbGateway:
             document = None
         if isinstance(document, dict) and 200 <= answer.status < 300:
             return document
+        if 200 <= answer.status < 300:  # the API accepted the request; its answer did not survive
+            raise self._error(action, INVALID_RESPONSE, f"{target.origin} answered HTTP {answer.status} "
+                              f"with no readable API answer: {summarize(answer.body, 80) or 'an empty body'}",
+                              kind=ErrorKind.INVALID, may_have_applied=True, http_status=answer.status,
+                              endpoint=target.origin)
         if isinstance(document, dict) and isinstance(document.get("Code"), str) and answer.status >= 300:
             code = document["Code"]
             raise self._error(
@@ -571,14 +600,22 @@ class SlbGateway:
     def _call(self, action: str, params: Mapping[str, Any], *, subject: str,
               load_balancer_id: str | None = None, wait_out_listener: bool = False,
               settle: Callable[[SlbApiError], dict[str, Any] | None] | None = None,
+              validate: Callable[[Mapping[str, Any]], str | None] | None = None,
               reserve: float = 0.0) -> dict[str, Any]:
-        """Send until answered, retrying what can heal; `settle` runs before a request whose
+        """Send until answered, retrying what can heal; `validate` names what a 2xx answer
+        lacks (it is then an invalid answer); `settle` runs before a request whose
         predecessor may have been applied is sent again, and may answer in its place."""
         attempt = quick = waited = 0
         while True:
             attempt += 1
             try:
-                return self._send(action, params, reserve=reserve)
+                answer = self._send(action, params, reserve=reserve)
+                problem = validate(answer) if validate is not None else None
+                if problem is None:
+                    return answer
+                raise self._error(action, INVALID_RESPONSE, problem, kind=ErrorKind.INVALID, may_have_applied=True,
+                                  http_status=200, request_id=str(answer.get("RequestId") or "") or None,
+                                  endpoint=self._endpoint_origin())
             except SlbApiError as raw:
                 error = raw.with_context(attempts=attempt, subject=subject,
                                          seconds=self._clock() - self.started)
@@ -616,37 +653,34 @@ class SlbGateway:
         self._sleep(delay)
 
     # -- the calls ----------------------------------------------------------------------
-    def create_group(self, spec: GroupSpec) -> str:
-        """The new group's id: exactly one group per call, even when answers are lost on the way back.
+    def create_group(self, spec: GroupSpec, tags: Mapping[str, str], settle: Callable[[], str | None]) -> str:
+        """The new group's id: exactly one group per call, even when answers are lost or mangled.
 
-        The create is sent through the one retry loop; before it is sent again after an
-        answer that may have been applied, the settle hook looks for the group it may have
-        made, and answers in its place if it finds it.
+        The create goes through the one retry loop. When an attempt may have been applied
+        (sent and the answer lost, a 5xx, a 200 without a readable id), the loop calls the
+        settle hook before sending again: `settle` (the caller's look-up of the group this
+        resource owns) answers in the create's place if it finds the group; after a read
+        timeout it keeps looking for two more read timeouts, since the server may still
+        apply the held request.
         """
-        pending = self._pending_create(spec)
+        pending = PendingCreate(settle)
         try:  # time is kept back from each create so a lost one can still be looked up
-            answer = self._call("CreateMasterSlaveServerGroup", _create_params(pending),
+            answer = self._call("CreateMasterSlaveServerGroup", _create_params(spec, tags),
                                 subject=f"load balancer {spec.load_balancer_id}",
-                                load_balancer_id=spec.load_balancer_id,
+                                load_balancer_id=spec.load_balancer_id, validate=_created_problem,
                                 settle=functools.partial(self._settle_create, pending), reserve=self._reserve())
         except CreateOutcomeUnknown:
             raise
         except SlbApiError as error:
             if error.may_have_applied or pending.unsettled:
-                raise self._outcome_unknown(pending, error, None) from None
+                raise self._outcome_unknown(error, None) from None
             raise
         return str(answer["MasterSlaveServerGroupId"])
-
-    def _pending_create(self, spec: GroupSpec) -> PendingCreate:
-        """A unique token tag when a tag slot is free; otherwise the look-alikes that exist already."""
-        if len(spec.tags) < MAX_TAGS:
-            return PendingCreate(spec, token=uuid.uuid4().hex)
-        return PendingCreate(spec, token=None, baseline=frozenset(g.id for g in self._matching_groups(spec)))
 
     def _settle_create(self, pending: PendingCreate, error: SlbApiError) -> dict[str, Any] | None:
         """The settle hook: the group a create that may have been applied made, as its answer, or None."""
         found = self._find_created(pending, error)
-        if found is None and pending.token is not None and error.timed_out:
+        if found is None and error.timed_out:
             found = self._await_late_create(pending, error)
         if found is None:
             pending.unsettled = True
@@ -657,10 +691,9 @@ class SlbGateway:
         """A create that timed out on our side may still be applied when the server gets to it.
 
         Sending it again at once would make a second group when the first one lands. Give
-        the held request two more read timeouts to land, looking for the token, before the
-        create is re-sent.
+        the held request two more read timeouts to land, looking for it, before re-sending.
         """
-        grace_end = min(self.deadline, self._clock() + 2 * self.settings.request_timeout_seconds)
+        grace_end = min(self.deadline - self._reserve(), self._clock() + 2 * self.settings.request_timeout_seconds)
         while self._clock() < grace_end - 0.05:
             self._sleep(min(0.25, max(0.0, grace_end - self._clock())))
             found = self._find_created(pending, cause)
@@ -669,48 +702,30 @@ class SlbGateway:
         return None
 
     def _find_created(self, pending: PendingCreate, cause: SlbApiError) -> str | None:
-        spec = pending.spec
         try:
-            if pending.token is not None:
-                groups = self.list_groups(spec.load_balancer_id, tags={IDEMPOTENCY_TAG_KEY: pending.token})
-                return groups[0].id if groups else None
-            fresh = [group.id for group in self._matching_groups(spec) if group.id not in pending.baseline]
-            return fresh[0] if len(fresh) == 1 else None
+            return pending.settle()
         except SlbApiError as error:
-            raise self._outcome_unknown(pending, cause, error) from None
+            raise self._outcome_unknown(cause, error) from None
 
-    def _outcome_unknown(self, pending: PendingCreate, cause: SlbApiError,
-                         lookup: SlbApiError | None) -> CreateOutcomeUnknown:
-        spec = pending.spec
-        where = (f"it carries the tag {IDEMPOTENCY_TAG_KEY}={pending.token}" if pending.token
-                 else f"look for a group named {spec.name!r}")
+    def _outcome_unknown(self, cause: SlbApiError, lookup: SlbApiError | None) -> CreateOutcomeUnknown:
         if lookup is None:
             looked = ""
         elif lookup.kind in (ErrorKind.CONNECT_TIMEOUT, ErrorKind.READ_TIMEOUT):
             looked = " (looking it up timed out too)"
         else:
             looked = f" (looking it up failed: {lookup.code})"
-        hint = (f"The create may have happened{looked}; if a group was made on {spec.load_balancer_id}, {where}: "
-                "adopt it with adopt_id or delete it. " + cause.hint).strip()
+        hint = (f"The create may have happened{looked}. Run `pulumi up` again: the group carries this resource's "
+                "ownership tag and is taken over instead of created twice. " + cause.hint).strip()
         return CreateOutcomeUnknown(
             cause.action, cause.code, cause.message, request_id=cause.request_id, http_status=cause.http_status,
             attempts=cause.attempts, kind=cause.kind, may_have_applied=True, subject=cause.subject,
             region=cause.region, endpoint=cause.endpoint, hint=hint, seconds=cause.seconds)
 
-    def _matching_groups(self, spec: GroupSpec) -> list[LiveGroup]:
-        wanted = sorted(s.key for s in spec.servers)
-        matches = []
-        for group in self.list_groups(spec.load_balancer_id):
-            if group.name != spec.name:
-                continue
-            servers = group.servers or self.describe_group(group.id).servers
-            if sorted(s.key for s in servers) == wanted:
-                matches.append(group)
-        return matches
-
     def describe_group(self, group_id: str) -> LiveGroup:
+        """The group's attributes; an answer without the group's id and its two servers is
+        invalid (retried, then surfaced), never taken for a group with no servers."""
         answer = self._call("DescribeMasterSlaveServerGroupAttribute", {"MasterSlaveServerGroupId": group_id},
-                            subject=f"group {group_id}")
+                            subject=f"group {group_id}", validate=functools.partial(_group_problem, group_id))
         return live_group_from_api({"MasterSlaveServerGroupId": group_id, **answer})
 
     def list_groups(self, load_balancer_id: str, *, include_listener: bool = False,
@@ -719,7 +734,7 @@ class SlbGateway:
         if include_listener:
             params["IncludeListener"] = "true"
         answer = self._call("DescribeMasterSlaveServerGroups", params, subject=f"load balancer {load_balancer_id}",
-                            load_balancer_id=load_balancer_id)
+                            load_balancer_id=load_balancer_id, validate=_listing_problem)
         items = _items(answer.get("MasterSlaveServerGroups") or {}, "MasterSlaveServerGroup")
         return [live_group_from_api(item, load_balancer_id=load_balancer_id) for item in items]
 
@@ -733,14 +748,11 @@ class SlbGateway:
         return next((list(g.listeners) for g in groups if g.id == group_id), [])
 
     def delete_group(self, group_id: str) -> None:
-        """Already gone is success; a listener holding the group is waited out at a slow cadence,
-        keeping back enough of the budget to name the listeners."""
-        try:
-            self._call("DeleteMasterSlaveServerGroup", {"MasterSlaveServerGroupId": group_id},
-                       subject=f"group {group_id}", wait_out_listener=True, reserve=self._reserve())
-        except SlbApiError as error:
-            if not error.not_found:
-                raise
+        """A listener holding the group is waited out at a slow cadence, keeping back enough of
+        the budget to name the listeners; a not-found answer is raised like any other, for the
+        caller to confirm against a listing."""
+        self._call("DeleteMasterSlaveServerGroup", {"MasterSlaveServerGroupId": group_id},
+                   subject=f"group {group_id}", wait_out_listener=True, reserve=self._reserve())
 
     def tag_group(self, group_id: str, tags: Mapping[str, str]) -> None:
         if not tags:
@@ -755,6 +767,43 @@ class SlbGateway:
         for n, key in enumerate(sorted(keys), start=1):
             params[f"TagKey.{n}"] = key
         self._call("UntagResources", params, subject=f"group {group_id}")
+
+
+    # -- read-only calls for look-ups, preview checks and delete protection (issue 12) ----
+    def describe_load_balancer(self, load_balancer_id: str) -> dict[str, Any]:
+        """DescribeLoadBalancerAttribute: status, spec, network type, DeleteProtection."""
+        return self._call("DescribeLoadBalancerAttribute", {"LoadBalancerId": load_balancer_id},
+                          subject=f"load balancer {load_balancer_id}", load_balancer_id=load_balancer_id)
+
+    def list_groups_all_pages(self, load_balancer_id: str, *, tags: Mapping[str, str] | None = None,
+                              max_pages: int = 100) -> list[LiveGroup]:
+        """Every group of a load balancer, following NextToken / PageNumber if an answer carries one.
+
+        The API reference documents no paging for DescribeMasterSlaveServerGroups (one answer
+        holds every group of the load balancer); should an answer ever carry NextToken or
+        TotalCount beyond the page, the next pages are fetched, up to max_pages.
+        """
+        base: dict[str, Any] = {"LoadBalancerId": load_balancer_id, **_tag_params(tags or {})}
+        groups: list[LiveGroup] = []
+        params = dict(base)
+        for page in range(1, max_pages + 1):
+            answer = self._call("DescribeMasterSlaveServerGroups", params, subject=f"load balancer {load_balancer_id}",
+                                load_balancer_id=load_balancer_id, validate=_listing_problem)
+            items = _items(answer.get("MasterSlaveServerGroups") or {}, "MasterSlaveServerGroup")
+            groups.extend(live_group_from_api(item, load_balancer_id=load_balancer_id) for item in items)
+            token = answer.get("NextToken")
+            total = answer.get("TotalCount")
+            if token:
+                params = {**base, "NextToken": token}
+            elif isinstance(total, int) and len(groups) < total and items:
+                params = {**base, "PageNumber": page + 1, "PageSize": answer.get("PageSize") or len(items)}
+            else:
+                break
+        return groups
+
+    def _endpoint_origin(self) -> str:
+        endpoint = self.settings.endpoint
+        return endpoint.url if endpoint is not None else "the regional SLB endpoint"
 
 
 def _split_host(host: str, https: bool) -> tuple[str, int]:

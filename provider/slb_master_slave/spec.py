@@ -9,6 +9,7 @@ cannot make sense of is left as it is for validation to report with its path.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,11 +28,35 @@ SERVER_DEFAULTS: dict[str, Any] = {"weight": DEFAULT_WEIGHT, "server_type": DEFA
                                    "type": DEFAULT_BACKEND_TYPE}
 SERVER_TYPES = ("Master", "Slave")
 BACKEND_TYPES = ("ecs", "eni", "eci")
-GROUP_FIELDS = ("load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id")
+GROUP_FIELDS = ("load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id", "owner")
+
+# Every group the provider creates or adopts carries OWNER_TAG_KEY = <the owning resource>,
+# so a create whose answer was lost, or whose process died, is found again instead of
+# being made twice, and two resources can never manage one group. Users keep 19 tags.
+OWNER_TAG_PREFIX = "slb-master-slave:"
+OWNER_TAG_KEY = OWNER_TAG_PREFIX + "owner"
+MAX_TAGS = 20
+MAX_USER_TAGS = MAX_TAGS - 1
+# Ids the API stores trimmed: trimming them here keeps the stored and the declared equal.
+TRIMMED_FIELDS = ("load_balancer_id", "adopt_id", "region_id")
 
 # The wire sentinel for an unknown value, as pulumi.runtime.rpc spells it.
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(\.0+)?\s*$")
+
+
+def owner_tag_value(owner: str) -> str:
+    """The ownership tag's value: the owner's URN, or its head and a digest past 128 characters."""
+    if len(owner) <= 128:
+        return owner
+    return owner[:63] + "~" + hashlib.sha256(owner.encode()).hexdigest()
+
+
+def default_name(owner: Any) -> str | None:
+    """The resource name inside an owner URN (urn:pulumi:stack::project::type::name)."""
+    if isinstance(owner, str) and owner.startswith("urn:pulumi:") and owner.count("::") >= 3:
+        return owner.split("::", 3)[3]
+    return None
 
 
 def is_unknown(value: Any) -> bool:
@@ -75,6 +100,8 @@ def normalize_server(raw: Any) -> Any:
     if not isinstance(raw, Mapping) or is_unknown(raw):
         return raw
     server = {key: value for key, value in raw.items() if value is not None}
+    if isinstance(server.get("server_id"), str):
+        server["server_id"] = server["server_id"].strip()
     for key, default in SERVER_DEFAULTS.items():
         server.setdefault(key, default)
     for key in ("port", "weight"):
@@ -130,7 +157,9 @@ def normalize_inputs(news: Mapping[str, Any], default_region: str | None, *, mas
     props: dict[str, Any] = {}
     for key in GROUP_FIELDS:
         value = news.get(key)
-        if value is not None and value != "":
+        if isinstance(value, str) and key in TRIMMED_FIELDS:
+            value = value.strip()
+        if value is not None and (value != "" or key == "name"):  # a given empty name is an error to report
             props[key] = value
     if "region_id" not in props and default_region:
         props["region_id"] = default_region
@@ -209,6 +238,7 @@ class GroupSpec:
     servers: tuple[BackendServer, ...]
     tags: tuple[tuple[str, str], ...] = ()
     adopt_id: str | None = None
+    owner: str | None = None
 
     @property
     def tag_dict(self) -> dict[str, str]:
@@ -224,6 +254,7 @@ class GroupSpec:
             servers=tuple(BackendServer.from_props(s) for s in normalized["servers"]),
             tags=tuple(sorted(normalized.get("tags", {}).items())),
             adopt_id=normalized.get("adopt_id"),
+            owner=normalized.get("owner"),
         )
 
     def to_outputs(self) -> dict[str, Any]:
@@ -237,6 +268,8 @@ class GroupSpec:
         }
         if self.adopt_id:
             outputs["adopt_id"] = self.adopt_id
+        if self.owner:
+            outputs["owner"] = self.owner
         return outputs
 
 
