@@ -42,7 +42,7 @@ def run(emu: EmulatorProcess, workdir: str, n: int) -> dict:
     emu.clear_faults()
     provider = start_provider(scratch_project(tempfile.mkdtemp(dir=workdir), "checkdiff"), emu)
     try:
-        [reg] = registrations(group_program(tags={"env": "dev", "team": "web"}, description="primary web"))
+        [reg] = registrations(group_program(tags={"env": "dev", "team": "web"}, description="primary-web"))
         checked = provider.check(URN, {}, reg.inputs).inputs
         gid, outputs = provider.create(URN, checked)
         emu.clear_requests()
@@ -86,7 +86,7 @@ def run_preview_checks(emu: EmulatorProcess, workdir: str, n: int) -> dict:
     provider = start_provider(scratch_project(tempfile.mkdtemp(dir=workdir), "checkdiff-live"), emu,
                               **{"slb-master-slave:previewChecks": "true"})
     try:
-        [reg] = registrations(group_program(tags={"env": "dev", "team": "web"}, description="primary web"))
+        [reg] = registrations(group_program(tags={"env": "dev", "team": "web"}, description="primary-web"))
         request = provider_pb2.CheckRequest(urn=URN, olds=to_wire({}), news=to_wire(reg.inputs),
                                             name="group-0", type="pulumi-python:dynamic:Resource")
         t0 = now()
