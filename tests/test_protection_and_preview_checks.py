@@ -16,6 +16,7 @@ from harness.provider_process import ProviderProcess
 from harness.stack_fixtures import group_program, registrations, start_provider
 from slb_master_slave import preview_checks
 from slb_master_slave.preview_checks import attribute_failures, live_failures
+from slb_master_slave.spec import LoadBalancer
 from slb_master_slave.settings import Settings
 
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::group-0"
@@ -174,8 +175,8 @@ def test_the_live_check_is_budgeted_and_never_raises() -> None:
         raise RuntimeError("boom")
 
     assert live_failures(settings, {"load_balancer_id": "lb-x", "region_id": "cn-hangzhou"}, describe=explode) == []
-    assert attribute_failures("lb-1", "cn-hangzhou", {"LoadBalancerStatus": "active", "LoadBalancerSpec": "",
-                                                       "InstanceChargeType": "PayByCLCU"},
+    assert attribute_failures("lb-1", "cn-hangzhou", LoadBalancer("lb-1", status="active", spec=None,
+                                                                  charge_type="PayByCLCU"),
                               [{"server_id": "eni-1", "type": "eni"}]) == [], "pay-by-capacity instances are not shared"
 
 

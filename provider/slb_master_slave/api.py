@@ -41,7 +41,7 @@ from .settings import (
     CONFIG_TIMEOUT,
     Settings,
 )
-from .spec import BackendServer, GroupSpec, LiveGroup
+from .spec import BackendServer, GroupSpec, LiveGroup, LoadBalancer
 from .transport import Answer, Failure, Target, Transport, TransportFailure
 
 INVALID_RESPONSE = "SDK.InvalidResponse"
@@ -429,6 +429,20 @@ def _create_params(spec: GroupSpec, tags: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def load_balancer_from_api(answer: Mapping[str, Any], load_balancer_id: str) -> LoadBalancer:
+    """A DescribeLoadBalancerAttribute answer as the attributes the provider reads."""
+    spec = answer.get("LoadBalancerSpec")
+    return LoadBalancer(
+        id=str(answer.get("LoadBalancerId") or load_balancer_id),
+        status=str(answer.get("LoadBalancerStatus") or "").lower(),
+        spec=str(spec) if spec else None,
+        charge_type=str(answer.get("InstanceChargeType") or ""),
+        network_type=str(answer.get("NetworkType") or "").lower(),
+        delete_protection=str(answer.get("DeleteProtection", "off")).lower() == "on",
+        request_id=str(answer.get("RequestId") or "") or None,
+    )
+
+
 def _created_problem(answer: Mapping[str, Any]) -> str | None:
     group_id = answer.get("MasterSlaveServerGroupId")
     if isinstance(group_id, str) and group_id.startswith("rsp-"):
@@ -770,10 +784,11 @@ class SlbGateway:
 
 
     # -- read-only calls for look-ups, preview checks and delete protection (issue 12) ----
-    def describe_load_balancer(self, load_balancer_id: str) -> dict[str, Any]:
+    def describe_load_balancer(self, load_balancer_id: str) -> LoadBalancer:
         """DescribeLoadBalancerAttribute: status, spec, network type, DeleteProtection."""
-        return self._call("DescribeLoadBalancerAttribute", {"LoadBalancerId": load_balancer_id},
-                          subject=f"load balancer {load_balancer_id}", load_balancer_id=load_balancer_id)
+        answer = self._call("DescribeLoadBalancerAttribute", {"LoadBalancerId": load_balancer_id},
+                            subject=f"load balancer {load_balancer_id}", load_balancer_id=load_balancer_id)
+        return load_balancer_from_api(answer, load_balancer_id)
 
     def list_groups_all_pages(self, load_balancer_id: str, *, tags: Mapping[str, str] | None = None,
                               max_pages: int = 100) -> list[LiveGroup]:

@@ -25,7 +25,7 @@ import threading
 from typing import Any, Callable, Mapping
 
 from .settings import CONFIG_PREVIEW_CHECKS, Settings
-from .spec import is_unknown
+from .spec import LoadBalancer, is_unknown
 
 CHECK_BUDGET_SECONDS = 3.0
 NOT_FOUND = "InvalidLoadBalancerId.NotFound"
@@ -33,7 +33,7 @@ STATUS_CODE = "IncorrectStatus.LoadBalancer"
 BACKEND_TYPE_CODE = "InvalidParameter.Type"
 VPC_ONLY_TYPES = ("eni", "eci")
 
-_CACHE: dict[tuple[Any, ...], tuple[str, Any]] = {}  # key -> ("ok", attributes) | ("missing", error) | ("error", text)
+_CACHE: dict[tuple[Any, ...], tuple[str, Any]] = {}  # key -> ("ok", LoadBalancer) | ("missing", error) | ("error", text)
 _LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
 _GUARD = threading.Lock()
 
@@ -58,7 +58,7 @@ def _warn(message: str) -> None:
         pass
 
 
-def _lookup(settings: Settings, load_balancer_id: str, describe: Callable[[Settings, str], Mapping[str, Any]]) -> tuple[str, Any]:
+def _lookup(settings: Settings, load_balancer_id: str, describe: Callable[[Settings, str], LoadBalancer]) -> tuple[str, Any]:
     endpoint = settings.endpoint.url if settings.endpoint else ""
     key = (endpoint, settings.region, load_balancer_id)
     with _GUARD:
@@ -75,7 +75,7 @@ def _lookup(settings: Settings, load_balancer_id: str, describe: Callable[[Setti
         return outcome
 
 
-def _describe_once(settings: Settings, load_balancer_id: str, describe: Callable[[Settings, str], Mapping[str, Any]]) -> tuple[str, Any]:
+def _describe_once(settings: Settings, load_balancer_id: str, describe: Callable[[Settings, str], LoadBalancer]) -> tuple[str, Any]:
     from .api import SlbApiError, scrub
 
     try:
@@ -88,7 +88,7 @@ def _describe_once(settings: Settings, load_balancer_id: str, describe: Callable
         return ("error", scrub(f"{type(error).__name__}: {error}", settings.secrets()))
 
 
-def _describe(settings: Settings, load_balancer_id: str) -> Mapping[str, Any]:
+def _describe(settings: Settings, load_balancer_id: str) -> LoadBalancer:
     from .api import SlbGateway
 
     return SlbGateway(settings).describe_load_balancer(load_balancer_id)
@@ -105,7 +105,7 @@ def budgeted(settings: Settings) -> Settings:
 
 
 def live_failures(settings: Settings, inputs: Mapping[str, Any], *,
-                  describe: Callable[[Settings, str], Mapping[str, Any]] = _describe) -> list[tuple[str, str]]:
+                  describe: Callable[[Settings, str], LoadBalancer] = _describe) -> list[tuple[str, str]]:
     """(property, reason) failures found by asking SLB; [] when nothing is known enough to ask."""
     try:
         load_balancer_id = inputs.get("load_balancer_id")
@@ -133,19 +133,18 @@ def live_failures(settings: Settings, inputs: Mapping[str, Any], *,
         return []
 
 
-def attribute_failures(load_balancer_id: str, region: str, attributes: Mapping[str, Any], servers: Any) -> list[tuple[str, str]]:
-    """Pure: what a DescribeLoadBalancerAttribute answer says about a declaration."""
+def attribute_failures(load_balancer_id: str, region: str, load_balancer: LoadBalancer,
+                       servers: Any) -> list[tuple[str, str]]:
+    """Pure: what the load balancer's attributes say about a declaration."""
     failures: list[tuple[str, str]] = []
-    request_id = attributes.get("RequestId")
-    status = str(attributes.get("LoadBalancerStatus") or "").lower()
+    request_id = load_balancer.request_id
+    status = load_balancer.status
     if status and status != "active":
         failures.append(("load_balancer_id",
                          f"{STATUS_CODE}: load balancer {load_balancer_id} in {region} is {status}, not active "
                          f"(RequestId {request_id}); start or unlock it (SetLoadBalancerStatus active) before adding groups."))
-    spec = attributes.get("LoadBalancerSpec")
-    charge = str(attributes.get("InstanceChargeType") or "")
-    shared = (spec is None or spec == "") and charge != "PayByCLCU"
-    network = str(attributes.get("NetworkType") or "").lower()
+    shared = not load_balancer.spec and load_balancer.charge_type != "PayByCLCU"
+    network = load_balancer.network_type
     for index, server in enumerate(servers if isinstance(servers, (list, tuple)) else []):
         if not isinstance(server, Mapping) or is_unknown(server):
             continue

@@ -60,9 +60,9 @@ def refuse_if_protected(gateway: Any, group_id: str, props: Mapping[str, Any]) -
     load_balancer_id = props.get("load_balancer_id")
     if not isinstance(load_balancer_id, str) or not load_balancer_id:
         return None
-    attributes = gateway.describe_load_balancer(load_balancer_id)
-    if str(attributes.get("DeleteProtection", "off")).lower() == "on":
-        return protected_delete_message(group_id, load_balancer_id, gateway.settings.region, attributes.get("RequestId"))
+    load_balancer = gateway.describe_load_balancer(load_balancer_id)
+    if load_balancer.delete_protection:
+        return protected_delete_message(group_id, load_balancer_id, gateway.settings.region, load_balancer.request_id)
     return None
 
 

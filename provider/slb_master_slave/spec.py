@@ -229,6 +229,23 @@ class LiveGroup:
 
 
 @dataclass(frozen=True)
+class LoadBalancer:
+    """The load balancer's attributes the provider reads (built only by the gateway, from the wire).
+
+    `spec` None or "" means shared-performance unless `charge_type` is pay-by-capacity
+    ("PayByCLCU"); `status` and `network_type` are lower case ("active", "classic", "vpc").
+    """
+
+    id: str
+    status: str = ""
+    spec: str | None = None
+    charge_type: str = ""
+    network_type: str = ""
+    delete_protection: bool = False
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
 class GroupSpec:
     """A validated, fully known declaration: what create() sends and what read() compares."""
 
