@@ -56,9 +56,10 @@ def build_rows(r: dict) -> list[dict]:
         s = r[key]
         for phase in ("up", "destroy"):
             p = s[phase]
-            ratio = p["seconds"] / s["limit_s"]
+            limit_s = p.get("limit_s", s["limit_s"])
+            ratio = p["seconds"] / limit_s
             met = ratio <= limit_factor and p["failures"] == 0 and p["ok"] and (phase == "up" or s["groups_left"] == 0)
-            note = f"{p['seconds']:.2f} s vs limit {s['limit_s']:.2f} s; {p['log']['requests']} requests"
+            note = f"{p['seconds']:.2f} s vs limit {limit_s:.2f} s; {p['log']['requests']} requests"
             if "quota" in key:
                 note += f", {p['log']['throttled']} Throttling"
             note += f"; failures {p['failures']}"
