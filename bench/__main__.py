@@ -23,10 +23,17 @@ FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota"]
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts (about a minute)")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--out", default=None,
+                        help="where to write the results (default: bench/results.json for a full run; "
+                             "bench/work/results-partial.json for --quick or --only, so they never "
+                             "overwrite the committed full results)")
     parser.add_argument("--only", nargs="*", choices=FIGURES,
                         help="run only these figures")
     args = parser.parse_args(argv)
+    if args.out is None:
+        partial = args.quick or bool(args.only and set(args.only) != set(FIGURES))
+        args.out = str(ROOT / "bench" / ("work/results-partial.json" if partial else "results.json"))
+        os.makedirs(os.path.dirname(args.out), exist_ok=True)
     counts = {
         "checkdiff_n": 200 if args.quick else 1000,
         "coldstart_runs": 3 if args.quick else 9,

@@ -42,7 +42,7 @@ def run(emu: EmulatorProcess, workdir: str, n: int) -> dict:
     emu.clear_faults()
     provider = start_provider(scratch_project(tempfile.mkdtemp(dir=workdir), "checkdiff"), emu)
     try:
-        [reg] = registrations(group_program(tags={"env": "dev", "team": "web"}, description="primary web"))
+        [reg] = registrations(group_program(tags={"env": "dev", "team": "web"}, description="primary-web"))
         checked = provider.check(URN, {}, reg.inputs).inputs
         gid, outputs = provider.create(URN, checked)
         emu.clear_requests()
@@ -73,4 +73,28 @@ def run(emu: EmulatorProcess, workdir: str, n: int) -> dict:
         trivial_check = _summary(_time_calls(trivial.stub.Check, req, n))
     finally:
         trivial.stop()
-    return {"check": check, "diff": diff, "trivial_check": trivial_check, "api_calls_during": api_calls}
+    result = {"check": check, "diff": diff, "trivial_check": trivial_check, "api_calls_during": api_calls}
+    result["check_preview_checks"] = run_preview_checks(emu, workdir, n)
+    return result
+
+
+def run_preview_checks(emu: EmulatorProcess, workdir: str, n: int) -> dict:
+    """Check with `slb-master-slave:previewChecks: true`: the first Check of a load balancer pays
+    one DescribeLoadBalancerAttribute round trip; every later one is answered from the cache."""
+    emu.reset()
+    emu.clear_faults()
+    provider = start_provider(scratch_project(tempfile.mkdtemp(dir=workdir), "checkdiff-live"), emu,
+                              **{"slb-master-slave:previewChecks": "true"})
+    try:
+        [reg] = registrations(group_program(tags={"env": "dev", "team": "web"}, description="primary-web"))
+        request = provider_pb2.CheckRequest(urn=URN, olds=to_wire({}), news=to_wire(reg.inputs),
+                                            name="group-0", type="pulumi-python:dynamic:Resource")
+        t0 = now()
+        response = provider.stub.Check(request, timeout=60)
+        first_ms = (now() - t0) * 1000.0
+        assert not response.failures, response.failures
+        cached = _summary(_time_calls(provider.stub.Check, request, n))
+        api_calls = emu.actions()
+    finally:
+        provider.stop()
+    return {"first_ms": first_ms, "cached": cached, "api_calls": len(api_calls), "actions": api_calls}

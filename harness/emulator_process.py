@@ -58,7 +58,7 @@ class EmulatorProcess:
         except queue.Empty:
             self.stop()
             raise RuntimeError("the emulator printed no URL within %.0f s: %s"
-                               % (START_TIMEOUT, self._stderr_text()))
+                               % (START_TIMEOUT, self._stderr_text())) from None
         first = first.strip()
         if not first.startswith("http"):
             self.proc.wait(timeout=5) if self.proc.poll() is None else None
@@ -121,7 +121,7 @@ class EmulatorProcess:
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as e:
             raise RuntimeError("admin %s %s failed: %s %s"
-                               % (method, path, e.code, e.read().decode("utf-8", "replace")))
+                               % (method, path, e.code, e.read().decode("utf-8", "replace"))) from None
 
     def health(self):
         return self._admin("GET", "/health")
@@ -152,6 +152,14 @@ class EmulatorProcess:
 
     def clear_faults(self):
         self._admin("DELETE", "/faults")
+
+    def add_load_balancer(self, **lb):
+        """A load balancer as a seed entry (load_balancer_id, region_id, spec, status, ...)."""
+        self._admin("POST", "/load_balancers", lb)
+
+    def set_delete_protection(self, load_balancer_id, on=True):
+        self._admin("PATCH", "/load_balancers/" + load_balancer_id,
+                    {"delete_protection": "on" if on else "off"})
 
     # --- the official SDK -----------------------------------------------------------
 

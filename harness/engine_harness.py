@@ -44,6 +44,12 @@ resources; "updating": the old state kept; "deleting": the resource kept), nothi
 starts. The next run starts a fresh provider process (Configure again); up and destroy
 drop the pending notes (a pending create is treated as never created: the next up
 sends Create again, with no memory of the first), refresh drops all but the creates.
+
+read (a `Resource.get`, i.e. a registration with `read_id`): the engine's ReadResource
+  step, which runs in preview as in up: Read(id, properties={}, inputs=the program's
+  props) -- the dynamic provider then finds `__provider` in the inputs -- and an empty id
+  fails the step. At up the resource is stored with `"external": true`; destroy and up
+  drop external resources from state without calling Delete, as the engine does.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Optional
 
+import grpc
 from pulumi.runtime import rpc
 
 from .program import Registration
@@ -106,7 +113,7 @@ def scratch_project(tmp_path, name: str = "project") -> str:
 @dataclass
 class Step:
     urn: str
-    op: str  # "create" | "same" | "update" | "replace" | "delete" | "failed"
+    op: str  # "create" | "same" | "update" | "replace" | "delete" | "read" | "failed"
     replaces: list = field(default_factory=list)
     failures: list = field(default_factory=list)  # [(property, reason)]
     diff: Optional[DiffOutcome] = None
@@ -116,6 +123,7 @@ class Step:
     name: str = ""
     dependencies: list = field(default_factory=list)
     error: Optional[Exception] = None  # a Check/Diff error during planning
+    read: Optional[Any] = None  # the ReadOutcome of a "read" step
 
 
 @dataclass
@@ -447,6 +455,8 @@ class Engine:
             yield step
         # Deletes: resources no longer in the program, and pending deletes.
         for r in self.state["resources"]:
+            if r.get("external"):
+                continue  # an external resource is dropped from state, never deleted
             if r.get("delete") or r["urn"] not in seen:
                 plan.steps.append(Step(urn=r["urn"], op="delete", type=r.get("type", ""),
                                        name=r.get("name", ""), dependencies=list(r.get("dependencies", []))))
@@ -468,6 +478,9 @@ class Engine:
 
     def _plan_step(self, reg: Registration, step: Step, plan: Plan) -> None:
         """Set the step's op (it stays "failed" on a Check/Diff error or failure)."""
+        if getattr(reg, "read_id", None):
+            self._plan_read(reg, step, plan)
+            return
         prior = self.resource(reg.urn)
         inputs = self._checked(reg, copy.deepcopy(prior["inputs"]) if prior else {}, step, plan)
         if inputs is None:
@@ -503,6 +516,25 @@ class Engine:
             step.op = "replace"
         else:
             step.op = "update"
+
+    def _plan_read(self, reg: Registration, step: Step, plan: Plan) -> None:
+        """ReadResource: Read(id, no properties, inputs = the program's props); runs in preview too."""
+        try:
+            got = self._provider_call("Read", reg.urn, self.provider.read, reg.read_id, {},
+                                      inputs=copy.deepcopy(reg.inputs))
+        except ProviderError as e:
+            step.error = e
+            plan.errors.append((reg.urn, "read", e))
+            return
+        if not got.id:
+            e = ProviderError("Read", grpc.StatusCode.NOT_FOUND,
+                              f"resource '{reg.read_id}' does not exist")
+            step.error = e
+            plan.errors.append((reg.urn, "read", e))
+            return
+        step.read = got
+        step.inputs = got.inputs if got.inputs is not None else reg.inputs
+        step.op = "read"
 
     def preview(self, registrations: Iterable[Registration]) -> Plan:
         """Check (and Diff for existing resources); never Create/Update/Delete/Read."""
@@ -662,8 +694,11 @@ class Engine:
                     program_urns: set) -> UpResult:
         """The last phase of up: resources gone from the program and the old halves of
         create-before-delete replacements, dependents first; skipped after a failure."""
+        with self._lock:  # external resources no longer read by the program leave state, undeleted
+            self.state["resources"] = [r for r in self.state["resources"]
+                                       if not (r.get("external") and r["urn"] not in program_urns)]
         deletes = [r for r in self.state["resources"]
-                   if r.get("delete") or r["urn"] not in program_urns]
+                   if not r.get("external") and (r.get("delete") or r["urn"] not in program_urns)]
         if failed:
             result.skipped += [(r["urn"], "delete") for r in deletes]
         else:
@@ -693,6 +728,14 @@ class Engine:
             return
         if s.op == "create":
             self._create(s, errors)
+            return
+        if s.op == "read":
+            entry = {"urn": s.urn, "type": s.type, "name": s.name, "id": s.read.id, "inputs": s.inputs,
+                     "outputs": s.read.outputs, "dependencies": list(s.dependencies), "external": True}
+            with self._lock:
+                self.state["resources"] = [r for r in self.state["resources"] if r["urn"] != s.urn]
+                self.state["resources"].append(entry)
+                self._save()
             return
         if s.op == "update":
             with self._lock:
@@ -796,6 +839,8 @@ class Engine:
         # Pending creates are not in resources, so destroy cannot delete what they made:
         # the engine warns and goes on without the notes, as up does.
         result = DestroyResult(pending_cleared=self._begin_run(clear=("creating", "updating", "deleting")))
+        with self._lock:  # the engine drops external (read) resources without deleting them
+            self.state["resources"] = [r for r in self.state["resources"] if not r.get("external")]
         entries = list(self.state["resources"])
         keys, waits = self._delete_graph(entries)
         entry_of = dict(zip(keys, entries))

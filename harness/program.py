@@ -43,6 +43,7 @@ class Registration:
     dependencies: list = field(default_factory=list)
     is_dynamic: bool = False
     delete_before_replace: bool = False  # the deleteBeforeReplace resource option
+    read_id: Optional[str] = None  # set for a ReadResource (a `get` of an external resource)
 
 
 class DefaultMocks(Mocks):
@@ -89,6 +90,28 @@ class _RecordingMonitor(MockMonitor):
                 dependencies=deps,
                 is_dynamic=request.type.startswith("pulumi-python:dynamic"),
                 delete_before_replace=bool(request.deleteBeforeReplace),
+            )
+        )
+        return resp
+
+
+    def ReadResource(self, request):
+        """A `Resource.get` (opts.id): the engine reads the external resource instead of managing it."""
+        resp = super().ReadResource(request)
+        inputs = rpc.deserialize_properties(request.properties)
+        if PROVIDER_KEY in inputs:
+            inputs[PROVIDER_KEY] = rpc.unwrap_rpc_secret(inputs[PROVIDER_KEY])
+        deps = [engine_urn(d) for d in request.dependencies if d and d != self.stack_urn]
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=engine_urn(resp.urn),
+                inputs=_sentinel_to_marker(inputs),
+                custom=True,
+                dependencies=deps,
+                is_dynamic=request.type.startswith("pulumi-python:dynamic"),
+                read_id=request.id,
             )
         )
         return resp

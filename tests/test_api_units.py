@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from urllib.parse import parse_qsl, quote, urlsplit
+
 import pytest
 
-from slb_master_slave.api import SlbApiError, SlbGateway, _proxies_for, scrub
+from slb_master_slave.api import (
+    ErrorKind,
+    Retry,
+    SlbApiError,
+    SlbGateway,
+    _proxies_for,
+    live_group_from_api,
+    retry_decision,
+    scrub,
+    summarize,
+)
+from slb_master_slave.spec import OWNER_TAG_KEY, BackendServer, GroupSpec
+from slb_master_slave.transport import Answer
 from slb_master_slave.settings import resolve_settings
 
 
@@ -39,12 +55,43 @@ def test_only_exact_signatures_mean_not_found(code: str, message: str, status: i
 
 
 @pytest.mark.parametrize(("code", "status", "retryable"), [
-    ("Throttling.User", 400, True), ("Throttling", 400, True), ("ServiceUnavailable", 503, True),
-    ("InternalError", 500, True), ("SDK.HttpError", None, True), ("OperationBusy", 400, True),
+    ("Throttling.User", 400, True), ("Throttling", 400, True), ("Rejected.Throttling", 400, True),
+    ("Throttling.Api", 400, True), ("ServiceUnavailable", 503, True),
+    ("InternalError", 500, True), ("OperationBusy", 400, True), ("UnknownError", 500, True),
     ("Forbidden.RAM", 403, False), ("InvalidParameter", 400, False), ("RspoolVipExist", 400, False),
 ])
 def test_retryable_codes(code: str, status: int | None, retryable: bool) -> None:
-    assert SlbApiError("X", code, "m", http_status=status).retryable is retryable
+    error = SlbApiError("X", code, "m", http_status=status)
+    assert error.retryable is retryable
+    assert retry_decision(error) is (Retry.FAST if retryable else Retry.NO)
+
+
+@pytest.mark.parametrize(("kind", "decision"), [
+    (ErrorKind.CONNECT_TIMEOUT, Retry.FAST), (ErrorKind.READ_TIMEOUT, Retry.FAST), (ErrorKind.DROPPED, Retry.FAST),
+    (ErrorKind.REFUSED, Retry.QUICK), (ErrorKind.DNS, Retry.QUICK), (ErrorKind.TLS, Retry.QUICK),
+    (ErrorKind.NOT_API, Retry.QUICK), (ErrorKind.TOO_LARGE, Retry.QUICK),
+])
+def test_transport_failures_by_class(kind: ErrorKind, decision: Retry) -> None:
+    assert retry_decision(SlbApiError("X", "C", "m", kind=kind)) is decision
+
+
+def test_listener_holding_a_group_is_waited_out_only_on_delete() -> None:
+    error = SlbApiError("DeleteMasterSlaveServerGroup", "RspoolVipExist", "held", http_status=400)
+    assert retry_decision(error, wait_out_listener=True) is Retry.WAIT_OUT
+    assert retry_decision(error) is Retry.NO
+
+
+def test_only_a_possibly_applied_request_can_have_created() -> None:
+    assert SlbApiError("X", "ServiceUnavailable", "m", http_status=503).may_have_applied
+    assert not SlbApiError("X", "Throttling", "m", http_status=400).may_have_applied
+    assert not SlbApiError("X", "ConnectionRefused", "m", kind=ErrorKind.REFUSED).may_have_applied
+
+
+def test_summary_is_one_short_line_without_markup_or_query() -> None:
+    html = b"<html><head><style>p{}</style></head><body>\n<h1>Not Found</h1>\n<p>/?AccessKeyId=k&Signature=s was not found" + b" x" * 500
+    text = summarize(html)
+    assert "\n" not in text and "<" not in text and len(text) <= 200
+    assert "AccessKeyId" not in text and "Signature" not in text and "Not Found" in text
 
 
 def test_scrub_removes_raw_and_encoded_secrets() -> None:
@@ -53,15 +100,134 @@ def test_scrub_removes_raw_and_encoded_secrets() -> None:
     assert "tok" not in cleaned and "ec+ret" not in cleaned
 
 
+@pytest.mark.parametrize("form", [
+    lambda s: s, lambda s: quote(s, safe=""), lambda s: quote(s, safe="~"), lambda s: quote(quote(s, safe="~"), safe="~"),
+    lambda s: quote(quote(s, safe=""), safe=""), lambda s: base64.b64encode(s.encode()).decode(),
+    lambda s: quote(s, safe="~").lower(),
+])
+def test_scrub_removes_every_encoding(form) -> None:
+    token = "CAIS+tok/en=&v~1!"
+    assert form(token) not in scrub(f"before {form(token)} after", [token])
+
+
 def test_backoff_stays_within_the_deadline() -> None:
+    gateway, transport, slept = gateway_with(lambda a, p: api_error("Throttling.User", "slow down"), timeout="5")
+    gateway._rng = lambda: 1.0
+    with pytest.raises(SlbApiError) as info:
+        gateway.describe_group("rsp-1")
+    assert sum(slept) <= 5 and max(slept) <= 1.5
+    assert info.value.attempts == len(slept) + 1 == len(transport.actions)
+
+
+# -- the retry loop and messages, against a scripted transport and a fake clock --------
+class ScriptedTransport:
+    """Answers each request from `script(action, params)`; records the actions sent."""
+
+    def __init__(self, script) -> None:
+        self.script = script
+        self.actions: list[str] = []
+
+    def send(self, target, method, path, headers, body, *, connect_deadline, read_seconds, deadline) -> Answer:
+        params = dict(parse_qsl(urlsplit(path).query))
+        self.actions.append(params["Action"])
+        status, document = self.script(params["Action"], params)
+        return Answer(status, "application/json", json.dumps(document).encode())
+
+
+def gateway_with(script, timeout: str = "300") -> tuple[SlbGateway, ScriptedTransport, list[float]]:
     now = [0.0]
     slept: list[float] = []
-    gateway = SlbGateway(settings_for(**{"slb-master-slave:timeoutSeconds": "5"}),
-                         sleep=lambda s: (slept.append(s), now.__setitem__(0, now[0] + s)),
-                         clock=lambda: now[0], rng=lambda: 1.0)
-    error = SlbApiError("CreateMasterSlaveServerGroup", "Throttling.User", "slow down", http_status=400)
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    transport = ScriptedTransport(script)
+    settings = settings_for("http://127.0.0.1:9", **{"slb-master-slave:timeoutSeconds": timeout})
+    gateway = SlbGateway(settings, sleep=sleep, clock=lambda: now[0], rng=lambda: 0.5, transport=transport)
+    return gateway, transport, slept
+
+
+def api_error(code: str, message: str = "m", status: int = 400) -> tuple[int, dict]:
+    return status, {"Code": code, "Message": message, "RequestId": "REQ-1"}
+
+
+def test_a_listener_holding_a_group_is_waited_out_slowly_and_boundedly() -> None:
+    gateway, transport, slept = gateway_with(lambda action, params: api_error("RspoolVipExist", "held by a listener"))
     with pytest.raises(SlbApiError) as info:
-        for attempt in range(100):
-            gateway._backoff(attempt, error)
-    assert sum(slept) <= 5 and max(slept) <= 3.0
-    assert info.value.attempts == len(slept) + 1
+        gateway.delete_group("rsp-1")
+    deletes = transport.actions.count("DeleteMasterSlaveServerGroup")
+    assert 20 <= deletes <= 40, f"{deletes} deletes in a 300 s budget"
+    assert min(slept) >= 0.75 and max(slept) <= 10
+    assert sum(slept) <= 300 - 2, "time is kept back to name the listeners"
+    assert info.value.code == "RspoolVipExist" and info.value.attempts == deletes
+
+
+@pytest.mark.parametrize("code", ["Throttling", "Throttling.User", "Rejected.Throttling", "Throttling.Api"])
+def test_every_throttling_code_is_retried(code: str) -> None:
+    calls = []
+
+    def script(action, params):
+        calls.append(action)
+        servers = {"MasterSlaveBackendServer": [{"ServerId": "i-1", "Port": 80, "ServerType": "Master"},
+                                                {"ServerId": "i-2", "Port": 80, "ServerType": "Slave"}]}
+        return api_error(code) if len(calls) < 4 else (200, {"RequestId": "R", "MasterSlaveServerGroupId": "rsp-1",
+                                                             "MasterSlaveServerGroupName": "g",
+                                                             "MasterSlaveBackendServers": servers})
+
+    gateway, transport, _ = gateway_with(script)
+    assert gateway.describe_group("rsp-1").id == "rsp-1"
+    assert len(transport.actions) == 4
+
+
+def test_a_load_balancer_not_found_names_the_region_asked_and_region_id() -> None:
+    gateway, _, _ = gateway_with(lambda a, p: api_error("InvalidParameter", "The specified LoadBalancerId does not exist."))
+    with pytest.raises(SlbApiError) as info:
+        gateway.list_groups("lb-elsewhere")
+    text = str(info.value)
+    assert text.startswith("SLB DescribeMasterSlaveServerGroups failed for load balancer lb-elsewhere in cn-hangzhou: ")
+    assert "Load balancer lb-elsewhere was not found in cn-hangzhou" in text and "region_id" in text
+    assert not info.value.not_found, "an InvalidParameter about the load balancer never means the group is gone"
+
+
+def test_a_tag_update_on_a_group_deleted_outside_says_refresh() -> None:
+    gateway, _, _ = gateway_with(lambda a, p: api_error("InvalidResourceId.NotFound", "The specified resource is not found."))
+    with pytest.raises(SlbApiError) as info:
+        gateway.tag_group("rsp-1", {"env": "prod"})
+    first, second = str(info.value).split("\n")
+    assert first == ("SLB TagResources failed for group rsp-1 in cn-hangzhou: InvalidResourceId.NotFound: "
+                     "The specified resource is not found (RequestId REQ-1, HTTP 400).")
+    assert "pulumi refresh" in second
+
+
+def test_a_lost_create_is_settled_by_the_hook_before_anything_is_sent_again() -> None:
+    sent: dict[str, str] = {}
+
+    def script(action, params):
+        sent.update(params)
+        return api_error("ServiceUnavailable", "try later", status=503)  # applied, answer lost
+
+    gateway, transport, _ = gateway_with(script)
+    spec = GroupSpec.from_props({"load_balancer_id": "lb-1", "name": "g", "servers": [
+        {"server_id": "i-1", "port": 80}, {"server_id": "i-2", "port": "80", "server_type": "Slave", "weight": 50.0}]},
+        "cn-hangzhou")
+    looked: list[str] = []
+    settle = lambda: looked.append("look-up") or "rsp-made"  # noqa: E731 - the caller's owned-group look-up
+    assert gateway.create_group(spec, {OWNER_TAG_KEY: "urn:x"}, settle) == "rsp-made"
+    assert transport.actions == ["CreateMasterSlaveServerGroup"] and looked == ["look-up"]
+    assert sent["Tag.1.Key"] == OWNER_TAG_KEY
+    assert json.loads(sent["MasterSlaveBackendServers"]) == [
+        {"ServerId": "i-1", "Port": "80", "Weight": "100", "ServerType": "Master", "Type": "ecs"},
+        {"ServerId": "i-2", "Port": "80", "Weight": "50", "ServerType": "Slave", "Type": "ecs"}]
+
+
+def test_live_groups_come_from_either_nesting() -> None:
+    servers = [{"ServerId": "i-1", "Port": 80, "Weight": 100, "ServerType": "Master"},
+               {"ServerId": "i-2", "Port": "80", "ServerType": "Slave", "Type": "eni", "ServerIp": "10.0.0.2"}]
+    for nesting in ({"MasterSlaveBackendServer": servers}, {"MasterSlaveBackendServers": servers}, servers):
+        live = live_group_from_api({"MasterSlaveServerGroupId": "rsp-1", "LoadBalancerId": "lb-1",
+                                    "MasterSlaveBackendServers": nesting, "Tags": {"Tag": {"TagKey": "a", "TagValue": "b"}}})
+        assert [s.key for s in live.servers] == [("i-1", 80), ("i-2", 80)]
+        assert live.servers[1] == BackendServer("i-2", 80, 100, "Slave", "eni", None, "10.0.0.2")
+        assert live.tags == {"a": "b"} and live.load_balancer_id == "lb-1"
+    assert live_group_from_api({"MasterSlaveServerGroupId": "rsp-1"}).tags is None

@@ -65,10 +65,54 @@ def test_absent_and_empty_tags_are_the_same() -> None:
     assert diff(old, new).changes is False
 
 
-def test_adopt_id_never_replaces() -> None:
-    new = copy.deepcopy(VALID_EXAMPLE)
-    new["adopt_id"] = "rsp-adopted"
-    result = diff(outputs(), new)
+def test_adopt_id_naming_the_managed_group_or_removed_changes_nothing() -> None:
+    adopted = {**outputs(), "adopt_id": "rsp-1"}
+    same = {**copy.deepcopy(VALID_EXAMPLE), "adopt_id": "rsp-1"}
+    assert (diff(adopted, same).changes, diff(adopted, same).replaces) == (False, [])
+    removed = copy.deepcopy(VALID_EXAMPLE)
+    assert (diff(adopted, removed).changes, diff(adopted, removed).replaces) == (False, [])
+    # the managed group's own id given as adopt_id on a resource that created it
+    assert diff(outputs(), same).replaces == []
+
+
+def test_adopt_id_naming_another_group_replaces_never_silently_ignored() -> None:
+    new = {**copy.deepcopy(VALID_EXAMPLE), "adopt_id": "rsp-other"}
+    result = diff({**outputs(), "adopt_id": "rsp-1"}, new)
+    assert (result.changes, result.replaces) == (True, ["adopt_id"])
+    assert diff(outputs(), new).replaces == ["adopt_id"]
+
+
+def test_owner_never_diffs() -> None:
+    old = {**outputs(), "owner": "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::old"}
+    new = {**copy.deepcopy(VALID_EXAMPLE), "owner": "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::new"}
+    assert (diff(old, new).changes, diff(old, new).replaces) == (False, [])
+
+
+def test_a_name_left_out_is_the_prior_one_so_an_alias_rename_changes_nothing() -> None:
+    urn = "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::"
+    first = PROVIDER.check({}, {**copy.deepcopy(VALID_EXAMPLE), "name": None, "owner": urn + "web"}).inputs
+    assert (first["name"], first["owner"]) == ("web", urn + "web")
+    renamed = PROVIDER.check(first, {**copy.deepcopy(VALID_EXAMPLE), "name": None, "owner": urn + "frontend"})
+    assert renamed.failures == []
+    assert (renamed.inputs["name"], renamed.inputs["owner"]) == ("web", urn + "web")
+    result = diff({**first, "__provider": "p"}, renamed.inputs)
+    assert (result.changes, result.replaces) == (False, [])
+
+
+def test_an_empty_name_is_reported_not_replaced_on_every_up() -> None:
+    result = PROVIDER.check({}, {**copy.deepcopy(VALID_EXAMPLE), "name": ""})
+    assert [(f.property, f.reason.split(":")[0]) for f in result.failures] == [("name", "InvalidParameter.Name")]
+
+
+def test_ids_with_surrounding_whitespace_are_stored_trimmed_so_refresh_never_replaces() -> None:
+    spaced = copy.deepcopy(VALID_EXAMPLE)
+    spaced["load_balancer_id"] = " lb-demo-hangzhou "
+    spaced["servers"][0]["server_id"] = "i-demo-web-1\t"
+    checked = PROVIDER.check({}, spaced)
+    assert checked.failures == []
+    assert checked.inputs["load_balancer_id"] == "lb-demo-hangzhou"
+    assert checked.inputs["servers"][0]["server_id"] == "i-demo-web-1"
+    result = diff(outputs(), checked.inputs)
     assert (result.changes, result.replaces) == (False, [])
 
 

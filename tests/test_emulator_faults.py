@@ -146,7 +146,9 @@ def test_request_log(emu, client):
     describe_lb(client)
     assert emu.actions() == ["CreateMasterSlaveServerGroup", "DescribeLoadBalancerAttribute"]
     first = emu.requests()[0]
-    assert set(first) == {"seq", "time", "action", "params", "status", "code", "fault"}
+    assert set(first) == {"seq", "time", "action", "params", "status", "code", "fault",
+                          "signature", "latency_ms"}
+    assert first["signature"] == "v1" and first["latency_ms"] >= 0
     assert first["params"]["LoadBalancerId"] == LB and "Signature" not in first["params"]
     assert (first["status"], first["code"], first["fault"]) == (200, None, None)
     emu.clear_requests()

@@ -128,7 +128,7 @@ def send_raw_bytes(url, data, read_timeout=8.0, half_close=False):
             chunks.append(chunk)
             if b"\r\n\r\n" in b"".join(chunks):
                 head, _, rest = b"".join(chunks).partition(b"\r\n\r\n")
-                length = [l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+                length = [line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
                 if length and len(rest) >= int(length[0].split(b":")[1]):
                     break
         return b"".join(chunks)

@@ -357,7 +357,7 @@ def test_numbers_arrive_as_floats(world):
     world.engine.preview(world.program({"a": {"n": 1, "nested": {"port": 80}, "lst": [1, 2]}}))
     (chk,) = world.events("check")
     assert chk["types"]["n"] == "float" and chk["types"]["nested"] == "dict"
-    r = world.engine.up(world.program({"a": {"n": 1, "none": None}}))
+    world.engine.up(world.program({"a": {"n": 1, "none": None}}))
     (obj,) = world.objects().values()
     assert obj["types"]["n"] == "float" and "none" not in obj  # None-valued keys disappear
 

@@ -55,7 +55,11 @@ def test_quickstart_declares_two_valid_groups_with_a_pickled_provider_reference(
     registrations, _ = run_example(ROOT)
     found = groups(registrations)
     assert set(found) == {"web", "api"}
-    assert found["web"].inputs["name"] == "web", "name defaults to the resource name"
+    web = found["web"].inputs
+    assert "name" not in web and web["owner"] == found["web"].urn, "the program passes its URN as the owner"
+    checked = MasterSlaveServerGroupProvider().check({}, web)
+    assert checked.inputs["name"] == "web", "check() names the group after the resource"
+    assert found["web"].urn != found["api"].urn
     assert found["api"].inputs["servers"][0]["type"] == "eni"
     provider_refs = {r.inputs["__provider"] for r in found.values()}
     assert len(provider_refs) == 1 and len(provider_refs.pop()) <= 128
@@ -89,3 +93,43 @@ def test_adopt_example_passes_the_configured_id() -> None:
 def test_adopt_example_requires_the_group_id() -> None:
     with pytest.raises(Exception, match="groupId"):
         run_example(ROOT / "examples" / "adopt")
+
+
+class EmulatorMocks(CheckingMocks):
+    """CheckingMocks whose reads (`MasterSlaveServerGroup.get`) are the real provider's read() of the emulator."""
+
+    def __init__(self, config: dict[str, str]) -> None:
+        super().__init__()
+        self.config = config
+
+    def new_resource(self, args: MockResourceArgs):
+        if args.typ == GROUP_TYPE and args.resource_id:
+            provider = MasterSlaveServerGroupProvider()
+            provider._config = dict(self.config)
+            read = provider.read(args.resource_id, {k: v for k, v in args.inputs.items() if k != "__provider"})
+            return read.id, read.outs
+        return super().new_resource(args)
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_lookup_example_lists_gets_and_protects(emu, preview: bool) -> None:
+    from harness.program import collect_registrations as collect
+    from harness.stack_fixtures import stack_config
+    from slb_master_slave import operations
+    from slb_master_slave.settings import resolve_settings
+
+    config = stack_config(emu)
+    outside, _ = operations.create(resolve_settings(config, environ={}), {
+        "load_balancer_id": "lb-demo-hangzhou", "region_id": "cn-hangzhou", "name": "legacy",
+        "servers": [{"server_id": "i-demo-web-3", "port": 80}, {"server_id": "i-demo-web-2", "port": 80, "server_type": "Slave"}]})
+    emu.clear_requests()
+    mocks = EmulatorMocks(config)
+    path = ROOT / "examples" / "lookup"
+    registrations = collect(lambda: runpy.run_path(str(path / "__main__.py")), project="lookup",
+                            config={**config, "existingGroupId": outside}, mocks=mocks, preview=preview)
+    assert mocks.failures == []
+    found = {r.name: r for r in registrations}
+    assert found["protected"].inputs["delete_protection_validation"] is True
+    assert found["outside"].read_id == outside
+    assert "DescribeMasterSlaveServerGroups" in emu.actions(), "the look-up ran, at preview too"
+    assert not {"CreateMasterSlaveServerGroup", "DeleteMasterSlaveServerGroup"} & set(emu.actions()), "only reads"

@@ -42,7 +42,7 @@ def test_lifecycle_over_grpc(provider: ProviderProcess, emu: EmulatorProcess) ->
     assert emu.actions() == [], "Check makes no API call"
 
     group_id, outputs = provider.create(URN, checked.inputs)
-    assert emu.actions() == ["CreateMasterSlaveServerGroup"]
+    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "CreateMasterSlaveServerGroup"], "a look-up, then the create"
     assert outputs["servers"][0]["port"] == 80 and isinstance(outputs["servers"][0]["port"], (int, float))
 
     same = provider.diff(URN, group_id, outputs, provider.check(URN, checked.inputs, news).inputs)

@@ -1,9 +1,10 @@
-"""Not found means exactly the documented signatures, nothing looser.
+"""Not found means confirmed absent, nothing looser.
 
-Any other InvalidParameter on refresh or delete is a real error: it surfaces, and the
-resource stays in state. Only InvalidParameter "The specified MasterSlaveGroupId does
-not exist." and InvalidLoadBalancerId.NotFound mean gone: refresh drops the resource,
-delete counts as done. Through the engine harness and the real provider process.
+Any InvalidParameter on refresh or delete is a real error unless a listing of the group's
+load balancer confirms the id is absent (or the load balancer itself is gone): it
+surfaces, and the resource stays in state. The not-found message text is not documented,
+so even the emulator's exact "does not exist" answer never drops a group the listing
+still shows. Through the engine harness and the real provider process.
 """
 
 from __future__ import annotations
@@ -72,11 +73,42 @@ def test_other_invalid_parameter_is_an_error_and_keeps_the_resource(op: str, mes
 
 @pytest.mark.parametrize("code,message", NOT_FOUND)
 @pytest.mark.parametrize("op", list(OPS))
-def test_not_found_signatures_mean_gone(op: str, code: str, message: str, engine: Engine, emu: EmulatorProcess) -> None:
+def test_a_not_found_answer_alone_never_drops_a_group_the_listing_still_shows(
+        op: str, code: str, message: str, engine: Engine, emu: EmulatorProcess) -> None:
+    [group_id] = [g["id"] for g in emu.state()["groups"]]
     emu.add_fault(kind="error", action=OPS[op], code=code, status=400 if code == "InvalidParameter" else 404, message=message)
+    result = _run(engine, op)
+    assert not result.ok
+    assert [r["id"] for r in engine.state["resources"]] == [group_id]
+    assert [g["id"] for g in emu.state()["groups"]] == [group_id]
+    emu.clear_faults()
+    assert engine.destroy().ok and emu.state()["groups"] == []
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_a_group_deleted_outside_is_gone_once_the_listing_confirms(op: str, engine: Engine, emu: EmulatorProcess) -> None:
+    from aliyunsdkslb.request.v20140515.DeleteMasterSlaveServerGroupRequest import DeleteMasterSlaveServerGroupRequest
+
+    [group_id] = [g["id"] for g in emu.state()["groups"]]
+    request = DeleteMasterSlaveServerGroupRequest()
+    request.set_MasterSlaveServerGroupId(group_id)
+    emu.sdk_client().do_action_with_exception(request)
+    emu.clear_requests()
     result = _run(engine, op)
     assert result.ok, result.errors
     assert engine.state["resources"] == []
+    assert "DescribeMasterSlaveServerGroups" in emu.actions(), "absence is confirmed by listing the load balancer"
     if op == "refresh":
         assert len(result.removed) == 1
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_a_load_balancer_that_is_gone_takes_its_groups_with_it(op: str, engine: Engine, emu: EmulatorProcess) -> None:
+    emu.add_fault(kind="error", action=OPS[op], code="InvalidParameter", status=400,
+                  message="The specified MasterSlaveGroupId does not exist.")
+    emu.add_fault(kind="error", action="DescribeMasterSlaveServerGroups", code="InvalidLoadBalancerId.NotFound",
+                  status=404, message="The specified LoadBalancerId does not exist.")
+    result = _run(engine, op)
+    assert result.ok, result.errors
+    assert engine.state["resources"] == []
     emu.clear_faults()

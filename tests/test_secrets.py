@@ -122,7 +122,7 @@ def test_endpoint_without_scheme_is_https_and_never_reaches_a_plain_http_server(
         assert not up.ok
         [(_, _, error)] = up.errors
         text = str(error) + getattr(error, "details", "")
-        assert "SDK.HttpError" in text
+        assert "TlsHandshakeFailed" in text
         _assert_nowhere(text, "the error")
         assert emu.requests() == [], "a TLS handshake against plain http is never a request"
         assert emu.state()["groups"] == [] and engine.state["resources"] == []

@@ -69,7 +69,7 @@ def test_whole_lifecycle_of_a_stack(engine: Engine, emu: EmulatorProcess) -> Non
     moved = engine.up(registrations(group_program(port=81, tags={"env": "dev"})))
     assert moved.ok, moved.errors
     assert [s.op for s in moved.steps] == ["replace"]
-    assert emu.actions() == ["CreateMasterSlaveServerGroup", "DeleteMasterSlaveServerGroup"], "create before delete"
+    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "CreateMasterSlaveServerGroup", "DeleteMasterSlaveServerGroup"], "create before delete"
     [second_id] = group_ids(emu)
     assert second_id != first_id and state_ids(engine) == [second_id]
     assert engine.state["resources"][0]["outputs"]["servers"][0]["port"] == 81
@@ -182,7 +182,7 @@ def test_replacement_waits_out_a_listener_being_moved_to_the_new_group(engine: E
     assert new_id != old_id
     assert emu.actions().count("DeleteMasterSlaveServerGroup") >= 2, "RspoolVipExist was met and retried"
     listeners = emu.state()["listeners"]
-    assert [l["master_slave_server_group_id"] for l in listeners] == [new_id]
+    assert [listener["master_slave_server_group_id"] for listener in listeners] == [new_id]
     _call(emu, "DeleteLoadBalancerListener", ListenerPort=80, ListenerProtocol="tcp")
     assert engine.destroy().ok and group_ids(emu) == []
 

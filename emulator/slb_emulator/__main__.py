@@ -1,10 +1,13 @@
-"""``python -m slb_emulator [--host H] [--port P] [--db FILE] [--seed FILE] [--verbose]``
+"""``python -m slb_emulator [--host H] [--port P] [--db FILE] [--seed FILE] [--verbose]
+[--admin-token TOKEN]``
 
 Prints the base URL as the first line of stdout, then serves until SIGTERM/SIGINT.
 """
 
 import argparse
+import os
 import signal
+import sqlite3
 import sys
 import threading
 
@@ -24,16 +27,31 @@ def main(argv=None):
     parser.add_argument("--seed", default=None,
                         help="seed JSON file (default: the packaged demo seed)")
     parser.add_argument("--verbose", action="store_true",
-                        help="log every request to stderr")
+                        help="log every request to stderr (tokens and signatures masked)")
+    parser.add_argument("--admin-token", default=None,
+                        help="require this token on every /_emulator/ call (header "
+                             "X-Emulator-Token or ?token=); default: none")
     args = parser.parse_args(argv)
+    if args.admin_token is None:
+        args.admin_token = os.environ.get("SLB_EMULATOR_ADMIN_TOKEN") or None
 
     try:
         seed = load_seed(args.seed)
     except SeedError as e:
         print("slb_emulator: %s" % e, file=sys.stderr)
         return 2
+    if args.db:
+        folder = os.path.dirname(os.path.abspath(args.db))
+        if not os.path.isdir(folder):
+            print("slb_emulator: cannot open database %s: the folder %s does not exist"
+                  % (args.db, folder), file=sys.stderr)
+            return 2
     try:
-        server = make_server(args.host, args.port, args.db, seed, args.verbose)
+        server = make_server(args.host, args.port, args.db, seed, args.verbose,
+                             admin_token=args.admin_token)
+    except sqlite3.Error as e:
+        print("slb_emulator: cannot open database %s: %s" % (args.db, e), file=sys.stderr)
+        return 2
     except OSError as e:
         print("slb_emulator: cannot listen on %s:%s: %s" % (args.host, args.port, e),
               file=sys.stderr)

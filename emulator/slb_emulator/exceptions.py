@@ -28,8 +28,8 @@ class SlbError(Exception):
 class MissingParameter(SlbError):
     code = "MissingParameter"
 
-    def __init__(self, name):
-        super().__init__(
+    def __init__(self, name, message=None):
+        super().__init__(message or
             'The input parameter "%s" that is mandatory for processing this request '
             "is not supplied." % name)
 
@@ -93,6 +93,18 @@ class SignatureDoesNotMatch(SlbError):
         super().__init__(
             "Specified signature is not matched with our calculation. "
             "server string to sign is:" + string_to_sign)
+
+
+class IncompleteSignature(SlbError):
+    """A V3 Authorization header that cannot be read (code: as the V3 docs name it)."""
+    code = "IncompleteSignature"
+    message = "The request signature does not conform to Aliyun standards."
+
+
+class ContentSha256Mismatch(SlbError):
+    """x-acs-content-sha256 differs from the body's hash: the real code is not documented."""
+    code = "InvalidParameter"
+    message = "The x-acs-content-sha256 header does not match the hash of the request body."
 
 
 class InvalidSignatureMethod(SlbError):
@@ -220,7 +232,8 @@ class InvalidGroupName(SlbError):
 
 class RspoolVipExist(SlbError):
     code = "RspoolVipExist"
-    message = "There are vips associating with this vServer group."
+    # The API reference's text, lower-case first letter included.
+    message = "there are vips associating with this vServer group."
 
 
 class InvalidTagKey(SlbError):
@@ -236,12 +249,26 @@ class DuplicateTagKey(SlbError):
 
 class InvalidTagValue(SlbError):
     code = "InvalidTagValue"
-    message = "The specified tag value is not valid: at most 128 characters."
+    message = ("The specified tag value is not valid: at most 128 characters, not starting "
+               "with aliyun or acs:, not containing http:// or https://.")
 
 
 class InvalidTagNum(SlbError):
     code = "InvalidParameter.TagNum"
     message = "The number of tags in the request exceeds 20."
+
+
+class TooManyResourceIds(SlbError):
+    """More than 20 ResourceId.N (the real code is not documented)."""
+    code = "InvalidParameter"
+    message = "The number of ResourceId.N exceeds 20."
+
+
+class InvalidServerDescription(SlbError):
+    """A server Description outside the documented rule (real code not documented)."""
+    code = "InvalidParameter"
+    message = ("The specified Description is not valid: 1 to 80 letters, digits, Chinese "
+               "characters, hyphens (-), forward slashes (/), periods (.) and underscores (_).")
 
 
 class InvalidTagCount(SlbError):

@@ -7,6 +7,7 @@ a consistent state, and a request that fails half way changes nothing.
 
 import contextlib
 import json
+import re
 import secrets
 import sqlite3
 import string
@@ -25,8 +26,20 @@ CREATE TABLE IF NOT EXISTS load_balancers (
     load_balancer_id TEXT PRIMARY KEY,
     region_id TEXT NOT NULL,
     name TEXT NOT NULL DEFAULT '',
-    address TEXT NOT NULL DEFAULT ''
+    address TEXT NOT NULL DEFAULT '',
+    delete_protection TEXT NOT NULL DEFAULT 'off',
+    status TEXT NOT NULL DEFAULT 'active',
+    spec TEXT NOT NULL DEFAULT 'slb.s1.small',
+    address_type TEXT NOT NULL DEFAULT 'internet',
+    network_type TEXT NOT NULL DEFAULT 'vpc'
 );
+CREATE TABLE IF NOT EXISTS nonces (
+    access_key_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (access_key_id, nonce)
+);
+CREATE INDEX IF NOT EXISTS nonces_expiry ON nonces (expires_at);
 CREATE TABLE IF NOT EXISTS backend_servers (
     server_id TEXT PRIMARY KEY,
     region_id TEXT NOT NULL,
@@ -63,6 +76,9 @@ MAX_TAGS = 20
 SERVER_TYPES = ("Master", "Slave")
 BACKEND_TYPES = ("ecs", "eni", "eci")
 ID_ALPHABET = string.ascii_lowercase + string.digits
+# Server Description (API reference): 1-80 letters, digits, Chinese characters, - / . _
+# (empty means "not given").
+DESCRIPTION = re.compile(r"[A-Za-z0-9\u4e00-\u9fff\-/._]{1,80}")
 
 
 def new_group_id():
@@ -135,6 +151,8 @@ def normalize_servers(items):
             server_ip = ""
         if not isinstance(description, str) or not isinstance(server_ip, str):
             raise exc.InvalidServerList()
+        if description and not DESCRIPTION.fullmatch(description):
+            raise exc.InvalidServerDescription()
         servers.append({
             "ServerId": server_id.strip(),
             "Port": port,
@@ -166,7 +184,10 @@ def validate_tags(tags):
             raise exc.InvalidTagKey()
         if value is None:
             value = ""
-        if len(value) > 128:
+        lowered_value = value.lower()
+        if (len(value) > 128 or lowered_value.startswith("aliyun")
+                or lowered_value.startswith("acs:") or "http://" in lowered_value
+                or "https://" in lowered_value):
             raise exc.InvalidTagValue()
         if key in result:
             raise exc.DuplicateTagKey()
@@ -184,7 +205,29 @@ class Backend:
         with self._lock:
             if self.db_path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
+                # Every signed call now writes its nonce: no fsync per request (WAL keeps
+                # the file consistent; an OS crash may lose the last few nonces).
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
+            self._migrate()
+
+    # Columns added after a release: a --db file written by an older emulator lacks them.
+    _ADDED_COLUMNS = {
+        "load_balancers": (
+            ("delete_protection", "TEXT NOT NULL DEFAULT 'off'"),
+            ("status", "TEXT NOT NULL DEFAULT 'active'"),
+            ("spec", "TEXT NOT NULL DEFAULT 'slb.s1.small'"),
+            ("address_type", "TEXT NOT NULL DEFAULT 'internet'"),
+            ("network_type", "TEXT NOT NULL DEFAULT 'vpc'"),
+        ),
+    }
+
+    def _migrate(self) -> None:
+        for table, columns in self._ADDED_COLUMNS.items():
+            have = {r["name"] for r in self._conn.execute("PRAGMA table_info(%s)" % table)}
+            for name, decl in columns:
+                if name not in have:
+                    self._conn.execute("ALTER TABLE %s ADD COLUMN %s %s" % (table, name, decl))
 
     def close(self):
         with self._lock:
@@ -215,17 +258,68 @@ class Backend:
             c.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?)",
                       (a["access_key_id"], a["access_key_secret"], a.get("security_token")))
         for lb in seed.get("load_balancers", []):
-            c.execute("INSERT OR REPLACE INTO load_balancers VALUES (?, ?, ?, ?)",
-                      (lb["load_balancer_id"], lb["region_id"], lb.get("name") or "",
-                       lb.get("address") or ""))
+            Backend._put_load_balancer(c, lb)
         for s in seed.get("backend_servers", []):
             c.execute("INSERT OR REPLACE INTO backend_servers VALUES (?, ?, ?, ?)",
                       (s["server_id"], s["region_id"], s.get("type") or "ecs", s.get("ip")))
 
+    @staticmethod
+    def _put_load_balancer(c, lb: dict) -> None:
+        """Insert or replace one load balancer from a seed-shaped dict."""
+        spec = lb.get("spec")
+        c.execute("INSERT OR REPLACE INTO load_balancers (load_balancer_id, region_id, name, "
+                  "address, delete_protection, status, spec, address_type, network_type) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (lb["load_balancer_id"], lb["region_id"], lb.get("name") or "",
+                   lb.get("address") or "", lb.get("delete_protection") or "off",
+                   lb.get("status") or "active", "slb.s1.small" if spec is None else spec,
+                   lb.get("address_type") or "internet", lb.get("network_type") or "vpc"))
+
+    def add_load_balancer(self, lb: dict) -> None:
+        """Admin API: add (or replace) a load balancer; lb is validated like a seed entry."""
+        with self._tx() as c:
+            self._put_load_balancer(c, lb)
+
+    def set_delete_protection(self, load_balancer_id: str, value: str) -> bool:
+        with self._tx() as c:
+            return c.execute("UPDATE load_balancers SET delete_protection = ? WHERE "
+                             "load_balancer_id = ?", (value, load_balancer_id)).rowcount > 0
+
+    def remove_load_balancer(self, load_balancer_id: str) -> bool:
+        """Admin API: the load balancer vanishes with its listeners and groups, as when
+        it is released outside the stack (what a refresh then sees)."""
+        with self._tx() as c:
+            if c.execute("DELETE FROM load_balancers WHERE load_balancer_id = ?",
+                         (load_balancer_id,)).rowcount == 0:
+                return False
+            c.execute("DELETE FROM listeners WHERE load_balancer_id = ?", (load_balancer_id,))
+            c.execute("DELETE FROM tags WHERE group_id IN (SELECT id FROM groups WHERE "
+                      "load_balancer_id = ?)", (load_balancer_id,))
+            c.execute("DELETE FROM groups WHERE load_balancer_id = ?", (load_balancer_id,))
+            return True
+
+    def load_balancers(self) -> list[dict]:
+        with self._tx() as c:
+            return [dict(r) for r in c.execute("SELECT * FROM load_balancers "
+                                               "ORDER BY region_id, load_balancer_id")]
+
+    def use_nonce(self, key_id: str, nonce: str, expires_at: float, now: float) -> bool:
+        """Remember a nonce until expires_at; False if it is still remembered (a replay).
+
+        Kept in the same sqlite file as the state, so with --db a restart does not
+        reopen the replay window."""
+        with self._tx() as c:
+            c.execute("DELETE FROM nonces WHERE expires_at < ?", (now,))
+            if c.execute("SELECT 1 FROM nonces WHERE access_key_id = ? AND nonce = ?",
+                         (key_id, nonce)).fetchone():
+                return False
+            c.execute("INSERT INTO nonces VALUES (?, ?, ?)", (key_id, nonce, expires_at))
+            return True
+
     def reset(self, seed):
         with self._tx() as c:
             for table in ("groups", "tags", "listeners", "accounts", "load_balancers",
-                          "backend_servers"):
+                          "backend_servers", "nonces"):
                 c.execute("DELETE FROM %s" % table)
             self._upsert_seed(c, seed)
 

@@ -4,13 +4,47 @@ Each handler takes the backend and the merged request parameters (strings) and r
 the response body without ``RequestId``; errors are raised as ``SlbError``.
 """
 
+from __future__ import annotations
+
 import re
+from typing import Any
+from xml.sax.saxutils import escape
 
 from . import exceptions as exc
 
 VERSION = "2014-05-15"
 RESOURCE_TYPE = "masterslaveservergroup"
 MAX_INDEX = 1000
+MAX_RESOURCE_IDS = 20        # "You can specify up to 20 resources" (SDK request models)
+TAG_PAGE_SIZE = 50           # ListTagResources page size without MaxResult
+
+
+# --- XML (Format=XML) -----------------------------------------------------------------
+
+def _xml_value(name: str, value: Any, out: list[str]) -> None:
+    """One element; a list repeats the element once per item (the API's XML shape:
+    ``{"X": {"Y": [a, b]}}`` is ``<X><Y>a</Y><Y>b</Y></X>``)."""
+    if isinstance(value, list):
+        for item in value:
+            _xml_value(name, item, out)
+        return
+    out.append("<%s>" % name)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _xml_value(key, item, out)
+    elif isinstance(value, bool):
+        out.append("true" if value else "false")
+    elif value is not None:
+        out.append(escape(str(value)))
+    out.append("</%s>" % name)
+
+
+def to_xml(root: str, body: dict) -> str:
+    """A response body as the API's XML: ``<ActionResponse>`` on success, ``<Error>``
+    on failure (the common response structure of Alibaba Cloud RPC APIs)."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>']
+    _xml_value(root, body, out)
+    return "".join(out)
 
 
 # --- the server list: strict JSON or the single-quoted pseudo-JSON peers send --------
@@ -265,6 +299,7 @@ def describe_master_slave_server_group_attribute(backend, params):
     return {"MasterSlaveServerGroupId": group["id"],
             "MasterSlaveServerGroupName": group["name"],
             "LoadBalancerId": group["load_balancer_id"],
+            "CreateTime": group["create_time"],
             "MasterSlaveBackendServers": render_servers(group["servers"]),
             "Tags": render_tags(group["tags"])}
 
@@ -279,19 +314,27 @@ def describe_master_slave_server_groups(backend, params):
         item = {"MasterSlaveServerGroupId": g["id"],
                 "MasterSlaveServerGroupName": g["name"],
                 "CreateTime": g["create_time"],
-                "Tags": render_tags(g["tags"]),
-                "MasterSlaveBackendServers": render_servers(g["servers"])}
+                "Tags": render_tags(g["tags"])}
+        # No server list: the real answer has none (SDK model of the response body);
+        # clients read the servers with DescribeMasterSlaveServerGroupAttribute.
         if include:
             item["AssociatedObjects"] = {"Listeners": {"Listener": g["listeners"]}}
         items.append(item)
     return {"MasterSlaveServerGroups": {"MasterSlaveServerGroup": items}}
 
 
+def _resource_ids(params: dict[str, str], required_: bool = True) -> list[str]:
+    ids = indexed(params, "ResourceId")
+    if not ids and required_:
+        raise exc.MissingParameter("ResourceId.1")
+    if len(ids) > MAX_RESOURCE_IDS:
+        raise exc.TooManyResourceIds()
+    return ids
+
+
 def tag_resources(backend, params):
     _check_resource_type(params)
-    ids = indexed(params, "ResourceId")
-    if not ids:
-        raise exc.MissingParameter("ResourceId.1")
+    ids = _resource_ids(params)
     tags = tag_params(params)
     if not tags:
         raise exc.MissingParameter("Tag.1.Key")
@@ -301,11 +344,10 @@ def tag_resources(backend, params):
 
 def untag_resources(backend, params):
     _check_resource_type(params)
-    ids = indexed(params, "ResourceId")
-    if not ids:
-        raise exc.MissingParameter("ResourceId.1")
+    ids = _resource_ids(params)
     keys = indexed(params, "TagKey")
-    remove_all = bool_param(params, "All")
+    # All=true removes every tag only when no TagKey.N is given (API reference).
+    remove_all = bool_param(params, "All") and not keys
     if not keys and not remove_all:
         raise exc.MissingParameter("TagKey.1")
     backend.untag_groups(params.get("RegionId"), ids, keys, remove_all)
@@ -314,12 +356,27 @@ def untag_resources(backend, params):
 
 def list_tag_resources(backend, params):
     _check_resource_type(params)
-    rows = backend.list_group_tags(params.get("RegionId"), indexed(params, "ResourceId"),
-                                   tag_filter(params))
-    return {"NextToken": "",
+    ids = _resource_ids(params, required_=False)
+    tags = tag_filter(params)
+    if not ids and not tags:
+        raise exc.MissingParameter("ResourceId.1", message=(
+            'The input parameter "ResourceId.N" or "Tag.N" that is mandatory for '
+            "processing this request is not supplied."))
+    size = int_param(params, "MaxResult", 1, 1000, default=TAG_PAGE_SIZE, required_=False)
+    token = params.get("NextToken") or ""
+    start = 0
+    if token:
+        m = re.fullmatch(r"emu-([0-9]{1,9})", token.strip())
+        if not m:
+            raise exc.InvalidParameter("NextToken")
+        start = int(m.group(1))
+    rows = backend.list_group_tags(params.get("RegionId"), ids, tags)
+    page = rows[start:start + size]
+    next_token = "emu-%d" % (start + size) if start + size < len(rows) else ""
+    return {"NextToken": next_token,
             "TagResources": {"TagResource": [
                 {"ResourceId": rid, "ResourceType": RESOURCE_TYPE, "TagKey": k,
-                 "TagValue": v} for rid, k, v in rows]}}
+                 "TagValue": v} for rid, k, v in page]}}
 
 
 def describe_load_balancer_attribute(backend, params):
@@ -329,7 +386,11 @@ def describe_load_balancer_attribute(backend, params):
             "LoadBalancerName": lb["name"],
             "RegionId": lb["region_id"],
             "Address": lb["address"],
-            "LoadBalancerStatus": "active",
+            "LoadBalancerStatus": lb["status"],
+            "DeleteProtection": lb["delete_protection"],
+            "LoadBalancerSpec": lb["spec"],
+            "AddressType": lb["address_type"],
+            "NetworkType": lb["network_type"],
             "ListenerPorts": {"ListenerPort": [l["port"] for l in lb["listeners"]]},
             "ListenerPortsAndProtocol": {"ListenerPortAndProtocol": [
                 {"ListenerPort": l["port"], "ListenerProtocol": l["protocol"]}
@@ -338,13 +399,22 @@ def describe_load_balancer_attribute(backend, params):
 
 def _create_listener(protocol):
     def handler(backend, params):
-        backend.create_listener(
-            params.get("RegionId"), required(params, "LoadBalancerId"), protocol,
-            int_param(params, "ListenerPort", 1, 65535),
-            int_param(params, "BackendServerPort", 1, 65535, required_=False),
-            int_param(params, "Bandwidth", -1, 100000),
-            params.get("MasterSlaveServerGroupId") or None,
-            params.get("VServerGroupId") or None)
+        load_balancer_id = required(params, "LoadBalancerId")
+        port = int_param(params, "ListenerPort", 1, 65535)
+        group_id = params.get("MasterSlaveServerGroupId") or None
+        vserver_group_id = params.get("VServerGroupId") or None
+        if group_id and vserver_group_id:
+            raise exc.InvalidParameter(message="You cannot set both VServerGroupId and "
+                                               "MasterSlaveServerGroupId.")
+        # BackendServerPort: required unless a server group is given (SDK request model).
+        backend_port = int_param(params, "BackendServerPort", 1, 65535,
+                                 required_=not (group_id or vserver_group_id))
+        # Bandwidth: required; -1 (unlimited) or 1..5120 Mbit/s.
+        bandwidth = int_param(params, "Bandwidth", -1, 5120)
+        if bandwidth == 0:
+            raise exc.InvalidParameter("Bandwidth")
+        backend.create_listener(params.get("RegionId"), load_balancer_id, protocol, port,
+                                backend_port, bandwidth, group_id, vserver_group_id)
         return {}
     return handler
 

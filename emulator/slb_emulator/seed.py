@@ -1,7 +1,9 @@
 """Seed files: accounts, load balancers and backend servers the emulator knows.
 
 ``{"accounts": [{"access_key_id", "access_key_secret", "security_token"?}],
-"load_balancers": [{"load_balancer_id", "region_id", "name"?, "address"?}],
+"load_balancers": [{"load_balancer_id", "region_id", "name"?, "address"?,
+"delete_protection"? (on|off), "status"? (active|inactive|locked), "spec"? ("" = shared-performance),
+"address_type"? (internet|intranet), "network_type"? (vpc|classic)}],
 "backend_servers": [{"server_id", "region_id", "type" (ecs|eni|eci), "ip"?}]}``
 """
 
@@ -17,13 +19,38 @@ _REQUIRED = {
 }
 _OPTIONAL = {
     "accounts": ("security_token",),
-    "load_balancers": ("name", "address"),
+    "load_balancers": ("name", "address", "delete_protection", "status", "spec", "address_type",
+                       "network_type"),
     "backend_servers": ("type", "ip"),
+}
+
+
+# Enumerated load balancer fields: the values DescribeLoadBalancerAttribute may show.
+_LB_CHOICES = {
+    "delete_protection": ("on", "off"),
+    "status": ("active", "inactive", "locked"),
+    "address_type": ("internet", "intranet"),
 }
 
 
 class SeedError(ValueError):
     pass
+
+
+def validate_load_balancer(item, where="load balancer"):
+    """One load balancer entry (seed file or admin API); returns it, or raises SeedError."""
+    if not isinstance(item, dict):
+        raise SeedError("%s must be an object" % where)
+    for field in _REQUIRED["load_balancers"]:
+        if not isinstance(item.get(field), str) or not item[field]:
+            raise SeedError("%s.%s must be a non-empty string" % (where, field))
+    for field in _OPTIONAL["load_balancers"]:
+        if item.get(field) is not None and not isinstance(item[field], str):
+            raise SeedError("%s.%s must be a string" % (where, field))
+    for field, choices in _LB_CHOICES.items():
+        if item.get(field) is not None and item[field] not in choices:
+            raise SeedError("%s.%s must be one of %s" % (where, field, ", ".join(choices)))
+    return item
 
 
 def validate_seed(seed):
@@ -43,6 +70,8 @@ def validate_seed(seed):
             for field in _OPTIONAL[section]:
                 if item.get(field) is not None and not isinstance(item[field], str):
                     raise SeedError("%s.%s must be a string" % (where, field))
+            if section == "load_balancers":
+                validate_load_balancer(item, where)
             if section == "backend_servers" and item.get("type", "ecs") not in (
                     "ecs", "eni", "eci"):
                 raise SeedError("%s.type must be ecs, eni or eci" % where)

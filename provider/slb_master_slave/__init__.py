@@ -5,8 +5,23 @@ provider class lives in `slb_master_slave.provider` and is pickled into state by
 reference: its module path and name are part of the state format.
 """
 
-from .resource import BackendServerArgs, MasterSlaveServerGroup
+from .resource import BackendServerArgs, BackendServerArgsDict, MasterSlaveServerGroup
 from .provider import MasterSlaveServerGroupProvider
+from .lookup import (
+    GetMasterSlaveServerGroupsResult,
+    LookupFailed,
+    get_master_slave_server_groups,
+    get_master_slave_server_groups_output,
+)
 
-__all__ = ["BackendServerArgs", "MasterSlaveServerGroup", "MasterSlaveServerGroupProvider"]
+__all__ = [
+    "BackendServerArgs",
+    "BackendServerArgsDict",
+    "GetMasterSlaveServerGroupsResult",
+    "LookupFailed",
+    "MasterSlaveServerGroup",
+    "MasterSlaveServerGroupProvider",
+    "get_master_slave_server_groups",
+    "get_master_slave_server_groups_output",
+]
 __version__ = "0.1.0"

@@ -8,6 +8,8 @@ __getstate__ drops it anyway, so no credential can ride into state with `__provi
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from typing import Any, Mapping
 
 from pulumi.dynamic import (
@@ -21,9 +23,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import preview_checks
 from .errors import ProviderError
+from .ownership import remember_in_state
+from .protection import FLAG as PROTECTION_FLAG, flag_failure, flag_of
 from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
-from .spec import contains_unknown, is_unknown, normalize_inputs, normalize_servers, normalize_tags, servers_equal
+from .spec import contains_unknown, default_name, is_unknown, normalize_inputs, normalize_servers, normalize_tags, servers_equal
 from .validation import validate
 
 __all__ = ["MasterSlaveServerGroupProvider", "ProviderError"]
@@ -68,28 +73,45 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
                 config_failures: list[CheckFailure] = []
             except SettingsError as error:
                 config_failures = [CheckFailure("", f"InvalidConfiguration: {error}")]
-            bag = news if isinstance(news, Mapping) else {}
+            bag = _with_stable_identity(olds if isinstance(olds, Mapping) else {},
+                                        news if isinstance(news, Mapping) else {})
             as_written = normalize_inputs(bag, region, master_first=False)
             failures = config_failures + [CheckFailure(v.path, v.reason) for v in validate(as_written)]
+            failures += [CheckFailure(*f) for f in filter(None, [flag_failure(bag.get(PROTECTION_FLAG))])]
             inputs = normalize_inputs(bag, region)
+            inputs[PROTECTION_FLAG] = flag_of(bag)
+            if not config_failures and preview_checks.enabled(getattr(self, "_config", {})):
+                failures += [CheckFailure(*f) for f in preview_checks.live_failures(self._settings(), inputs)]
             return CheckResult(inputs, failures)
         except Exception as error:  # defence in depth: a bad shape must never become a traceback
             return CheckResult({}, [CheckFailure("", f"InvalidParameter: the inputs could not be read ({type(error).__name__}: {error}).")])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Explicit changes and replaces, on normalized values only."""
+        """Explicit changes and replaces, on normalized values only.
+
+        `owner` never diffs (it is kept from the first create, see check()). A new
+        `adopt_id` naming another group than the one managed replaces: the other group is
+        adopted (verified) and this one deleted; removing adopt_id after adoption changes
+        nothing, like removing an import option.
+        """
+        remember_in_state(olds.get("owner"), _id)  # a replacement's create must never take this group over
         replaces = [key for key in ("load_balancer_id", "region_id", "name") if _differs(olds.get(key), news.get(key))]
+        adopt_id = news.get("adopt_id")
+        if adopt_id is not None and (is_unknown(adopt_id) or adopt_id not in (_id, olds.get("adopt_id"))):
+            replaces.append("adopt_id")
         old_servers, new_servers = olds.get("servers"), news.get("servers")
         if contains_unknown(new_servers) or not servers_equal(normalize_servers(old_servers), normalize_servers(new_servers)):
             replaces.append("servers")
         tags_change = contains_unknown(news.get("tags")) or normalize_tags(olds.get("tags")) != normalize_tags(news.get("tags"))
-        return DiffResult(changes=bool(replaces) or tags_change, replaces=replaces, delete_before_replace=False)
+        flag_change = _differs(flag_of(olds), flag_of(news))  # in place, no API call
+        return DiffResult(changes=bool(replaces) or tags_change or flag_change, replaces=replaces, delete_before_replace=False)
 
     # -- lifecycle: the SDK and the gateway load on first use, never at preview ---------
     def create(self, props: dict[str, Any]) -> CreateResult:
         from . import operations
 
         group_id, outputs = operations.create(self._settings_or_error(), props)
+        outputs[PROTECTION_FLAG] = flag_of(props)
         return CreateResult(group_id, outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -98,17 +120,48 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         found = operations.read(self._settings_or_error(), id_, props)
         if found is None:
             return ReadResult("", {})
+        found[PROTECTION_FLAG] = flag_of(props)
         return ReadResult(id_, found, dict(found))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from . import operations
 
-        return UpdateResult(operations.update(self._settings_or_error(), id_, olds, news))
+        outputs = operations.update(self._settings_or_error(), id_, olds, news)
+        outputs[PROTECTION_FLAG] = flag_of(news)
+        return UpdateResult(outputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        from . import operations
+        from . import operations, protection
 
-        operations.delete(self._settings_or_error(), id_, props)
+        settings = self._settings_or_error()
+        started = time.monotonic()
+        if isinstance(props.get("region_id"), str) and props["region_id"]:
+            protection.guard_delete(dataclasses.replace(settings, region=props["region_id"]), id_, props)
+        else:
+            protection.guard_delete(settings, id_, props)
+        # one budget for the whole delete: the protection check's time comes out of it
+        left = max(0.001, settings.timeout_seconds - (time.monotonic() - started))
+        operations.delete(dataclasses.replace(settings, timeout_seconds=left), id_, props)
+
+
+def _with_stable_identity(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    """The owner and the name, chosen once and kept (Pulumi's auto-naming convention).
+
+    olds are the prior checked inputs. An owner already recorded stays, so renaming a
+    resource with `aliases` moves neither its ownership tag nor its name; a name left out
+    is the prior one, else the resource name. A region left out is the one recorded for the
+    group, so changing `alicloud:region` never moves (replaces) existing groups.
+    """
+    bag = dict(news)
+    if bag.get("region_id") is None and isinstance(olds.get("region_id"), str) and olds.get("region_id"):
+        bag["region_id"] = olds["region_id"]
+    if isinstance(olds.get("owner"), str) and bag.get("owner") is not None:
+        bag["owner"] = olds["owner"]
+    if bag.get("name") is None:
+        chosen = olds.get("name") if isinstance(olds.get("name"), str) and olds.get("name") else default_name(bag.get("owner"))
+        if chosen is not None:
+            bag["name"] = chosen
+    return bag
 
 
 def _differs(old: Any, new: Any) -> bool:

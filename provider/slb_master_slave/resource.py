@@ -1,19 +1,24 @@
 """MasterSlaveServerGroup: what a user writes in a stack.
 
 Inputs keep the snake_case keys of the contract so the property bag that reaches check()
-is exactly what the user wrote (plus `name` defaulting to the resource name); all
-normalization happens in the provider, where preview can report it.
+is exactly what the user wrote, plus `owner`: the resource's URN. Only the program side
+knows project, stack, type, parent and name (the provider process receives no URN), and
+the provider needs them for the ownership tag that makes creates idempotent and keeps two
+resources from managing one group. A `name` left out is chosen by check() (the resource
+name, once, then kept), so all normalization happens in the provider, where preview can
+report it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, TypedDict, Union
 
 import pulumi
 import pulumi.dynamic
 
 from .provider import MasterSlaveServerGroupProvider
+from .spec import SERVER_FIELDS
 
 _PROVIDER = MasterSlaveServerGroupProvider()
 
@@ -34,7 +39,22 @@ class BackendServerArgs:
         return {key: value for key, value in vars(self).items() if value is not None}
 
 
-ServerInput = Union[BackendServerArgs, Mapping[str, Any]]
+class _BackendServerRequired(TypedDict):
+    server_id: pulumi.Input[str]
+    port: pulumi.Input[Union[int, str]]
+
+
+class BackendServerArgsDict(_BackendServerRequired, total=False):
+    """The dict form of BackendServerArgs, for type checkers (pulumi-alicloud's *ArgsDict style)."""
+
+    weight: pulumi.Input[Union[int, str]]
+    server_type: pulumi.Input[str]
+    type: pulumi.Input[str]
+    description: pulumi.Input[str]
+    server_ip: pulumi.Input[str]
+
+
+ServerInput = Union[BackendServerArgs, BackendServerArgsDict, Mapping[str, Any]]
 
 
 def _server_inputs(servers: Any) -> Any:
@@ -55,9 +75,11 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
     load_balancer_id: pulumi.Output[str]
     region_id: pulumi.Output[str]
     name: pulumi.Output[str]
-    servers: pulumi.Output[list]
-    tags: pulumi.Output[dict]
+    servers: pulumi.Output[list[dict[str, Any]]]
+    tags: pulumi.Output[dict[str, str]]
     adopt_id: pulumi.Output[Optional[str]]
+    owner: pulumi.Output[str]
+    delete_protection_validation: pulumi.Output[bool]
 
     def __init__(
         self,
@@ -69,14 +91,56 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         region_id: Optional[pulumi.Input[str]] = None,
         tags: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
         adopt_id: Optional[pulumi.Input[str]] = None,
+        delete_protection_validation: Optional[pulumi.Input[bool]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         props = {
             "load_balancer_id": load_balancer_id,
             "servers": _server_inputs(servers),
-            "name": resource_name if name is None else name,
+            "name": name,
             "region_id": region_id,
             "tags": tags,
             "adopt_id": adopt_id,
+            # The URN pulumi.dynamic.Resource will register under (same type token, same parent).
+            "owner": pulumi.create_urn(resource_name, f"pulumi-python:{self._resource_type_name}",
+                                       parent=opts.parent if opts else None),
+            "delete_protection_validation": delete_protection_validation,
         }
+        self._init_with_typed_outputs(resource_name, props, opts)
+
+    def _init_with_typed_outputs(self, resource_name: str, props: dict[str, Any],
+                                 opts: Optional[pulumi.ResourceOptions]) -> None:
         super().__init__(_PROVIDER, resource_name, props, opts)
+        # Every number crosses the engine as a float: give the program the ints the README promises.
+        self.servers = self.servers.apply(typed_servers)
+
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
+            region_id: Optional[pulumi.Input[str]] = None) -> "MasterSlaveServerGroup":
+        """Read an existing group into the program without managing it (the engine's Read of an
+        external resource): outputs as for a managed group. The region is `region_id`, else
+        `alicloud:region` / the environment, as for the resource."""
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        group = MasterSlaveServerGroup.__new__(MasterSlaveServerGroup)
+        props: dict[str, Any] = {key: None for key in ("load_balancer_id", "servers", "name", "tags", "adopt_id",
+                                                       "owner", "delete_protection_validation")}
+        props["region_id"] = region_id
+        group._init_with_typed_outputs(resource_name, props, opts)
+        return group
+
+
+def typed_servers(servers: Any) -> Any:
+    """Servers as the README states them: port and weight ints, the documented keys only."""
+    if not isinstance(servers, (list, tuple)):
+        return servers
+    typed = []
+    for server in servers:
+        if not isinstance(server, Mapping):
+            typed.append(server)
+            continue
+        entry = {key: server[key] for key in SERVER_FIELDS if server.get(key) is not None}
+        for key in ("port", "weight"):
+            if isinstance(entry.get(key), float) and entry[key].is_integer():
+                entry[key] = int(entry[key])
+        typed.append(entry)
+    return typed

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 CONFIG_ACCESS_KEY = "alicloud:accessKey"
@@ -20,8 +21,9 @@ CONFIG_REGION = "alicloud:region"
 CONFIG_ENDPOINT = "slb-master-slave:endpoint"
 CONFIG_TIMEOUT = "slb-master-slave:timeoutSeconds"
 CONFIG_REQUEST_TIMEOUT = "slb-master-slave:requestTimeoutSeconds"
+CONFIG_PREVIEW_CHECKS = "slb-master-slave:previewChecks"
 CONFIG_KEYS = (CONFIG_ACCESS_KEY, CONFIG_SECRET_KEY, CONFIG_SECURITY_TOKEN, CONFIG_REGION, CONFIG_ENDPOINT,
-               CONFIG_TIMEOUT, CONFIG_REQUEST_TIMEOUT)
+               CONFIG_TIMEOUT, CONFIG_REQUEST_TIMEOUT, CONFIG_PREVIEW_CHECKS)
 
 ENV_ACCESS_KEY = ("ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID")
 ENV_SECRET_KEY = ("ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
@@ -99,19 +101,34 @@ class Settings:
 
 
 def parse_endpoint(raw: str) -> Endpoint:
-    """``http://h:p`` -> plain http; ``https://h`` or a bare ``h[:p]`` -> https."""
+    """``http://h:p`` -> plain http; ``https://h`` or a bare ``h[:p]`` -> https.
+
+    A path, query or fragment is refused (at preview, through check()): SLB's RPC API
+    lives at the root of its host, and silently dropping `/api` would send requests
+    somewhere the user did not write.
+    """
     text = raw.strip()
     if not text:
         raise SettingsError(f"{CONFIG_ENDPOINT} is empty; remove it or give host[:port].")
-    if "://" in text:
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise SettingsError(
-                f"{CONFIG_ENDPOINT} {raw!r} is not an http(s) endpoint; "
-                "write it as https://host[:port], http://host:port (emulator) or host[:port]."
-            )
-        return Endpoint(host=parts.netloc, https=parts.scheme == "https")
-    return Endpoint(host=text.rstrip("/"), https=True)
+    has_scheme = "://" in text
+    parts = urlsplit(text if has_scheme else f"//{text}")
+    if has_scheme and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise SettingsError(
+            f"{CONFIG_ENDPOINT} {raw!r} is not an http(s) endpoint; "
+            "write it as https://host[:port], http://host:port (emulator) or host[:port]."
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or not parts.netloc:
+        raise SettingsError(
+            f"{CONFIG_ENDPOINT} {raw!r} has a path, query or fragment; the SLB API is served at the root "
+            "of its host: write it as https://host[:port] (or http://host:port for the emulator)."
+        )
+    if "@" in parts.netloc:
+        raise SettingsError(f"{CONFIG_ENDPOINT} must not carry a user name or password; write it as https://host[:port].")
+    try:
+        _ = parts.port  # urlsplit checks the port only when asked
+    except ValueError:
+        raise SettingsError(f"{CONFIG_ENDPOINT} {raw!r} has an invalid port.") from None
+    return Endpoint(host=parts.netloc, https=parts.scheme != "http" if has_scheme else True)
 
 
 def _first(config: Mapping[str, Any], key: str, environ: Mapping[str, str], env_names: tuple[str, ...]) -> str | None:

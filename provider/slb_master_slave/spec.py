@@ -9,23 +9,54 @@ cannot make sense of is left as it is for validation to report with its path.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from pulumi.output import Unknown
 
 PROVIDER_KEY = "__provider"
 
 SERVER_FIELDS = ("server_id", "port", "weight", "server_type", "type", "description", "server_ip")
-SERVER_DEFAULTS: dict[str, Any] = {"weight": 100, "server_type": "Master", "type": "ecs"}
+# Server defaults, in this one place: what a server the user did not spell out gets.
+DEFAULT_WEIGHT = 100
+DEFAULT_SERVER_TYPE = "Master"
+DEFAULT_BACKEND_TYPE = "ecs"
+SERVER_DEFAULTS: dict[str, Any] = {"weight": DEFAULT_WEIGHT, "server_type": DEFAULT_SERVER_TYPE,
+                                   "type": DEFAULT_BACKEND_TYPE}
 SERVER_TYPES = ("Master", "Slave")
 BACKEND_TYPES = ("ecs", "eni", "eci")
-GROUP_FIELDS = ("load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id")
+GROUP_FIELDS = ("load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id", "owner")
+
+# Every group the provider creates or adopts carries OWNER_TAG_KEY = <the owning resource>,
+# so a create whose answer was lost, or whose process died, is found again instead of
+# being made twice, and two resources can never manage one group. Users keep 19 tags.
+OWNER_TAG_PREFIX = "slb-master-slave:"
+OWNER_TAG_KEY = OWNER_TAG_PREFIX + "owner"
+MAX_TAGS = 20
+MAX_USER_TAGS = MAX_TAGS - 1
+# Ids the API stores trimmed: trimming them here keeps the stored and the declared equal.
+TRIMMED_FIELDS = ("load_balancer_id", "adopt_id", "region_id")
 
 # The wire sentinel for an unknown value, as pulumi.runtime.rpc spells it.
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(\.0+)?\s*$")
+
+
+def owner_tag_value(owner: str) -> str:
+    """The ownership tag's value: the owner's URN, or its head and a digest past 128 characters."""
+    if len(owner) <= 128:
+        return owner
+    return owner[:63] + "~" + hashlib.sha256(owner.encode()).hexdigest()
+
+
+def default_name(owner: Any) -> str | None:
+    """The resource name inside an owner URN (urn:pulumi:stack::project::type::name)."""
+    if isinstance(owner, str) and owner.startswith("urn:pulumi:") and owner.count("::") >= 3:
+        return owner.split("::", 3)[3]
+    return None
 
 
 def is_unknown(value: Any) -> bool:
@@ -69,6 +100,8 @@ def normalize_server(raw: Any) -> Any:
     if not isinstance(raw, Mapping) or is_unknown(raw):
         return raw
     server = {key: value for key, value in raw.items() if value is not None}
+    if isinstance(server.get("server_id"), str):
+        server["server_id"] = server["server_id"].strip()
     for key, default in SERVER_DEFAULTS.items():
         server.setdefault(key, default)
     for key in ("port", "weight"):
@@ -124,7 +157,9 @@ def normalize_inputs(news: Mapping[str, Any], default_region: str | None, *, mas
     props: dict[str, Any] = {}
     for key in GROUP_FIELDS:
         value = news.get(key)
-        if value is not None and value != "":
+        if isinstance(value, str) and key in TRIMMED_FIELDS:
+            value = value.strip()
+        if value is not None and (value != "" or key == "name"):  # a given empty name is an error to report
             props[key] = value
     if "region_id" not in props and default_region:
         props["region_id"] = default_region
@@ -138,9 +173,9 @@ def normalize_inputs(news: Mapping[str, Any], default_region: str | None, *, mas
 class BackendServer:
     server_id: str
     port: int
-    weight: int = 100
-    server_type: str = "Master"
-    type: str = "ecs"
+    weight: int = DEFAULT_WEIGHT
+    server_type: str = DEFAULT_SERVER_TYPE
+    type: str = DEFAULT_BACKEND_TYPE
     description: str | None = None
     server_ip: str | None = None
 
@@ -162,47 +197,52 @@ class BackendServer:
             props["server_ip"] = self.server_ip
         return props
 
-    def to_api(self) -> dict[str, Any]:
-        """The API's item: ports and weights as integers, never floats off the wire."""
-        item: dict[str, Any] = {
-            "ServerId": self.server_id,
-            "Port": int(self.port),
-            "Weight": int(self.weight),
-            "ServerType": self.server_type,
-            "Type": self.type,
-        }
-        if self.description:
-            item["Description"] = self.description
-        if self.server_ip:
-            item["ServerIp"] = self.server_ip
-        return item
-
     @classmethod
-    def from_props(cls, props: Mapping[str, Any]) -> "BackendServer":
-        server = normalize_server(props)
+    def from_props(cls, props: Mapping[str, Any]) -> BackendServer:
+        server = normalize_server(props)  # fills the defaults
         return cls(
             server_id=str(server["server_id"]),
             port=int(server["port"]),
-            weight=int(server.get("weight", 100)),
-            server_type=str(server.get("server_type", "Master")),
-            type=str(server.get("type", "ecs")),
+            weight=int(server["weight"]),
+            server_type=str(server["server_type"]),
+            type=str(server["type"]),
             description=server.get("description") or None,
             server_ip=server.get("server_ip") or None,
         )
 
-    @classmethod
-    def from_api(cls, item: Mapping[str, Any]) -> "BackendServer":
-        return cls.from_props(
-            {
-                "server_id": item.get("ServerId"),
-                "port": item.get("Port"),
-                "weight": item.get("Weight"),
-                "server_type": item.get("ServerType"),
-                "type": item.get("Type"),
-                "description": item.get("Description"),
-                "server_ip": item.get("ServerIp"),
-            }
-        )
+
+@dataclass(frozen=True)
+class LiveGroup:
+    """A group as the API describes it (built only by the gateway, from the wire).
+
+    `servers` is empty when the answer carries none (list answers never do); `tags` is
+    None when the answer carries no Tags at all; `listeners` ('tcp:80') only when asked for.
+    """
+
+    id: str
+    name: str
+    load_balancer_id: str | None
+    servers: tuple[BackendServer, ...] = ()
+    tags: dict[str, str] | None = None
+    listeners: tuple[str, ...] = ()
+    create_time: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """The load balancer's attributes the provider reads (built only by the gateway, from the wire).
+
+    `spec` None or "" means shared-performance unless `charge_type` is pay-by-capacity
+    ("PayByCLCU"); `status` and `network_type` are lower case ("active", "classic", "vpc").
+    """
+
+    id: str
+    status: str = ""
+    spec: str | None = None
+    charge_type: str = ""
+    network_type: str = ""
+    delete_protection: bool = False
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,13 +255,14 @@ class GroupSpec:
     servers: tuple[BackendServer, ...]
     tags: tuple[tuple[str, str], ...] = ()
     adopt_id: str | None = None
+    owner: str | None = None
 
     @property
     def tag_dict(self) -> dict[str, str]:
         return dict(self.tags)
 
     @classmethod
-    def from_props(cls, props: Mapping[str, Any], default_region: str | None = None) -> "GroupSpec":
+    def from_props(cls, props: Mapping[str, Any], default_region: str | None = None) -> GroupSpec:
         normalized = normalize_inputs(props, default_region)
         return cls(
             load_balancer_id=str(normalized["load_balancer_id"]),
@@ -230,6 +271,7 @@ class GroupSpec:
             servers=tuple(BackendServer.from_props(s) for s in normalized["servers"]),
             tags=tuple(sorted(normalized.get("tags", {}).items())),
             adopt_id=normalized.get("adopt_id"),
+            owner=normalized.get("owner"),
         )
 
     def to_outputs(self) -> dict[str, Any]:
@@ -243,6 +285,8 @@ class GroupSpec:
         }
         if self.adopt_id:
             outputs["adopt_id"] = self.adopt_id
+        if self.owner:
+            outputs["owner"] = self.owner
         return outputs
 
 
@@ -257,33 +301,5 @@ def server_identity(server: Any) -> Any:
 def servers_equal(old: Any, new: Any) -> bool:
     """Servers compare as a set keyed by (server_id, port), so order never matters."""
     if not isinstance(old, (list, tuple)) or not isinstance(new, (list, tuple)):
-        return old == new
+        return bool(old == new)
     return sorted(map(repr, map(server_identity, old))) == sorted(map(repr, map(server_identity, new)))
-
-
-def api_servers(response: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The server list from a response, accepting the real nesting and the seed doc's plural."""
-    container = response.get("MasterSlaveBackendServers") or {}
-    if isinstance(container, list):
-        return container
-    items = container.get("MasterSlaveBackendServer")
-    if items is None:
-        items = container.get("MasterSlaveBackendServers", [])
-    return items if isinstance(items, list) else [items]
-
-
-def api_tags(entry: Mapping[str, Any]) -> dict[str, str]:
-    container = entry.get("Tags") or {}
-    items = container.get("Tag", []) if isinstance(container, Mapping) else container
-    if isinstance(items, Mapping):
-        items = [items]
-    return {str(t.get("TagKey")): str(t.get("TagValue") or "") for t in items if t.get("TagKey") is not None}
-
-
-def api_listeners(entry: Mapping[str, Any]) -> list[str]:
-    """'tcp:80'-style names of the listeners that hold a group."""
-    associated = entry.get("AssociatedObjects") or {}
-    listeners = (associated.get("Listeners") or {}).get("Listener", [])
-    if isinstance(listeners, Mapping):
-        listeners = [listeners]
-    return [f"{str(l.get('Protocol', '?')).lower()}:{l.get('Port', '?')}" for l in listeners]

@@ -13,16 +13,20 @@ from __future__ import annotations
 import copy
 import difflib
 import ipaddress
+import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeGuard
 
-from .spec import BACKEND_TYPES, SERVER_FIELDS, SERVER_TYPES, is_unknown
+from .spec import BACKEND_TYPES, MAX_USER_TAGS, OWNER_TAG_PREFIX, SERVER_FIELDS, SERVER_TYPES, is_unknown
 
-MAX_TAGS = 20
 MAX_TAG_KEY = 64
 MAX_TAG_VALUE = 128
 MAX_DESCRIPTION = 80
+MAX_NAME = 80
 RESERVED_TAG_PREFIXES = ("aliyun", "acs:")
+# The API's rule for a server description: letters, digits, Chinese characters, - / . _
+DESCRIPTION_PATTERN = re.compile(r"^[A-Za-z0-9\u4e00-\u9fa5\-/._]+$")
 URL_MARKERS = ("http://", "https://")
 
 Finding = tuple[str, str]  # (property path, message)
@@ -62,7 +66,7 @@ def _servers(props: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
     return [(i, s) for i, s in enumerate(servers) if isinstance(s, Mapping) and not is_unknown(s)]
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -93,8 +97,13 @@ def _find_region(props: Mapping[str, Any]) -> Iterator[Finding]:
 
 def _find_name(props: Mapping[str, Any]) -> Iterator[Finding]:
     value = props.get("name")
-    if _known(value) and not isinstance(value, str):
+    if not _known(value):
+        return
+    if not isinstance(value, str):
         yield ("name", f"name must be a string, got {type(value).__name__}.")
+    elif not 1 <= len(value) <= MAX_NAME:
+        yield ("name", f"name must be 1 to {MAX_NAME} characters, got {len(value)}: "
+                       "give a name, or leave name out to have one chosen from the resource name.")
 
 
 def _find_adopt_id(props: Mapping[str, Any]) -> Iterator[Finding]:
@@ -190,8 +199,12 @@ def _find_server_ip(props: Mapping[str, Any]) -> Iterator[Finding]:
 def _find_description(props: Mapping[str, Any]) -> Iterator[Finding]:
     for i, server in _servers(props):
         value = server.get("description")
-        if _known(value) and (not isinstance(value, str) or len(value) > MAX_DESCRIPTION):
-            yield (f"servers[{i}].description", f"servers[{i}].description must be text of at most {MAX_DESCRIPTION} characters.")
+        if not _known(value):
+            continue
+        if not isinstance(value, str) or not 1 <= len(value) <= MAX_DESCRIPTION or not DESCRIPTION_PATTERN.match(value):
+            yield (f"servers[{i}].description",
+                   f"servers[{i}].description must be 1 to {MAX_DESCRIPTION} characters of letters, digits, "
+                   "Chinese characters, '-', '/', '.' or '_' (no spaces): replace the others, e.g. with '_'.")
 
 
 def _find_master_slave(props: Mapping[str, Any]) -> Iterator[Finding]:
@@ -202,7 +215,7 @@ def _find_master_slave(props: Mapping[str, Any]) -> Iterator[Finding]:
     types = [s.get("server_type") for _, s in known]
     if len(known) != 2 or not all(t in SERVER_TYPES for t in types):
         return
-    if sorted(types) != ["Master", "Slave"]:
+    if sorted(str(t) for t in types) != ["Master", "Slave"]:
         yield ("servers", f"the group must hold one Master and one Slave, got {types[0]} and {types[1]}: set server_type on one of them.")
 
 
@@ -229,8 +242,9 @@ def _find_tags_shape(props: Mapping[str, Any]) -> Iterator[Finding]:
     if _known(tags) and not isinstance(tags, Mapping):
         yield ("tags", "tags must be a mapping of key to value.")
         return
-    if tags is not None and _known(tags) and len(tags) > MAX_TAGS:
-        yield ("tags", f"at most {MAX_TAGS} tags per group, got {len(tags)}: remove {len(tags) - MAX_TAGS}.")
+    if tags is not None and _known(tags) and len(tags) > MAX_USER_TAGS:
+        yield ("tags", f"at most {MAX_USER_TAGS} tags per group (the API allows 20; one slot holds the provider's "
+                       f"ownership tag), got {len(tags)}: remove {len(tags) - MAX_USER_TAGS}.")
 
 
 def _find_tag_keys(props: Mapping[str, Any]) -> Iterator[Finding]:
@@ -241,6 +255,9 @@ def _find_tag_keys(props: Mapping[str, Any]) -> Iterator[Finding]:
             yield (path, f"tag key {text!r} must be 1 to {MAX_TAG_KEY} characters.")
         elif text.lower().startswith(RESERVED_TAG_PREFIXES):
             yield (path, f"tag key {text!r} starts with a reserved prefix (aliyun, acs:): rename it.")
+        elif text.lower().startswith(OWNER_TAG_PREFIX):
+            yield (path, f"tag key {text!r} uses the prefix {OWNER_TAG_PREFIX!r}, reserved for this provider's "
+                         "ownership tag: rename it.")
         elif any(marker in text.lower() for marker in URL_MARKERS):
             yield (path, f"tag key {text!r} may not contain http:// or https://.")
 
@@ -254,6 +271,8 @@ def _find_tag_values(props: Mapping[str, Any]) -> Iterator[Finding]:
             yield (path, f"tag {key!r} must have a text value, got {type(value).__name__}.")
         elif len(value) > MAX_TAG_VALUE:
             yield (path, f"tag {key!r} value is {len(value)} characters; at most {MAX_TAG_VALUE}.")
+        elif value.lower().startswith(RESERVED_TAG_PREFIXES):
+            yield (path, f"tag {key!r} value may not start with aliyun or acs: (reserved by Alibaba Cloud): change it.")
         elif any(marker in value.lower() for marker in URL_MARKERS):
             yield (path, f"tag {key!r} value may not contain http:// or https://.")
 
@@ -290,7 +309,7 @@ RULES: tuple[Rule, ...] = (
          "no region anywhere", _set("region_id", None), "region_id", lambda p: (f for f in _find_region(p) if p.get("region_id") is None)),
     Rule("InvalidParameter.RegionId", "region_id looks like a region id", "region_id: 'cn hangzhou'",
          _set("region_id", "cn hangzhou"), "region_id", lambda p: (f for f in _find_region(p) if p.get("region_id") is not None)),
-    Rule("InvalidParameter.Name", "name is text", "name: 42", _set("name", 42), "name", _find_name),
+    Rule("InvalidParameter.Name", f"name is text of 1-{MAX_NAME} characters", "name: ''", _set("name", ""), "name", _find_name),
     Rule("InvalidParameter.AdoptId", "adopt_id is a group id (rsp-...)", "adopt_id: 'lb-123'",
          _set("adopt_id", "lb-123"), "adopt_id", _find_adopt_id),
     Rule("InvalidParameter.Servers", "servers is a list of mappings with known keys", "servers[0] with key 'serverid'",
@@ -311,18 +330,23 @@ RULES: tuple[Rule, ...] = (
          _set("servers.0.type", "vm"), "servers[0].type", _find_backend_type),
     Rule("InvalidParameter.ServerIp", "server_ip, when given, is an IP address", "servers[0].server_ip: '10.0.0'",
          _set("servers.0.server_ip", "10.0.0"), "servers[0].server_ip", _find_server_ip),
-    Rule("InvalidParameter.Description", f"description is text of at most {MAX_DESCRIPTION} characters",
-         "servers[0].description: 81 characters", _set("servers.0.description", "d" * 81), "servers[0].description", _find_description),
+    Rule("InvalidParameter.Description",
+         f"description, when given, is 1-{MAX_DESCRIPTION} letters, digits, Chinese characters, -, /, . or _",
+         "servers[0].description: 'web server'", _set("servers.0.description", "web server"), "servers[0].description",
+         _find_description),
     Rule("BACKEND_SERVERS_CAN_ONLY_CONTAIN_ONE_MASTER_AND_ONE_SLAVE", "one Master and one Slave",
          "two Masters", _set("servers.1.server_type", "Master"), "servers", _find_master_slave),
     Rule("BACKEND_SERVERS_HAVE_SAME_PORT_AND_SERVERID", "no server and port twice", "both entries i-demo-web-1:80",
          _both(_set("servers.1.server_id", "i-demo-web-1"), _set("servers.1.port", 80)), "servers[1]", _find_duplicate),
-    Rule("InvalidTagCount", f"at most {MAX_TAGS} tags", "21 tags",
-         _set("tags", {f"k{i}": "v" for i in range(21)}), "tags", _find_tags_shape),
-    Rule("InvalidTagKey.Malformed", f"tag keys are 1-{MAX_TAG_KEY} characters, not aliyun*/acs:*, no http(s)://",
-         "tag key 'aliyun:owner'", _set("tags", {"aliyun:owner": "me"}), "tags.aliyun:owner", _find_tag_keys),
-    Rule("InvalidTagValue.Malformed", f"tag values are text of at most {MAX_TAG_VALUE} characters, no http(s)://",
-         "tag value 'https://example.com'", _set("tags", {"docs": "https://example.com"}), "tags.docs", _find_tag_values),
+    Rule("InvalidTagCount", f"at most {MAX_USER_TAGS} tags (the 20th slot holds the ownership tag)", "20 tags",
+         _set("tags", {f"k{i}": "v" for i in range(20)}), "tags", _find_tags_shape),
+    Rule("InvalidTagKey.Malformed",
+         f"tag keys are 1-{MAX_TAG_KEY} characters, not aliyun*/acs:*/{OWNER_TAG_PREFIX}*, no http(s)://",
+         f"tag key '{OWNER_TAG_PREFIX}owner'", _set("tags", {f"{OWNER_TAG_PREFIX}owner": "me"}),
+         f"tags.{OWNER_TAG_PREFIX}owner", _find_tag_keys),
+    Rule("InvalidTagValue.Malformed",
+         f"tag values are text of at most {MAX_TAG_VALUE} characters, not starting with aliyun or acs:, no http(s)://",
+         "tag value 'acs:team'", _set("tags", {"docs": "acs:team"}), "tags.docs", _find_tag_values),
 )
 
 VALID_EXAMPLE: dict[str, Any] = {

@@ -1,0 +1,162 @@
+"""The console page at ``/_emulator/``: plain server-rendered HTML that refreshes itself.
+
+No JavaScript and nothing fetched from elsewhere, so it works offline and a strict
+Content-Security-Policy (``default-src 'none'``) can be sent with it. Forms post to
+``/_emulator/console/...`` and are answered with a redirect back to the page.
+"""
+
+from __future__ import annotations
+
+import time
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+REFRESH_SECONDS = 5
+LOG_ROWS = 50
+
+_STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding:2px 8px;
+text-align:left;vertical-align:top}th{background:#f3f3f3}.err{color:#a00}.ok{color:#070}
+.muted{color:#777}form.inline{display:inline}code{font-size:90%}
+"""
+
+
+def _e(value: Any) -> str:
+    return escape("" if value is None else str(value))
+
+
+def _table(headers: list[str], rows: list[list[str]], empty: str, table_id: str) -> str:
+    """rows hold already-escaped HTML cells."""
+    if not rows:
+        return '<p class="muted" id="%s">%s</p>' % (table_id, _e(empty))
+    head = "".join("<th>%s</th>" % _e(h) for h in headers)
+    body = "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % c for c in row) for row in rows)
+    return '<table id="%s"><thead><tr>%s</tr></thead><tbody>%s</tbody></table>' % (
+        table_id, head, body)
+
+
+def fault_from_form(form: dict[str, str]) -> dict[str, Any]:
+    """A fault spec from the console's form fields (strings); empty fields are omitted.
+    Raises ValueError on a number that does not parse (faults.validate checks the rest)."""
+    spec: dict[str, Any] = {"kind": form.get("kind", "").strip()}
+    action = form.get("action", "").strip()
+    if action:
+        spec["action"] = action
+    for name, kind in (("count", int), ("every", int), ("status", int),
+                       ("seconds", float), ("rps", float)):
+        text = form.get(name, "").strip()
+        if text:
+            try:
+                spec[name] = kind(text)
+            except ValueError:
+                raise ValueError("%s must be a number" % name)
+    for name in ("code", "message"):
+        text = form.get(name, "").strip()
+        if text:
+            spec[name] = text
+    return spec
+
+
+def render(server: Any, token: str | None = None, error: str | None = None) -> str:
+    """The whole page for the emulator's current state."""
+    backend = server.backend
+    suffix = "?token=" + quote(token, safe="") if token else ""
+    state = backend.dump_state()
+    lbs = backend.load_balancers()
+    groups = state["groups"]
+    listeners = state["listeners"]
+
+    lb_rows = [[_e(lb["load_balancer_id"]), _e(lb["region_id"]), _e(lb["name"]),
+                _e(lb["address"]), _e(lb["address_type"]), _e(lb["status"]),
+                _e(lb["spec"]), _e(lb["delete_protection"]),
+                _e(sum(1 for g in groups if g["load_balancer_id"] == lb["load_balancer_id"]))]
+               for lb in lbs]
+    group_rows = []
+    for g in groups:
+        servers = "<br>".join(
+            "%s %s:%s w%s (%s)%s" % (_e(s.get("ServerType")), _e(s.get("ServerId")),
+                                     _e(s.get("Port")), _e(s.get("Weight")), _e(s.get("Type")),
+                                     (" ip " + _e(s["ServerIp"])) if s.get("ServerIp") else "")
+            for s in g["servers"])
+        tags = "<br>".join("<code>%s</code>=<code>%s</code>" % (_e(k), _e(v))
+                           for k, v in g["tags"].items()) or '<span class="muted">none</span>'
+        bound = ", ".join("%s:%s" % (_e(l["protocol"]), _e(l["port"])) for l in listeners
+                          if l["master_slave_server_group_id"] == g["id"])
+        group_rows.append([_e(g["id"]), _e(g["name"]), _e(g["load_balancer_id"]),
+                           _e(g["region_id"]), _e(g["create_time"]), servers, tags,
+                           bound or '<span class="muted">none</span>'])
+    listener_rows = [[_e(l["load_balancer_id"]), _e(l["protocol"]), _e(l["port"]),
+                      _e(l["master_slave_server_group_id"]) if l["master_slave_server_group_id"]
+                      else '<span class="muted">unbound</span>'] for l in listeners]
+    log_rows = []
+    for r in reversed(server.log.list()[-LOG_ROWS:]):
+        when = time.strftime("%H:%M:%S", time.gmtime(r["time"])) + (
+            ".%03d" % int((r["time"] % 1) * 1000))
+        code = r["code"]
+        status = r["status"]
+        outcome = ('<span class="ok">%s OK</span>' % _e(status) if status == 200 else
+                   '<span class="err">%s %s</span>' % (_e(status), _e(code)) if status
+                   else '<span class="err">dropped</span>')
+        log_rows.append([_e(r["seq"]), when, _e(r["action"]), outcome,
+                         _e("%s ms" % r["latency_ms"] if r.get("latency_ms") is not None
+                            else ""),
+                         _e(r.get("signature") or "none"), _e(r["fault"] or "")])
+    fault_rows = []
+    for f in server.faults.list():
+        detail = ", ".join("%s=%s" % (k, v) for k, v in f.items()
+                           if k not in ("id", "kind", "action", "seen", "fired")
+                           and v is not None)
+        delete = ('<form class="inline" method="post" action="/_emulator/console/faults/%s/'
+                  'delete%s"><button type="submit">remove</button></form>'
+                  % (quote(f["id"], safe=""), suffix))
+        fault_rows.append([_e(f["id"]), _e(f["kind"]), _e(f["action"] or "every action"),
+                           _e(detail), _e("%s/%s" % (f["fired"], f["seen"])), delete])
+
+    kinds = "".join('<option value="%s">%s</option>' % (k, k) for k in
+                    ("error", "latency", "quota", "drop_before", "drop_after"))
+    error_html = '<p class="err" id="console-error">%s</p>' % _e(error) if error else ""
+    return """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="%(refresh)d; url=/_emulator/%(suffix)s">
+<title>SLB emulator console</title><style>%(style)s</style></head>
+<body>
+<h1>SLB emulator <span class="muted">%(url)s</span></h1>
+<p class="muted">Refreshes every %(refresh)d s. Generated %(now)s UTC.</p>
+%(error)s
+<h2>Load balancers</h2>%(lbs)s
+<h2>Master/slave server groups</h2>%(groups)s
+<h2>Listeners</h2>%(listeners)s
+<h2>Active faults</h2>%(faults)s
+<form method="post" action="/_emulator/console/faults%(suffix)s" id="add-fault">
+<label>kind <select name="kind">%(kinds)s</select></label>
+<label>action <input name="action" size="28" placeholder="every action"></label>
+<label>code <input name="code" size="20" placeholder="ServiceUnavailable"></label>
+<label>status <input name="status" size="4" placeholder="503"></label>
+<label>seconds <input name="seconds" size="4"></label>
+<label>rps <input name="rps" size="4"></label>
+<label>count <input name="count" size="4" placeholder="unlimited"></label>
+<label>every <input name="every" size="3" placeholder="1"></label>
+<button type="submit">add fault</button></form>
+<form method="post" action="/_emulator/console/faults/clear%(suffix)s" id="clear-faults">
+<button type="submit">clear all faults</button></form>
+<h2>Request log <span class="muted">(last %(log_rows)d, newest first)</span></h2>%(log)s
+</body></html>
+""" % {
+        "refresh": REFRESH_SECONDS, "style": _STYLE, "url": _e(server.url),
+        "now": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "error": error_html,
+        "lbs": _table(["id", "region", "name", "address", "address type", "status", "spec",
+                       "delete protection", "groups"], lb_rows, "No load balancers.",
+                      "load-balancers"),
+        "groups": _table(["id", "name", "load balancer", "region", "created", "servers",
+                          "tags", "listeners"], group_rows, "No groups.", "groups"),
+        "listeners": _table(["load balancer", "protocol", "port", "master/slave group"],
+                            listener_rows, "No listeners.", "listeners"),
+        "faults": _table(["id", "kind", "action", "settings", "fired/seen", ""], fault_rows,
+                         "No active faults.", "faults"),
+        "suffix": suffix, "kinds": kinds, "log_rows": LOG_ROWS,
+        "log": _table(["#", "time (UTC)", "action", "result", "latency", "signature",
+                       "fault"], log_rows, "No requests yet.", "requests"),
+    }

@@ -1,0 +1,88 @@
+"""`delete_protection_validation`: pulumi-alicloud's switch, with the same meaning.
+
+When true, delete first reads the group's load balancer (DescribeLoadBalancerAttribute, one
+call) and refuses while its DeleteProtection is on: nothing is deleted and the group stays
+in state. The flag itself lives only in inputs and outputs; changing it is an in-place
+update with no API call. Pure helpers here, plus the one read-only call for delete.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from .spec import is_unknown
+
+FLAG = "delete_protection_validation"
+CODE = "InvalidParameter.DeleteProtectionValidation"
+
+
+def normalize_flag(value: Any) -> Any:
+    """None -> False (the default); true/false in any case and 1/0 -> bool; else as given."""
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool) or is_unknown(value):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    return value
+
+
+def flag_failure(value: Any) -> Optional[tuple[str, str]]:
+    """(property, reason) when the flag is not a boolean, as the static rules report it."""
+    normalized = normalize_flag(value)
+    if isinstance(normalized, bool) or is_unknown(normalized):
+        return None
+    return (FLAG, f"{CODE}: {FLAG} must be true or false, got {value!r}; write True or False.")
+
+
+def flag_of(props: Mapping[str, Any]) -> Any:
+    return normalize_flag(props.get(FLAG))
+
+
+def protected_delete_message(group_id: str, load_balancer_id: str, region: Optional[str], request_id: Optional[str]) -> str:
+    return (
+        f"group {group_id} was not deleted: its load balancer {load_balancer_id} ({region}) has DeleteProtection on "
+        f"and {FLAG} is true (DescribeLoadBalancerAttribute, RequestId {request_id}). The group stays in state. "
+        f"Either turn delete protection off on {load_balancer_id} (console, or SetLoadBalancerDeleteProtection "
+        f"DeleteProtection=off) and run again, or set {FLAG}=False on the resource, run `pulumi up`, then delete."
+    )
+
+
+def refuse_if_protected(gateway: Any, group_id: str, props: Mapping[str, Any]) -> Optional[str]:
+    """The refusal message when the flag is on and the load balancer is protected; None to go ahead.
+
+    One read-only call; an error of that call propagates (the delete does not happen blind).
+    """
+    if flag_of(props) is not True:
+        return None
+    load_balancer_id = props.get("load_balancer_id")
+    if not isinstance(load_balancer_id, str) or not load_balancer_id:
+        return None
+    load_balancer = gateway.describe_load_balancer(load_balancer_id)
+    if load_balancer.delete_protection:
+        return protected_delete_message(group_id, load_balancer_id, gateway.settings.region, load_balancer.request_id)
+    return None
+
+
+def guard_delete(settings: Any, group_id: str, props: Mapping[str, Any]) -> None:
+    """Raise ProviderError instead of deleting when the flag is on and the load balancer is protected."""
+    if flag_of(props) is not True:
+        return
+    from .api import SlbApiError, SlbGateway, scrub
+    from .errors import ProviderError
+
+    gateway = SlbGateway(settings)
+    try:
+        refusal = refuse_if_protected(gateway, group_id, props)
+    except SlbApiError as error:
+        if error.code == "InvalidLoadBalancerId.NotFound":
+            return  # the load balancer is gone, and its groups with it: nothing left to protect
+        raise ProviderError(
+            f"group {group_id} was not deleted: {FLAG} is true and load balancer {props.get('load_balancer_id')} "
+            f"could not be read to check its DeleteProtection: {scrub(str(error), settings.secrets())} "
+            "The group stays in state; run again when SLB answers, or set delete_protection_validation=False."
+        ) from None
+    if refusal:
+        raise ProviderError(refusal)
