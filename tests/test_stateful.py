@@ -12,7 +12,9 @@ and the SLB emulator:
   change keeping adopt_id, which replaces; servers, dropping adopt_id);
 - runs: `up`, `refresh`, `destroy`, and `converge` (refresh, up, refresh, preview), each
   clean, or with one emulator fault (a request lost before or after it is applied, 503s,
-  throttling, latency past the request timeout) or with a crash of the provider process
+  throttling, latency past the request timeout), or one answer mangled after the call
+  was applied (harness.mangling_proxy, the provider's endpoint: HTML, truncated JSON,
+  JSON without the call's fields, a body cut short), or with a crash of the provider process
   in the middle of a Create, Update, Delete or Read (Engine.crash_during; the API request
   is held by a latency fault and the process is killed while it is held, the request
   then lands ("applied") or is dropped ("not applied"));
@@ -76,6 +78,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
+from harness.mangling_proxy import MANGLES, ManglingProxy
 from harness.program import collect_registrations
 from harness.provider_process import ProviderProcess
 from harness.stack_fixtures import start_provider
@@ -250,7 +253,9 @@ def _decls() -> st.SearchStrategy[Decl]:
     return build()
 
 
-FAULTS = st.tuples(st.sampled_from(sorted(FAULT_KINDS)), st.sampled_from(sorted(ACTIONS)))
+# emulator faults, and answers mangled by harness.mangling_proxy after the emulator applied
+# the call (HTML, truncated JSON, JSON without the call's fields, a body cut short)
+FAULTS = st.tuples(st.sampled_from(sorted(FAULT_KINDS) + list(MANGLES)), st.sampled_from(sorted(ACTIONS)))
 
 
 def _events(crash_methods: tuple[str, ...]) -> st.SearchStrategy:
@@ -272,6 +277,7 @@ class Shared:
 
     emu: EmulatorProcess
     provider: ProviderProcess
+    proxy: ManglingProxy  # the provider's endpoint: passes everything through unless told to mangle
     tmp: str
     examples: int = 0
 
@@ -294,6 +300,7 @@ class SlbStack(RuleBasedStateMachine):
         self.emu = SHARED.emu
         SHARED.examples += 1
         self.emu.reset()
+        SHARED.proxy.clear()
         state_dir = tempfile.mkdtemp(prefix=f"stateful-{SHARED.examples}-", dir=SHARED.tmp)
         self.engine = Engine(SHARED.provider, os.path.join(state_dir, "state.json"))
         self.decls: dict[str, Decl] = {}
@@ -364,8 +371,11 @@ class SlbStack(RuleBasedStateMachine):
             return run()
         if event[0] == "fault":
             _, kind, action = event
-            for spec in FAULT_KINDS[kind](ACTIONS[action]):
-                emu.add_fault(**spec)
+            if kind in MANGLES:
+                self.shared.proxy.mangle(ACTIONS[action], kind)
+            else:
+                for spec in FAULT_KINDS[kind](ACTIONS[action]):
+                    emu.add_fault(**spec)
             started = time.monotonic()
             try:
                 return run()
@@ -373,6 +383,7 @@ class SlbStack(RuleBasedStateMachine):
                 if kind == "slow":  # a held request still lands: wait for it before judging
                     time.sleep(max(0.0, SLOW + 0.3 - (time.monotonic() - started)))
                 emu.clear_faults()
+                self.shared.proxy.clear()
         _, method, applied = event
         # Every request of the action is held (and dropped, for "not applied") until the
         # faults are cleared: parallel calls in flight all meet the same fate, so a replay
@@ -755,15 +766,17 @@ class SlbStack(RuleBasedStateMachine):
 def shared(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
     global SHARED
     base = tmp_path_factory.mktemp("stateful")
-    provider = start_provider(scratch_project(base), emulator,
-                              **{"slb-master-slave:timeoutSeconds": TIMEOUT_SECONDS,
-                                 "slb-master-slave:requestTimeoutSeconds": REQUEST_TIMEOUT})
-    SHARED = Shared(emu=emulator, provider=provider, tmp=str(base))
-    try:
-        yield SHARED
-    finally:
-        SHARED.provider.stop()
-        SHARED = None
+    with ManglingProxy(emulator.url) as proxy:
+        provider = start_provider(scratch_project(base), emulator,
+                                  **{"slb-master-slave:timeoutSeconds": TIMEOUT_SECONDS,
+                                     "slb-master-slave:requestTimeoutSeconds": REQUEST_TIMEOUT,
+                                     "slb-master-slave:endpoint": proxy.url})
+        SHARED = Shared(emu=emulator, provider=provider, proxy=proxy, tmp=str(base))
+        try:
+            yield SHARED
+        finally:
+            SHARED.provider.stop()
+            SHARED = None
 
 
 def test_stack_never_loses_orphans_or_duplicates_a_group(shared: Shared) -> None:
