@@ -35,7 +35,9 @@ check `clean-up-works` and `no-change` themselves, `teardown` at the end):
                     next up creates again must NOT leave its first group behind;
   clean-up-works    an up without faults or crashes of a valid program succeeds and the
                     live groups match the declarations (skipped while the state knows of
-                    a group that is gone, or an adopted group is missing);
+                    a group that is gone, an adopted group is missing, or an adopted
+                    group was changed so it needs a replacement with adopt_id kept: the
+                    provider may refuse that, safely);
   no-change         converge: after a successful refresh, up and refresh, a preview
                     shows every resource "same";
   teardown          a final destroy without faults succeeds, empties the state and
@@ -312,6 +314,7 @@ class SlbStack(RuleBasedStateMachine):
         self.gone: set[str] = set()  # ids deleted outside / by a crashed delete, not refreshed since
         self.drifted: set[str] = set()  # ids whose tags were changed outside, not refreshed since
         self.pending: dict[str, tuple] = {}  # urn -> declaration key of a crashed create
+        self.readopt: set[str] = set()  # adopted resources changed so they need a replacement, adopt_id kept
         self.forgotten: list[tuple] = []  # keys of groups the engine dropped with a pending create
         self.trace: list[str] = []
         self.in_step = False
@@ -450,6 +453,13 @@ class SlbStack(RuleBasedStateMachine):
         if any(r["id"] not in live for r in self.engine.resources()):
             return False
         in_state = {r["urn"] for r in self.engine.resources() if not r.get("delete")}
+        for res in self.readopt:
+            # A replacement of an adopted group that keeps adopt_id would adopt the group
+            # it is about to delete: refusing it is right (nothing may be lost either way,
+            # which the ownership invariants check).
+            d = self.decls.get(res)
+            if d is not None and d.adopt_id and self._urn(res) in in_state:
+                return False
         for res, d in self.decls.items():
             if d.adopt_id and self._urn(res) not in in_state and d.adopt_id not in live:
                 return False
@@ -532,6 +542,8 @@ class SlbStack(RuleBasedStateMachine):
         elif what == "description":
             # a replacement that keeps adopt_id: the adopted group stays as declared otherwise
             new = replace(d, desc=None if d.desc else "primary")
+            if d.adopt_id:
+                self.readopt.add(res)
         elif what == "servers":
             new = replace(d, servers=choice % len(SERVER_SETS[d.region]), adopt_id=None)
         elif what == "port":
@@ -558,6 +570,7 @@ class SlbStack(RuleBasedStateMachine):
             new = replace(d, tags=tags)
         elif what == "description":
             new = replace(d, desc=None if d.desc else "primary")  # replaced, adopt_id kept
+            self.readopt.add(res)
         else:
             new = replace(d, servers=(d.servers + 1) % len(SERVER_SETS[d.region]), adopt_id=None)
         self._step(f"change adopted {res}: {what} -> {new}")
