@@ -360,14 +360,18 @@ class Engine:
             return dropped
 
     def _pending(self, kind: str, urn: str, typ: str, name: str, inputs: Any, id_: Optional[str] = None) -> dict:
-        """Note an operation as pending before its call, as the engine does in its checkpoint."""
+        """Note an operation as pending before its call, as the engine does in its checkpoint.
+
+        Kept in memory only: the harness outlives the provider process it crashes, and the
+        step's own save writes the note if the call did not end, so writing (and fsyncing)
+        the whole state before every call would only make the harness the bottleneck of
+        the benchmark's scale runs."""
         resource = {"urn": urn, "type": typ, "name": name, "inputs": inputs}
         if id_ is not None:
             resource["id"] = id_
         op = {"type": kind, "resource": resource}
         with self._lock:
             self.pending_operations.append(op)
-            self._save()
         return op
 
     def _settle(self, op: dict, error: Optional[BaseException]) -> None:
