@@ -35,6 +35,8 @@ def test_live_lifecycle() -> None:
             {"server_id": os.environ["SLB_LIVE_SLAVE_SERVER_ID"], "port": port, "server_type": "Slave"},
         ],
         "tags": {"purpose": "live-test"},
+        # as the program side passes it: the create looks up, then tags, by this owner
+        "owner": "urn:pulumi:live::pulumi-slb-master-slave::pulumi-python:dynamic/slb:MasterSlaveServerGroup::live-test",
     })
     assert checked.failures == []
     created = provider.create(checked.inputs)
