@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from . import protection
 from .api import LISTENER_HOLDS_GROUP, SlbApiError, SlbGateway
 from .errors import ProviderError
 from .ownership import declaration_mismatches, ids_in_state, owner_of, remember_in_state, without_owner
@@ -127,8 +128,10 @@ def update(settings: Settings, group_id: str, olds: Mapping[str, Any], news: Map
 
 
 def delete(settings: Settings, group_id: str, props: Mapping[str, Any]) -> None:
+    """One gateway, so one deadline and one region, for the protection check and the delete."""
     remember_in_state(props.get("owner"), group_id)
     gateway = _gateway(settings, props.get("region_id"))
+    protection.guard_delete(gateway, group_id, props)
     try:
         gateway.delete_group(group_id)
     except SlbApiError as error:

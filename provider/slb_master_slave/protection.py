@@ -66,14 +66,17 @@ def refuse_if_protected(gateway: Any, group_id: str, props: Mapping[str, Any]) -
     return None
 
 
-def guard_delete(settings: Any, group_id: str, props: Mapping[str, Any]) -> None:
-    """Raise ProviderError instead of deleting when the flag is on and the load balancer is protected."""
+def guard_delete(gateway: Any, group_id: str, props: Mapping[str, Any]) -> None:
+    """Raise ProviderError instead of deleting when the flag is on and the load balancer is protected.
+
+    Takes the delete's own gateway: the check runs in the group's region and inside the
+    delete's one deadline.
+    """
     if flag_of(props) is not True:
         return
-    from .api import SlbApiError, SlbGateway, scrub
+    from .api import SlbApiError, scrub
     from .errors import ProviderError
 
-    gateway = SlbGateway(settings)
     try:
         refusal = refuse_if_protected(gateway, group_id, props)
     except SlbApiError as error:
@@ -81,7 +84,7 @@ def guard_delete(settings: Any, group_id: str, props: Mapping[str, Any]) -> None
             return  # the load balancer is gone, and its groups with it: nothing left to protect
         raise ProviderError(
             f"group {group_id} was not deleted: {FLAG} is true and load balancer {props.get('load_balancer_id')} "
-            f"could not be read to check its DeleteProtection: {scrub(str(error), settings.secrets())} "
+            f"could not be read to check its DeleteProtection: {scrub(str(error), gateway.settings.secrets())} "
             "The group stays in state; run again when SLB answers, or set delete_protection_validation=False."
         ) from None
     if refusal:

@@ -8,8 +8,6 @@ __getstate__ drops it anyway, so no credential can ride into state with `__provi
 
 from __future__ import annotations
 
-import dataclasses
-import time
 from typing import Any, Mapping
 
 from pulumi.dynamic import (
@@ -131,17 +129,9 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         return UpdateResult(outputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        from . import operations, protection
+        from . import operations
 
-        settings = self._settings_or_error()
-        started = time.monotonic()
-        if isinstance(props.get("region_id"), str) and props["region_id"]:
-            protection.guard_delete(dataclasses.replace(settings, region=props["region_id"]), id_, props)
-        else:
-            protection.guard_delete(settings, id_, props)
-        # one budget for the whole delete: the protection check's time comes out of it
-        left = max(0.001, settings.timeout_seconds - (time.monotonic() - started))
-        operations.delete(dataclasses.replace(settings, timeout_seconds=left), id_, props)
+        operations.delete(self._settings_or_error(), id_, props)
 
 
 def _with_stable_identity(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
