@@ -141,7 +141,7 @@ def get_master_slave_server_groups(
     settings: Optional[Settings] = None,
 ) -> GetMasterSlaveServerGroupsResult:
     """The groups of one load balancer, filtered by ids, name_regex and tags (all given must match)."""
-    from .api import SlbApiError, SlbGateway, scrub
+    from .api import SlbApiError, SlbGateway
 
     pattern, tag_filter = _validated(load_balancer_id, ids, name_regex, region_id, tags)
     resolved = settings if settings is not None else program_settings()
@@ -168,13 +168,12 @@ def get_master_slave_server_groups(
                 group = dataclasses.replace(group, servers=group_from_live(gateway.describe_group(group.id), load_balancer_id).servers)
             groups.append(group)
     except SlbApiError as error:
-        text = scrub(str(error), resolved.secrets())
         if error.code == "InvalidLoadBalancerId.NotFound":
             raise LookupFailed(
                 f"{where}: load balancer {load_balancer_id} does not exist in region {resolved.region} "
                 f"({error.code}, RequestId {error.request_id}); check load_balancer_id, and region_id or alicloud:region."
             ) from None
-        raise LookupFailed(f"{where}: {text}") from None
+        raise LookupFailed(f"{where}: {error}") from None  # the gateway's text, already scrubbed
     return GetMasterSlaveServerGroupsResult(
         load_balancer_id=load_balancer_id,
         region_id=str(resolved.region),

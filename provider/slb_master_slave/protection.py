@@ -74,7 +74,7 @@ def guard_delete(gateway: Any, group_id: str, props: Mapping[str, Any]) -> None:
     """
     if flag_of(props) is not True:
         return
-    from .api import SlbApiError, scrub
+    from .api import SlbApiError
     from .errors import ProviderError
 
     try:
@@ -84,7 +84,7 @@ def guard_delete(gateway: Any, group_id: str, props: Mapping[str, Any]) -> None:
             return  # the load balancer is gone, and its groups with it: nothing left to protect
         raise ProviderError(
             f"group {group_id} was not deleted: {FLAG} is true and load balancer {props.get('load_balancer_id')} "
-            f"could not be read to check its DeleteProtection: {scrub(str(error), gateway.settings.secrets())} "
+            f"could not be read to check its DeleteProtection: {error} "
             "The group stays in state; run again when SLB answers, or set delete_protection_validation=False."
         ) from None
     if refusal:
