@@ -24,6 +24,7 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 
 from .errors import ProviderError
+from .ownership import without_owner
 from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_settings
 from .spec import LiveGroup
 
@@ -36,9 +37,6 @@ __all__ = [
     "get_master_slave_server_groups_output",
     "program_settings",
 ]
-
-RESERVED_TAG_PREFIX = "slb-master-slave:"
-
 
 class LookupFailed(ProviderError, pulumi.RunError):
     """A look-up that could not answer; Pulumi shows the message only (no stack trace)."""
@@ -88,7 +86,7 @@ def group_from_live(live: LiveGroup, load_balancer_id: str) -> MasterSlaveServer
         load_balancer_id=live.load_balancer_id or load_balancer_id,
         servers=[ServerInfo(s.server_id, s.port, s.weight, s.server_type, s.type, s.description, s.server_ip)
                  for s in parsed],
-        tags={k: v for k, v in (live.tags or {}).items() if not k.startswith(RESERVED_TAG_PREFIX)},
+        tags=without_owner(live.tags or {}),
     )
 
 
