@@ -24,7 +24,6 @@ from .spec import (
     LiveGroup,
     normalize_servers,
     normalize_tags,
-    owner_tag_value,
 )
 
 
@@ -53,7 +52,7 @@ def _create_once(gateway: SlbGateway, spec: GroupSpec) -> str:
     The look-up costs one list call (plus one read per candidate carrying our ownership
     tag); it finds what a lost answer or a killed provider process left behind.
     """
-    owner = owner_tag_value(spec.owner) if spec.owner else None
+    owner = spec.owner_tag
     if owner is None:  # no program-side identity (the provider used directly): nothing to look up
         return gateway.create_group(spec, spec.tag_dict, settle=lambda: None)
     tags = {**spec.tag_dict, OWNER_TAG_KEY: owner}
@@ -78,7 +77,7 @@ def _owned_group(gateway: SlbGateway, spec: GroupSpec, owner: str) -> tuple[str,
         if not item.id or item.id in in_state or owner_of(item.tags or {}) != owner:
             continue
         live = gateway.describe_group(item.id)
-        if not declaration_mismatches(spec, live.load_balancer_id, live.name, list(live.servers)):
+        if not declaration_mismatches(spec, live):
             return item.id, live.tags if live.tags is not None else (item.tags or {})
     return None
 
@@ -146,7 +145,7 @@ def _adopt(gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
     """Take over a group made outside Pulumi, only if it is what the program declares, is
     owned by no other resource, and is not this resource's own group being replaced."""
     assert spec.adopt_id is not None
-    owner = owner_tag_value(spec.owner) if spec.owner else None
+    owner = spec.owner_tag
     if owner is not None and spec.adopt_id in ids_in_state(owner):
         raise ProviderError(
             f"adopt_id: group {spec.adopt_id} is the group this resource manages now, and the change needs a new "
@@ -171,7 +170,7 @@ def _adopt(gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
             "Two resources must never manage one group. To hand it over, remove it from that resource's stack "
             f"without deleting it (`pulumi state delete <urn>`), remove its tag {OWNER_TAG_KEY}, then run again."
         )
-    mismatches = declaration_mismatches(spec, live.load_balancer_id, live.name, list(live.servers))
+    mismatches = declaration_mismatches(spec, live)
     if mismatches:
         raise ProviderError(
             f"adopt_id: group {spec.adopt_id} does not match the declaration, nothing was changed:\n  - "

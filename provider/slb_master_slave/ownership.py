@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Mapping
 
-from .spec import OWNER_TAG_KEY, OWNER_TAG_PREFIX, BackendServer, GroupSpec, owner_tag_value
+from .spec import OWNER_TAG_KEY, OWNER_TAG_PREFIX, GroupSpec, LiveGroup, owner_tag_value
 
 _lock = threading.Lock()
 _ids_in_state: dict[str, set[str]] = {}
@@ -47,20 +47,19 @@ def without_owner(tags: Mapping[str, str]) -> dict[str, str]:
     return {key: value for key, value in tags.items() if not key.startswith(OWNER_TAG_PREFIX)}
 
 
-def declaration_mismatches(spec: GroupSpec, load_balancer_id: str | None, name: str,
-                           servers: list[BackendServer]) -> list[str]:
+def declaration_mismatches(spec: GroupSpec, live: LiveGroup) -> list[str]:
     """Every field the declaration holds that the live group does not have, one line each.
 
     `server_ip` is compared only when the API returned it (the Attribute answer has no
     ServerIp); `description` is compared as given, an absent one equal to an empty one.
     """
     mismatches = []
-    if load_balancer_id and load_balancer_id != spec.load_balancer_id:
-        mismatches.append(f"load_balancer_id: declared {spec.load_balancer_id}, the group belongs to {load_balancer_id}")
-    if name != spec.name:
-        mismatches.append(f"name: declared {spec.name!r}, the group is named {name!r}")
+    if live.load_balancer_id and live.load_balancer_id != spec.load_balancer_id:
+        mismatches.append(f"load_balancer_id: declared {spec.load_balancer_id}, the group belongs to {live.load_balancer_id}")
+    if live.name != spec.name:
+        mismatches.append(f"name: declared {spec.name!r}, the group is named {live.name!r}")
     declared = {s.key: s for s in spec.servers}
-    actual = {s.key: s for s in servers}
+    actual = {s.key: s for s in live.servers}
     for key in sorted(set(declared) | set(actual)):
         where = f"server {key[0]}:{key[1]}"
         if key not in actual:

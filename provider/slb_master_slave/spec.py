@@ -261,6 +261,11 @@ class GroupSpec:
     def tag_dict(self) -> dict[str, str]:
         return dict(self.tags)
 
+    @property
+    def owner_tag(self) -> str | None:
+        """The ownership tag's value for this declaration; None when no owner was passed."""
+        return owner_tag_value(self.owner) if self.owner else None
+
     @classmethod
     def from_props(cls, props: Mapping[str, Any], default_region: str | None = None) -> GroupSpec:
         normalized = normalize_inputs(props, default_region)
