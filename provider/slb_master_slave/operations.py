@@ -20,8 +20,10 @@ from .settings import Settings
 from .spec import (
     MAX_TAGS,
     OWNER_TAG_KEY,
+    PROTECTION_FLAG,
     GroupSpec,
     LiveGroup,
+    normalize_flag,
     normalize_servers,
     normalize_tags,
 )
@@ -220,6 +222,7 @@ def _outputs_from_live(live: LiveGroup, state: Mapping[str, Any], default_region
     for kept in ("adopt_id", "owner"):  # ours, never the API's: kept from state
         if state.get(kept):
             outputs[kept] = state[kept]
+    outputs[PROTECTION_FLAG] = normalize_flag(state.get(PROTECTION_FLAG))
     return outputs
 
 

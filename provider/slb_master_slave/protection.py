@@ -10,23 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from .spec import is_unknown
-
-FLAG = "delete_protection_validation"
+from .spec import PROTECTION_FLAG as FLAG
+from .spec import is_unknown, normalize_flag
 CODE = "InvalidParameter.DeleteProtectionValidation"
-
-
-def normalize_flag(value: Any) -> Any:
-    """None -> False (the default); true/false in any case and 1/0 -> bool; else as given."""
-    if value is None or value == "":
-        return False
-    if isinstance(value, bool) or is_unknown(value):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    return value
 
 
 def flag_failure(value: Any) -> Optional[tuple[str, str]]:

@@ -24,9 +24,18 @@ from pulumi.dynamic import (
 from . import preview_checks
 from .errors import ProviderError
 from .ownership import remember_in_state
-from .protection import FLAG as PROTECTION_FLAG, flag_failure, flag_of
+from .protection import flag_failure, flag_of
 from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
-from .spec import contains_unknown, default_name, is_unknown, normalize_inputs, normalize_servers, normalize_tags, servers_equal
+from .spec import (
+    PROTECTION_FLAG,
+    contains_unknown,
+    default_name,
+    is_unknown,
+    normalize_inputs,
+    normalize_servers,
+    normalize_tags,
+    servers_equal,
+)
 from .validation import validate
 
 __all__ = ["MasterSlaveServerGroupProvider", "ProviderError"]
@@ -77,7 +86,6 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
             failures = config_failures + [CheckFailure(v.path, v.reason) for v in validate(as_written)]
             failures += [CheckFailure(*f) for f in filter(None, [flag_failure(bag.get(PROTECTION_FLAG))])]
             inputs = normalize_inputs(bag, region)
-            inputs[PROTECTION_FLAG] = flag_of(bag)
             if not config_failures and preview_checks.enabled(getattr(self, "_config", {})):
                 failures += [CheckFailure(*f) for f in preview_checks.live_failures(self._settings(), inputs)]
             return CheckResult(inputs, failures)
@@ -109,7 +117,6 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         from . import operations
 
         group_id, outputs = operations.create(self._settings_or_error(), props)
-        outputs[PROTECTION_FLAG] = flag_of(props)
         return CreateResult(group_id, outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -118,15 +125,12 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         found = operations.read(self._settings_or_error(), id_, props)
         if found is None:
             return ReadResult("", {})
-        found[PROTECTION_FLAG] = flag_of(props)
         return ReadResult(id_, found, dict(found))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from . import operations
 
-        outputs = operations.update(self._settings_or_error(), id_, olds, news)
-        outputs[PROTECTION_FLAG] = flag_of(news)
-        return UpdateResult(outputs)
+        return UpdateResult(operations.update(self._settings_or_error(), id_, olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from . import operations

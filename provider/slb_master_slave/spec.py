@@ -37,6 +37,8 @@ OWNER_TAG_PREFIX = "slb-master-slave:"
 OWNER_TAG_KEY = OWNER_TAG_PREFIX + "owner"
 MAX_TAGS = 20
 MAX_USER_TAGS = MAX_TAGS - 1
+# pulumi-alicloud's switch: refuse to delete a group whose load balancer has DeleteProtection on.
+PROTECTION_FLAG = "delete_protection_validation"
 # Ids the API stores trimmed: trimming them here keeps the stored and the declared equal.
 TRIMMED_FIELDS = ("load_balancer_id", "adopt_id", "region_id")
 
@@ -57,6 +59,19 @@ def default_name(owner: Any) -> str | None:
     if isinstance(owner, str) and owner.startswith("urn:pulumi:") and owner.count("::") >= 3:
         return owner.split("::", 3)[3]
     return None
+
+
+def normalize_flag(value: Any) -> Any:
+    """None -> False (the default); true/false in any case and 1/0 -> bool; else as given."""
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool) or is_unknown(value):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    return value
 
 
 def is_unknown(value: Any) -> bool:
@@ -166,6 +181,7 @@ def normalize_inputs(news: Mapping[str, Any], default_region: str | None, *, mas
     if "servers" in props:
         props["servers"] = normalize_servers(props["servers"], master_first=master_first)
     props["tags"] = normalize_tags(props.get("tags"))
+    props[PROTECTION_FLAG] = normalize_flag(news.get(PROTECTION_FLAG))
     return props
 
 
@@ -256,6 +272,7 @@ class GroupSpec:
     tags: tuple[tuple[str, str], ...] = ()
     adopt_id: str | None = None
     owner: str | None = None
+    delete_protection_validation: bool = False
 
     @property
     def tag_dict(self) -> dict[str, str]:
@@ -277,6 +294,7 @@ class GroupSpec:
             tags=tuple(sorted(normalized.get("tags", {}).items())),
             adopt_id=normalized.get("adopt_id"),
             owner=normalized.get("owner"),
+            delete_protection_validation=normalized[PROTECTION_FLAG] is True,
         )
 
     def to_outputs(self) -> dict[str, Any]:
@@ -287,6 +305,7 @@ class GroupSpec:
             "name": self.name,
             "servers": [s.to_props() for s in self.servers],
             "tags": self.tag_dict,
+            PROTECTION_FLAG: self.delete_protection_validation,
         }
         if self.adopt_id:
             outputs["adopt_id"] = self.adopt_id
