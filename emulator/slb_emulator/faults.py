@@ -12,6 +12,8 @@ matching call; default 1).
 - ``{"kind": "drop_before"}``: the connection is closed without applying or answering.
 - ``{"kind": "drop_after"}``: the call is applied, then the connection is closed
   without an answer (the response is lost).
+- ``{"kind": "hold_after", "seconds": 20}``: the call is applied, then its answer is held
+  back that long (a client that gives up, or is killed, meanwhile never sees it).
 """
 
 import collections
@@ -19,7 +21,7 @@ import itertools
 import threading
 import time
 
-KINDS = ("latency", "quota", "error", "drop_before", "drop_after")
+KINDS = ("latency", "quota", "error", "drop_before", "drop_after", "hold_after")
 TERMINAL = ("quota", "error", "drop_before")
 
 
@@ -54,7 +56,7 @@ def validate(spec):
         "count": _number(spec, "count", 1, 10 ** 9, integer=True),
         "every": _number(spec, "every", 1, 10 ** 6, default=1, integer=True),
     }
-    if kind == "latency":
+    if kind in ("latency", "hold_after"):
         fault["seconds"] = _number(spec, "seconds", 0, 60, default=0.1)
     elif kind == "quota":
         rps = _number(spec, "rps", 0, 10 ** 6)
@@ -78,6 +80,7 @@ class Decision:
         self.latency = 0.0
         self.terminal = None      # the fault dict that decides the outcome, if any
         self.drop_after = False
+        self.hold_after = 0.0     # seconds the answer waits after the call was applied
         self.names = []
 
     @property
@@ -142,6 +145,8 @@ class Faults:
                     decision.latency += fault["seconds"]
                 elif kind == "drop_after":
                     decision.drop_after = True
+                elif kind == "hold_after":
+                    decision.hold_after += fault["seconds"]
                 else:
                     decision.terminal = fault
             if decision.terminal is not None and decision.drop_after:

@@ -389,6 +389,8 @@ class Handler(BaseHTTPRequestHandler):
             body = dict(body, RequestId=request_id)
         server.log.add(action, params, status, code, decision.name, signature,
                        round((time.monotonic() - started) * 1000, 1))
+        if decision.hold_after and decision.terminal is None:
+            time.sleep(decision.hold_after)
         if decision.drop_after:
             self._drop()
             return

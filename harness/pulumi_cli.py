@@ -1,0 +1,246 @@
+"""Drive the real `pulumi` CLI against the emulator: stacks in a local file backend, the
+program served by `harness.language_host`, the engine's gRPC calls recorded on request.
+
+Why a driver and not the Automation API: the tests need the CLI's own commands and flags
+exactly as a user types them (`up --replace`, `state taint`, `stack rename`,
+`refresh --clear-pending-creates`, a provider killed mid-create), and the exit code and
+first error line a user would read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLI_SCRIPT = os.path.join(REPO, "scripts", "pulumi-cli.sh")
+DYNAMIC_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
+PROVIDER_METHODS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
+
+__all__ = ["find_cli", "LanguageHost", "CliStack", "CliResult", "provider_calls", "DYNAMIC_TYPE"]
+
+
+def find_cli() -> tuple[Optional[str], str]:
+    """The CLI binary and '' , or None and why not. `PULUMI_CLI` (set by scripts/test.sh)
+    wins; else scripts/pulumi-cli.sh --no-build: a test never starts a 6-minute build."""
+    given = os.environ.get("PULUMI_CLI")
+    if given:
+        if os.access(given, os.X_OK):
+            return given, ""
+        return None, f"PULUMI_CLI={given} is not an executable"
+    done = subprocess.run(["bash", CLI_SCRIPT, "--no-build"], capture_output=True, text=True, timeout=60)
+    if done.returncode == 0 and done.stdout.strip():
+        return done.stdout.strip().splitlines()[-1], ""
+    return None, ("no pulumi CLI: not on PATH, not in ~/.pulumi/bin, not built yet; "
+                  "run scripts/pulumi-cli.sh (builds it from the Go module proxy, ~6 min once)")
+
+
+class LanguageHost:
+    """`python -m harness.language_host` in its own process, for the tests' lifetime."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "harness.language_host"], cwd=REPO,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env={**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", "")},
+        )
+        assert self.process.stdout is not None
+        self.address = self.process.stdout.readline().strip()
+        if not self.address:
+            self.stop()
+            raise RuntimeError("the language host did not start")
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@dataclass
+class CliResult:
+    args: list[str]
+    code: int
+    output: str
+    trace: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+    def __str__(self) -> str:
+        return f"pulumi {' '.join(self.args)} -> exit {self.code}\n{self.output[-4000:]}"
+
+
+class CliStack:
+    """One project directory (a copy of a program), one file backend, one or more stacks."""
+
+    _RUNS_PROGRAM = ("preview", "up", "refresh", "destroy")
+
+    def __init__(self, cli: str, host: LanguageHost, work_dir: str, program_dir: str, *,
+                 endpoint: str, stack: str = "dev", project: Optional[str] = None) -> None:
+        self.cli = cli
+        self.host = host
+        self.project_dir = os.path.join(work_dir, "project")
+        shutil.copytree(program_dir, self.project_dir, ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__"))
+        if project is not None:
+            self._set_project_name(project)
+        self.backend = os.path.join(work_dir, "backend")
+        os.makedirs(self.backend, exist_ok=True)
+        self.home = os.path.join(work_dir, "pulumi-home")
+        self.trace_dir = os.path.join(work_dir, "traces")
+        os.makedirs(self.trace_dir, exist_ok=True)
+        self.endpoint = endpoint
+        self.stack = stack
+        self._runs = 0
+        bin_dirs = [os.path.dirname(sys.executable), os.path.dirname(os.path.realpath(cli))]
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "ALIBABA_CLOUD", "ALICLOUD", "ALIYUN"))},
+            "PATH": os.pathsep.join(bin_dirs + [os.environ.get("PATH", "")]),
+            "PULUMI_BACKEND_URL": "file://" + self.backend,
+            "PULUMI_CONFIG_PASSPHRASE": "real-engine-tests",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_HOME": self.home,
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "NO_COLOR": "1",
+        }
+        self.init_stack(stack)
+
+    def _set_project_name(self, name: str) -> None:
+        path = os.path.join(self.project_dir, "Pulumi.yaml")
+        lines = open(path, encoding="utf-8").read().splitlines()
+        lines = [f"name: {name}" if line.startswith("name:") else line for line in lines]
+        open(path, "w", encoding="utf-8").write("\n".join(lines) + "\n")
+
+    # -- commands -----------------------------------------------------------------------
+    def run(self, *args: str, check: bool = True, timeout: float = 180, trace: bool = False,
+            on_start: Any = None) -> CliResult:
+        """Run `pulumi <args>` in the project directory; program-running commands get the
+        language host and --non-interactive. `on_start(process)` may act while it runs."""
+        argv = list(args)
+        if argv and argv[0] in self._RUNS_PROGRAM:
+            argv += ["--non-interactive", f"--client={self.host.address}"]
+            if argv[0] != "preview":
+                argv.append("--yes")
+        env = dict(self.env)
+        trace_path = ""
+        if trace:
+            self._runs += 1
+            trace_path = os.path.join(self.trace_dir, f"{self._runs:03d}-{argv[0]}.jsonl")
+            env["PULUMI_DEBUG_GRPC"] = trace_path
+        process = subprocess.Popen([self.cli, *argv], cwd=self.project_dir, env=env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        if on_start is not None:
+            try:
+                on_start(process)
+            except BaseException:  # never leave a CLI running into the next test
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+                raise
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+            output += f"\n[killed after {timeout} s]"
+        result = CliResult(argv, process.returncode, output, provider_calls(trace_path) if trace_path else [])
+        if check and not result.ok:
+            raise AssertionError(str(result))
+        return result
+
+    def init_stack(self, stack: str) -> None:
+        self.stack = stack
+        self.run("stack", "select", "--create", stack, "--non-interactive")
+        self.config_set("alicloud:region", "cn-hangzhou")
+        self.config_set("alicloud:accessKey", "emulator-demo-key")
+        self.config_set("alicloud:secretKey", "emulator-demo-secret", secret=True)
+        self.config_set("slb-master-slave:endpoint", self.endpoint)
+
+    def select(self, stack: str) -> None:
+        self.stack = stack
+        self.run("stack", "select", stack, "--non-interactive")
+
+    def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
+        self.run("config", "set", *(["--secret"] if secret else []), key, value)
+
+    def export(self) -> dict:
+        return json.loads(self.run("stack", "export", "--show-secrets").output)
+
+    def export_raw(self) -> str:
+        return self.run("stack", "export").output
+
+    def outputs(self) -> dict:
+        return json.loads(self.run("stack", "output", "--json", "--show-secrets").output or "{}")
+
+    def resources(self, type_: str = DYNAMIC_TYPE) -> dict[str, dict]:
+        """name -> the resource's state entry, for resources of `type_`."""
+        found = {}
+        for resource in self.export()["deployment"].get("resources") or []:
+            if resource.get("type") == type_:
+                found[resource["urn"].split("::")[-1]] = resource
+        return found
+
+    def remove_locks(self) -> None:
+        """What a killed CLI's error tells the user to do with a file backend: delete its lock."""
+        shutil.rmtree(os.path.join(self.backend, ".pulumi", "locks"), ignore_errors=True)
+
+    def pending_operations(self) -> list[dict]:
+        return self.export()["deployment"].get("pending_operations") or []
+
+    def urn(self, name: str, type_: str = DYNAMIC_TYPE) -> str:
+        project = _project_name(self.project_dir)
+        return f"urn:pulumi:{self.stack}::{project}::{type_}::{name}"
+
+    def write_program(self, source: str) -> None:
+        with open(os.path.join(self.project_dir, "__main__.py"), "w", encoding="utf-8") as out:
+            out.write(source)
+
+
+def _project_name(project_dir: str) -> str:
+    for line in open(os.path.join(project_dir, "Pulumi.yaml"), encoding="utf-8"):
+        if line.startswith("name:"):
+            return line.split(":", 1)[1].strip()
+    raise ValueError("Pulumi.yaml has no name")
+
+
+def provider_calls(trace_path: str) -> list[dict]:
+    """The engine's calls to our dynamic provider, from a PULUMI_DEBUG_GRPC file, in the
+    order they started: {method, urn, name, olds (present and non-empty), id}."""
+    calls: list[dict] = []
+    if not os.path.exists(trace_path):
+        return calls
+    with open(trace_path, encoding="utf-8") as lines:
+        for line in lines:
+            entry = json.loads(line)
+            service, _, method = entry.get("method", "").rpartition("/")
+            if not service.endswith("ResourceProvider") or method not in PROVIDER_METHODS:
+                continue
+            if entry.get("progress") not in (None, "request_started"):
+                continue
+            request = entry.get("request") or {}
+            if request.get("type") != DYNAMIC_TYPE and DYNAMIC_TYPE not in request.get("urn", ""):
+                continue
+            calls.append({
+                "method": method,
+                "urn": request.get("urn", ""),
+                "name": request.get("urn", "").split("::")[-1],
+                "olds": bool(request.get("olds")),
+                "id": request.get("id") or None,
+                "preview": bool(request.get("preview")),
+            })
+    return calls
+
+
+def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.05) -> bool:
+    """Poll until predicate() is true (a condition, never a fixed sleep); False on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False

@@ -1,0 +1,44 @@
+"""The promises of DEVELOPERS.md checked from the outside: the emulator's groups against the
+stacks' checkpoints (as `pulumi stack export` shows them) and the programs' outputs."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from harness.pulumi_cli import CliStack
+
+
+def live_group_ids(emu) -> set[str]:
+    return {group["id"] for group in emu.state()["groups"]}
+
+
+def state_ids(stack: CliStack, stack_names: list[str] | None = None) -> list[str]:
+    """The group ids every named stack of this project references (the selected one by default)."""
+    current = stack.stack
+    ids: list[str] = []
+    for name in stack_names or [current]:
+        if name != stack.stack:
+            stack.select(name)
+        ids += [r["id"] for r in stack.resources().values() if r.get("id")]
+    if stack.stack != current:
+        stack.select(current)
+    return ids
+
+
+def assert_invariants(emu, referenced: list[str], *, orphans_allowed: int = 0) -> None:
+    """1: no group owned twice, none orphaned; every group in any state is live."""
+    live = live_group_ids(emu)
+    twice = [gid for gid, n in Counter(referenced).items() if n > 1]
+    assert not twice, f"groups referenced by two resources: {twice}"
+    dangling = sorted(set(referenced) - live)
+    assert not dangling, f"state points at groups that are gone: {dangling} (live: {sorted(live)})"
+    orphans = sorted(live - set(referenced))
+    assert len(orphans) <= orphans_allowed, f"groups no state references (orphans): {orphans}"
+
+
+def assert_outputs_match_state(stack: CliStack, output_to_resource: dict[str, str]) -> None:
+    """The program's exported ids are the ids in the checkpoint."""
+    outputs = stack.outputs()
+    resources = stack.resources()
+    for output, name in output_to_resource.items():
+        assert outputs.get(output) == resources[name]["id"], (output, outputs.get(output), resources[name]["id"])
