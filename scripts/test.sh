@@ -9,6 +9,15 @@ cd "$(dirname "$0")/.."
 # (both configured in pyproject.toml); a finding fails the run before any test starts.
 .venv/bin/python -m ruff check --quiet . || { echo "ruff found problems (above); fix them or run: .venv/bin/ruff check --fix ." >&2; exit 1; }
 .venv/bin/python -m mypy || { echo "mypy --strict found problems in provider/ (above)." >&2; exit 1; }
+# The real Pulumi CLI for tests/real_engine: found, or built once from the Go module proxy into the
+# user's cache (about 6 minutes on 2 cores the first time, with progress lines). Without one those
+# tests skip, naming why; everything else runs.
+if PULUMI_CLI=$(bash scripts/pulumi-cli.sh); then
+    export PULUMI_CLI
+    echo "real-engine tests use $("$PULUMI_CLI" version) at $PULUMI_CLI" >&2
+else
+    echo "no Pulumi CLI could be found or built (above): tests/real_engine will be skipped" >&2
+fi
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?
