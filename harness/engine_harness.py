@@ -59,6 +59,7 @@ import json
 import os
 import tempfile
 import threading
+import weakref
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Optional
@@ -299,6 +300,12 @@ class CrashTrigger:
             self._thread.join(timeout)
 
 
+def _stop_all(processes: list) -> None:
+    """The provider processes an engine started for its commands die with the engine."""
+    for process in processes:
+        process.stop()
+
+
 class _Failed(Exception):
     """Internal: a step failed (already recorded)."""
 
@@ -309,10 +316,22 @@ class _Skipped(Exception):
 
 class Engine:
     def __init__(self, provider: ProviderProcess, state_path: str, *, parallelism: int = 16,
-                 pipeline: bool = False) -> None:
+                 pipeline: bool = False, process_per_command: bool = True) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be >= 1")
         self.provider = provider
+        # The engine loads the provider plugin afresh for every command, and `up` and
+        # `refresh` run a preview phase in a process of its own first (two Handshakes in
+        # the engine's gRPC log): a provider can keep nothing in memory from one to the next.
+        self.process_per_command = process_per_command
+        self._provider_used = False
+        self._given = provider
+        self._spawned: list[ProviderProcess] = []  # started here, stopped here (or with the engine)
+        weakref.finalize(self, _stop_all, self._spawned)
+        self.processes = 1  # provider processes this engine has used
+        self.trace: list[dict] = []  # every provider call: {method, urn, name, olds, id}
+        self._replace: frozenset[str] = frozenset()
+        self._targets: Optional[frozenset[str]] = None
         self.state_path = state_path
         self.parallelism = parallelism
         # pipeline=True: up starts steps while still planning, as the engine does; the
@@ -352,6 +371,15 @@ class Engine:
             if not self.provider.alive():
                 self.provider = self.provider.restarted()
                 self.restarts += 1
+                self.processes += 1
+            elif self.process_per_command and self._provider_used:
+                previous = self.provider
+                self.provider = previous.sibling()
+                self._spawned.append(self.provider)
+                if previous is not self._given:  # the caller's own process stays theirs to stop
+                    previous.stop()
+                self.processes += 1
+            self._provider_used = True
             ops = self.pending_operations
             dropped = [op for op in ops if op["type"] in clear]
             if dropped:
@@ -388,6 +416,22 @@ class Engine:
         with self._lock:
             self.calls.append((method, urn))
 
+    def _trace(self, method: str, urn: str, args: tuple) -> None:
+        """As the engine's gRPC log shows the call: whether olds were sent, and the id."""
+        olds = bool(args[0]) if method == "Check" else bool(args[1]) if method in ("Diff", "Update") else False
+        id_ = args[0] if method in ("Diff", "Update", "Delete", "Read") else None
+        with self._lock:
+            self.trace.append({"method": method, "urn": urn, "name": urn.split("::")[-1], "olds": olds,
+                               "id": id_ or None})
+
+    def taint(self, urn: str) -> None:
+        """`pulumi state taint <urn>`: the next up replaces it (Check with no olds, no Diff)."""
+        entry = self.resource(urn)
+        if entry is None:
+            raise KeyError(f"no resource {urn} in state")
+        entry["taint"] = True
+        self._save()
+
     def _save(self) -> None:
         with self._lock:
             if not self.state.get("pending_operations"):
@@ -414,6 +458,7 @@ class Engine:
             if trigger is not None:
                 self._crash = None
         self._record(method, urn)
+        self._trace(method, urn, args)
         with self._lock:
             self._inflight += 1
             self.max_inflight = max(self.max_inflight, self._inflight)
@@ -452,6 +497,15 @@ class Engine:
             if reg.urn in seen:
                 raise ValueError(f"duplicate resource urn {reg.urn}")
             seen.add(reg.urn)
+            if self._targets is not None and reg.urn not in self._targets:
+                # --target: an untargeted resource gets no provider call at all; one in
+                # state stays as it is, a new one is not created.
+                if self.resource(reg.urn) is not None:
+                    same = Step(urn=reg.urn, op="same", type=reg.type, name=reg.name,
+                                dependencies=list(reg.dependencies), inputs=self.resource(reg.urn)["inputs"])
+                    plan.steps.append(same)
+                    yield same
+                continue
             step = Step(urn=reg.urn, op="failed", type=reg.type, name=reg.name,
                         dependencies=list(reg.dependencies))
             plan.steps.append(step)
@@ -461,6 +515,8 @@ class Engine:
         for r in self.state["resources"]:
             if r.get("external"):
                 continue  # an external resource is dropped from state, never deleted
+            if self._targets is not None and r["urn"] not in self._targets:
+                continue
             if r.get("delete") or r["urn"] not in seen:
                 plan.steps.append(Step(urn=r["urn"], op="delete", type=r.get("type", ""),
                                        name=r.get("name", ""), dependencies=list(r.get("dependencies", []))))
@@ -486,6 +542,17 @@ class Engine:
             self._plan_read(reg, step, plan)
             return
         prior = self.resource(reg.urn)
+        if prior is not None and (prior.get("taint") or reg.urn in self._replace):
+            # `up --replace <urn>` and a tainted resource: Check with NO olds, no Diff at
+            # all (isTargetedReplace and the early return in the step generator's diff()).
+            inputs = self._checked(reg, {}, step, plan)
+            if inputs is None:
+                return
+            step.inputs = inputs
+            step.replaces = ["(targeted replace)"]
+            step.delete_before_replace = reg_dbr(reg)
+            step.op = "replace"
+            return
         inputs = self._checked(reg, copy.deepcopy(prior["inputs"]) if prior else {}, step, plan)
         if inputs is None:
             return
@@ -522,9 +589,11 @@ class Engine:
             step.op = "update"
 
     def _plan_read(self, reg: Registration, step: Step, plan: Plan) -> None:
-        """ReadResource: Read(id, no properties, inputs = the program's props); runs in preview too."""
+        """ReadResource: Read(id, properties = inputs = the program's props); runs in preview too."""
         try:
-            got = self._provider_call("Read", reg.urn, self.provider.read, reg.read_id, {},
+            # The engine sends the program's props as both properties and inputs (its gRPC
+            # log for a `get`); pulumi.dynamic 3.260 reads __provider from the properties.
+            got = self._provider_call("Read", reg.urn, self.provider.read, reg.read_id, copy.deepcopy(reg.inputs),
                                       inputs=copy.deepcopy(reg.inputs))
         except ProviderError as e:
             step.error = e
@@ -540,9 +609,16 @@ class Engine:
         step.inputs = got.inputs if got.inputs is not None else reg.inputs
         step.op = "read"
 
-    def preview(self, registrations: Iterable[Registration]) -> Plan:
-        """Check (and Diff for existing resources); never Create/Update/Delete/Read."""
+    def _options(self, replace: Iterable[str], targets: Optional[Iterable[str]]) -> None:
+        self._replace = frozenset(replace)
+        self._targets = frozenset(targets) if targets is not None else None
+
+    def preview(self, registrations: Iterable[Registration], *, replace: Iterable[str] = (),
+                targets: Optional[Iterable[str]] = None) -> Plan:
+        """Check (and Diff for existing resources); never Create/Update/Delete/Read.
+        `replace` / `targets`: the CLI's --replace and --target urns."""
         self._begin_run(clear=())
+        self._options(replace, targets)
         return self._plan(list(registrations))
 
     # -- scheduling ----------------------------------------------------------------------
@@ -615,11 +691,23 @@ class Engine:
 
     # -- up ------------------------------------------------------------------------------
 
-    def up(self, registrations: Iterable[Registration]) -> UpResult:
+    def up(self, registrations: Iterable[Registration], *, replace: Iterable[str] = (),
+           targets: Optional[Iterable[str]] = None, skip_preview: bool = False) -> UpResult:
+        """`pulumi up [--replace urn]... [--target urn]... [--skip-preview]`: unless
+        skip_preview, a preview phase first (its own provider process, Check and Diff only);
+        a preview that fails stops the up before any mutating call, as the CLI does."""
         registrations = list(registrations)
-        # `pulumi up` warns about pending operations of an interrupted run and goes on
-        # without them (pulumi/pulumi#9293): a pending create is as if never created.
-        cleared = self._begin_run(clear=("creating", "updating", "deleting"))
+        if not skip_preview:
+            plan = self.preview(registrations, replace=replace, targets=targets)
+            if not plan.ok:
+                return UpResult(plan=plan, errors=list(plan.errors),
+                                skipped=[(s.urn, s.op) for s in plan.steps if s.op not in ("same", "failed")])
+        # `pulumi up` warns about the pending operations of an interrupted run and goes on
+        # (pulumi/pulumi#9293); v3.260 keeps a pending create's note in the checkpoint
+        # until `refresh --clear-pending-creates` (tests/real_engine), so only updates and
+        # deletes are dropped here. A pending create is never sent again from its note.
+        cleared = self._begin_run(clear=("updating", "deleting"))
+        self._options(replace, targets)
         if self.pipeline:
             result, failed, program_urns = self._up_pipelined(registrations)
             result.pending_cleared = cleared
@@ -805,10 +893,32 @@ class Engine:
 
     # -- refresh -------------------------------------------------------------------------
 
-    def refresh(self) -> RefreshResult:
+    def _refresh_preview(self) -> None:
+        """The preview phase of `pulumi refresh --yes`: Read and Diff every resource in a
+        process of its own, changing nothing."""
+        self._begin_run(clear=())
+        entries = list(self.state["resources"])
+
+        def run(i: int) -> None:
+            e = entries[i]
+            try:
+                got = self._provider_call("Read", e["urn"], self.provider.read, e["id"], e["outputs"], inputs=e["inputs"])
+                if got.id:
+                    self._provider_call("Diff", e["urn"], self.provider.diff, got.id, got.outputs,
+                                        got.inputs if got.inputs is not None else e["inputs"], old_inputs=e["inputs"])
+            except Exception:
+                return  # the refresh itself reports it
+
+        self._run_graph(list(range(len(entries))), {}, run)
+
+    def refresh(self, *, skip_preview: bool = False, clear_pending_creates: bool = False) -> RefreshResult:
+        """Read every resource, then Diff it as the engine does to show the refresh's changes."""
+        if not skip_preview:
+            self._refresh_preview()
         # A (non-interactive) refresh clears pending updates and deletes; pending creates
         # need an interactive refresh (or --clear-pending-creates), so they stay.
-        result = RefreshResult(pending_cleared=self._begin_run(clear=("updating", "deleting")))
+        clear = ("creating", "updating", "deleting") if clear_pending_creates else ("updating", "deleting")
+        result = RefreshResult(pending_cleared=self._begin_run(clear=clear))
         entries = list(self.state["resources"])
 
         def run(i: int) -> None:
@@ -816,6 +926,9 @@ class Engine:
             try:
                 got = self._provider_call("Read", e["urn"], self.provider.read, e["id"],
                                           e["outputs"], inputs=e["inputs"])
+                if got.id:
+                    self._provider_call("Diff", e["urn"], self.provider.diff, got.id, got.outputs,
+                                        got.inputs if got.inputs is not None else e["inputs"], old_inputs=e["inputs"])
             except Exception as ex:
                 with self._lock:
                     result.errors.append((e["urn"], "read", ex))

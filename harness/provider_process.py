@@ -310,6 +310,15 @@ class ProviderProcess:
             self._proc.kill()
             self._proc.wait(timeout=10)
 
+    def sibling(self) -> "ProviderProcess":
+        """A fresh process started and configured like this one, which stays running: the
+        next command's plugin, while the caller keeps (and stops) the one it made."""
+        fresh = ProviderProcess(self.project_dir, **self._spawn)
+        if self._configured_with is not None:
+            config, secret_keys = self._configured_with
+            fresh.configure(config, secret_keys)
+        return fresh
+
     def restarted(self) -> "ProviderProcess":
         """A fresh process started like this one, and configured again with the same config
         if this one was: what the next `pulumi` command does after a crash (a new plugin

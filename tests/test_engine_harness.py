@@ -35,6 +35,24 @@ def env(tmp_path_factory):
         yield prov, store, base
 
 
+class ToyEngine(Engine):
+    """The harness's mechanics phase by phase: one shared toy process and no preview phase
+    before up or refresh. The whole sequence the engine makes (a preview phase, a process
+    per command) is checked against the real engine in tests/test_harness_matches_engine.py."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("process_per_command", False)
+        super().__init__(*args, **kwargs)
+
+    def up(self, registrations, **kwargs):
+        kwargs.setdefault("skip_preview", True)
+        return super().up(registrations, **kwargs)
+
+    def refresh(self, **kwargs):
+        kwargs.setdefault("skip_preview", True)
+        return super().refresh(**kwargs)
+
+
 class World:
     """One test's view: its own state file, key prefix and store filter."""
 
@@ -42,7 +60,9 @@ class World:
         self.prov, self.store, _ = env
         self.prefix = uuid.uuid4().hex[:8]
         self.state_path = str(tmp_path / "state.json")
-        self.engine = Engine(self.prov, self.state_path, parallelism=parallelism)
+        # The harness's own mechanics on one shared toy process; a process per command is
+        # checked against the real engine in tests/test_harness_matches_engine.py.
+        self.engine = ToyEngine(self.prov, self.state_path, parallelism=parallelism)
 
     def k(self, name: str) -> str:
         return f"{self.prefix}-{name}"
@@ -154,7 +174,7 @@ def test_up_creates_then_second_up_is_noop(world):
     assert [e["key"] for e in creates] in ([world.k("a"), world.k("b")], [world.k("b"), world.k("a")])
 
     world.engine.calls.clear()
-    e2 = Engine(world.prov, world.state_path)  # a fresh engine reading the state file
+    e2 = ToyEngine(world.prov, world.state_path)  # a fresh engine reading the state file
     r2 = e2.up(world.program({"a": {"n": 1, "s": "x"}, "b": {"n": 2}}))
     assert r2.ok
     assert [s.op for s in r2.steps] == ["same", "same"]
@@ -293,7 +313,7 @@ def test_refresh_drops_object_deleted_out_of_band_and_takes_inputs(world):
     world.engine.calls.clear()
     r = world.engine.refresh()
     assert r.ok
-    assert sorted(world.methods()) == ["Read", "Read"]
+    assert sorted(world.methods()) == ["Diff", "Read", "Read"]  # the engine diffs what it read (not what is gone)
     assert [u.split("::")[-1] for u in r.removed] == ["a"]
     st = load_state(world.state_path)["resources"]
     assert [x["name"] for x in st] == ["b"]
@@ -467,19 +487,21 @@ def test_crash_during_create_leaves_a_pending_create_and_the_next_up_creates_aga
     [first_id] = w.objects()  # the create was applied before the crash: nobody knows its id
 
     configures = _configures(w.store)
-    r2 = Engine(w.engine.provider, w.state_path)  # a new `pulumi up`, reading the checkpoint
+    r2 = ToyEngine(w.engine.provider, w.state_path)  # a new `pulumi up`, reading the checkpoint
     w.engine = r2
     up = r2.up(w.program({"a": {"n": 1}}))
     assert up.ok, up.errors
-    assert [o["type"] for o in up.pending_cleared] == ["creating"]
+    assert up.pending_cleared == []  # the engine warns and keeps the note (tests/real_engine)
     assert r2.restarts == 1 and r2.provider.alive() and r2.provider.pid != old_pid
     assert _configures(w.store) > configures  # the fresh process was configured again
     assert [s.op for s in up.steps] == ["create"]  # Create again, no memory of the first
     objs = w.objects()
     assert len(objs) == 2 and first_id in objs  # the toy has no idempotency: the first one is orphaned
     state = load_state(w.state_path)
-    assert "pending_operations" not in state
+    assert [o["type"] for o in state["pending_operations"]] == ["creating"]
     assert [x["id"] for x in state["resources"]] == [i for i in objs if i != first_id]
+    assert [o["type"] for o in r2.refresh(clear_pending_creates=True).pending_cleared] == ["creating"]
+    assert "pending_operations" not in load_state(w.state_path)
 
 
 def test_crash_during_update_keeps_the_old_outputs(crash_world):
