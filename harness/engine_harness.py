@@ -60,7 +60,7 @@ import os
 import tempfile
 import threading
 import weakref
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Optional
 
@@ -327,6 +327,7 @@ class Engine:
         self._provider_used = False
         self._given = provider
         self._spawned: list[ProviderProcess] = []  # started here, stopped here (or with the engine)
+        self._spare: Optional[Future] = None  # the next command's process, starting in the background
         weakref.finalize(self, _stop_all, self._spawned)
         self.processes = 1  # provider processes this engine has used
         self.trace: list[dict] = []  # every provider call: {method, urn, name, olds, id}
@@ -374,12 +375,13 @@ class Engine:
                 self.processes += 1
             elif self.process_per_command and self._provider_used:
                 previous = self.provider
-                self.provider = previous.sibling()
-                self._spawned.append(self.provider)
+                self.provider = self._next_process(previous)
                 if previous is not self._given:  # the caller's own process stays theirs to stop
-                    previous.stop()
+                    threading.Thread(target=previous.stop, daemon=True).start()
                 self.processes += 1
             self._provider_used = True
+            if self.process_per_command and self._spare is None:
+                self._start_spare()
             ops = self.pending_operations
             dropped = [op for op in ops if op["type"] in clear]
             if dropped:
@@ -415,6 +417,36 @@ class Engine:
     def _record(self, method: str, urn: str) -> None:
         with self._lock:
             self.calls.append((method, urn))
+
+    def _start_spare(self) -> None:
+        """Start the next command's process now, in the background: the engine's plugin
+        start costs the harness nothing then (a fresh, configured, never-called process,
+        exactly what the next command would have started)."""
+        template = self.provider
+        spare: Future = Future()
+
+        def spawn() -> None:
+            try:
+                process = template.sibling()
+            except BaseException as error:  # surfaced when the spare is taken
+                spare.set_exception(error)
+                return
+            self._spawned.append(process)  # list.append is atomic; never self._lock: _begin_run holds it while waiting
+            spare.set_result(process)
+
+        threading.Thread(target=spawn, name="engine-spare-provider", daemon=True).start()
+        self._spare = spare
+
+    def _next_process(self, previous: ProviderProcess) -> ProviderProcess:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            try:
+                return spare.result(timeout=60)
+            except Exception:
+                pass  # start one the plain way, below, and let its error speak
+        process = previous.sibling()
+        self._spawned.append(process)
+        return process
 
     def _trace(self, method: str, urn: str, args: tuple) -> None:
         """As the engine's gRPC log shows the call: whether olds were sent, and the id."""
