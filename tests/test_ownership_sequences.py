@@ -340,6 +340,19 @@ def test_a_targeted_replace_of_an_adopted_group_is_refused_and_deletes_nothing(e
     assert list(assert_sound(emu, stack)) == [outside], "the adopted group is still there, still in state"
 
 
+def test_a_create_with_nineteen_tags_completes_in_the_twentieth_slot(emu: EmulatorProcess, pulumi_run) -> None:
+    """The pending value and the completed one share the key: 19 user tags still fit."""
+    nineteen = {f"k{i:02d}": "v" for i in range(19)}
+    stack = Stack()
+    reg = one({"resource": "web", "tags": nineteen})
+    gid = up_create(pulumi_run(), stack, reg)
+    assert live(emu)[gid]["tags"] == {**nineteen, OWNER_KEY: reg.urn}
+    new_id = targeted_replace(pulumi_run(), stack, reg)
+    assert live(emu)[new_id]["tags"] == {**nineteen, OWNER_KEY: reg.urn}
+    destroy(pulumi_run(), stack)
+    assert live(emu) == {}
+
+
 # -- 2. stack rename, then a stack of the old name ----------------------------------------------
 
 
