@@ -1,9 +1,10 @@
 """Scale: N groups up and destroyed through the provider process against the emulator.
 
 Latency run: every API call takes `latency` seconds (emulator latency fault). The provider
-process serves 4 calls at once, so the floor is N x latency / 4 (one API call per create
-and per delete). Quota run: the same, plus a quota of `rps` requests/s answered with
-Throttling; its floor is N / rps for each of up and destroy.
+process serves 4 calls at once, so the floor per API call per group is N x latency / 4; a
+create is three calls and a delete two (below), so the up's limit is three times that and
+the destroy's twice. Quota run: the same, plus a quota of `rps` requests/s answered with
+Throttling; its floor is N / rps per call per group, likewise.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from collections import Counter
 
 from .common import Engine, EmulatorProcess, group_program, now, registrations, scratch_project, start_provider
 
-CALLS_PER_CREATE = 2  # DescribeMasterSlaveServerGroups (ownership look-up) + CreateMasterSlaveServerGroup
+# DescribeMasterSlaveServerGroups (this owner's pending groups) + CreateMasterSlaveServerGroup (pending)
+# + TagResources (completed): issue 16
+CALLS_PER_CREATE = 3
+# DeleteMasterSlaveServerGroup + DescribeMasterSlaveServerGroups (this owner's pending groups): issue 16
+CALLS_PER_DELETE = 2
 WORKERS = 4  # the dynamic provider's thread pool
 
 
@@ -77,17 +82,19 @@ def run(emu: EmulatorProcess, workdir: str, *, count: int, parallelism: int, lat
     finally:
         emu.clear_faults()
         provider.stop()
-    # The floor for one API call per group; a create is two calls (the ownership look-up, then
-    # the create), so the up's limit is twice it and the destroy's once.
+    # The floor for one API call per group; a create is three calls (the look-up of this owner's
+    # pending groups, the create, its completion) and a delete two (the delete, the look-up).
     limit = count / rps if rps else count * latency / WORKERS
     up_limit = CALLS_PER_CREATE * limit
+    destroy_limit = CALLS_PER_DELETE * limit
     return {
         "count": count, "parallelism": parallelism, "pipeline": pipeline, "latency_s": latency, "rps": rps, "limit_s": limit,
         "up": {"seconds": up_s, "plan_seconds": plan_s, "limit_s": up_limit, "ratio": up_s / up_limit if limit else None,
                "ok": up.ok, "failures": len(up.errors),
                "errors": [str(e[2])[:300] for e in up.errors[:3]], "groups_created": created,
                "max_inflight": up_inflight, "log": up_log},
-        "destroy": {"seconds": destroy_s, "limit_s": limit, "ratio": destroy_s / limit if limit else None, "ok": destroy.ok,
+        "destroy": {"seconds": destroy_s, "limit_s": destroy_limit, "ratio": destroy_s / destroy_limit if limit else None,
+                    "ok": destroy.ok,
                     "failures": len(destroy.errors), "errors": [str(e[2])[:300] for e in destroy.errors[:3]],
                     "max_inflight": engine.max_inflight, "log": destroy_log},
         "groups_left": left,

@@ -9,6 +9,8 @@ it). The emulator's state is the ground truth for what exists.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -19,7 +21,7 @@ from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.mangling_proxy import ManglingProxy
 from harness.program import collect_registrations
-from harness.provider_process import ProviderProcess
+from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import start_provider
 from slb_master_slave import MasterSlaveServerGroup
 from slb_master_slave.spec import OWNER_TAG_KEY
@@ -138,14 +140,24 @@ def test_a_create_whose_provider_process_died_is_taken_over_on_the_next_up(fresh
     [registration] = stack(web=HANGZHOU)
     doomed = fresh_provider()
     checked = doomed.check(registration.urn, {}, registration.inputs)
-    first_id, _ = doomed.create(registration.urn, checked.inputs)  # reached the API...
-    doomed.stop()  # ...and the process died before the engine recorded it: a pending create
+    emu.add_fault(kind="latency", seconds=1.0, action="CreateMasterSlaveServerGroup", count=1)
+    caller = threading.Thread(target=lambda: pytest.raises(ProviderError, doomed.create, registration.urn,
+                                                           checked.inputs))
+    caller.start()
+    while not any(f["fired"] for f in emu.faults()):  # the API holds the create...
+        time.sleep(0.02)
+    doomed.kill()  # ...while the process dies: the engine keeps a pending create, the API applies it
+    caller.join(10)
+    time.sleep(1.3)
+    [first_id] = live(emu)
+    assert live(emu)[first_id]["tags"][OWNER_TAG_KEY].startswith("pending:")
 
     engine = Engine(fresh_provider(), str(tmp_path / "state.json"))
     up = engine.up(stack(web=HANGZHOU))
     assert up.ok, up.errors
     assert list(live(emu)) == [first_id], "the group is taken over, not made twice"
     assert list(in_state(engine).values()) == [first_id]
+    assert live(emu)[first_id]["tags"][OWNER_TAG_KEY] == registration.urn, "completed"
     assert engine.destroy().ok and live(emu) == {}
 
 
@@ -175,13 +187,13 @@ def test_twins_each_get_their_own_group_even_when_answers_are_lost(engine: Engin
 
 def test_a_forced_replacement_with_the_same_declaration_never_takes_over_its_old_group(
         fresh_provider, emu: EmulatorProcess, tmp_path: Path) -> None:
-    """`pulumi up --replace`: old and new generation share owner and declaration."""
-    provider = fresh_provider()
-    engine = Engine(provider, str(tmp_path / "state.json"))
+    """`pulumi up --replace`: old and new generation share owner and declaration, and the
+    engine sends Check with no olds and Create in a fresh process, with no Diff before."""
+    engine = Engine(fresh_provider(), str(tmp_path / "state.json"))
     assert engine.up(stack(web=HANGZHOU)).ok
     [(urn, old_id)] = in_state(engine).items()
     outputs = engine.state["resources"][0]["outputs"]
-    provider.diff(urn, old_id, outputs, outputs)  # the engine diffs before it replaces
+    provider = fresh_provider()
     new_id, _ = provider.create(urn, provider.check(urn, {}, stack(web=HANGZHOU)[0].inputs).inputs)
     assert new_id != old_id and set(live(emu)) == {old_id, new_id}
     provider.delete(urn, old_id, outputs)

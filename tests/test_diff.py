@@ -82,21 +82,34 @@ def test_adopt_id_naming_another_group_replaces_never_silently_ignored() -> None
     assert diff(outputs(), new).replaces == ["adopt_id"]
 
 
-def test_owner_never_diffs() -> None:
-    old = {**outputs(), "owner": "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::old"}
-    new = {**copy.deepcopy(VALID_EXAMPLE), "owner": "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::new"}
-    assert (diff(old, new).changes, diff(old, new).replaces) == (False, [])
+URN = "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::"
 
 
-def test_a_name_left_out_is_the_prior_one_so_an_alias_rename_changes_nothing() -> None:
-    urn = "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::"
-    first = PROVIDER.check({}, {**copy.deepcopy(VALID_EXAMPLE), "name": None, "owner": urn + "web"}).inputs
-    assert (first["name"], first["owner"]) == ("web", urn + "web")
-    renamed = PROVIDER.check(first, {**copy.deepcopy(VALID_EXAMPLE), "name": None, "owner": urn + "frontend"})
+def test_the_recorded_owner_tag_never_diffs_and_another_owner_retags_in_place() -> None:
+    recorded = {**outputs(), "owner": URN + "web", "owner_tag": URN + "web"}
+    same = {**copy.deepcopy(VALID_EXAMPLE), "owner": URN + "web"}
+    assert (diff(recorded, same).changes, diff(recorded, same).replaces) == (False, [])
+    renamed = {**copy.deepcopy(VALID_EXAMPLE), "owner": URN + "frontend"}  # aliases, or `pulumi stack rename`
+    assert (diff(recorded, renamed).changes, diff(recorded, renamed).replaces) == (True, [])
+
+
+def test_a_group_from_before_the_owner_tag_was_recorded_is_retagged_in_place() -> None:
+    """State written by 0.1 (no owner) or 0.2 (owner, no owner_tag): an update, never a replacement."""
+    for legacy in ({**outputs()}, {**outputs(), "owner": URN + "web"}):
+        legacy.pop("owner_tag", None)
+        result = diff(legacy, {**copy.deepcopy(VALID_EXAMPLE), "owner": URN + "web"})
+        assert (result.changes, result.replaces) == (True, [])
+
+
+def test_a_name_left_out_is_the_prior_one_so_an_alias_rename_never_replaces() -> None:
+    first = PROVIDER.check({}, {**copy.deepcopy(VALID_EXAMPLE), "name": None, "owner": URN + "web"}).inputs
+    assert (first["name"], first["owner"]) == ("web", URN + "web")
+    renamed = PROVIDER.check(first, {**copy.deepcopy(VALID_EXAMPLE), "name": None, "owner": URN + "frontend"})
     assert renamed.failures == []
-    assert (renamed.inputs["name"], renamed.inputs["owner"]) == ("web", urn + "web")
-    result = diff({**first, "__provider": "p"}, renamed.inputs)
-    assert (result.changes, result.replaces) == (False, [])
+    assert (renamed.inputs["name"], renamed.inputs["owner"]) == ("web", URN + "frontend"), (
+        "the name is kept; the owner is the resource's URN now")
+    result = diff({**first, "owner_tag": URN + "web", "__provider": "p"}, renamed.inputs)
+    assert (result.changes, result.replaces) == (True, []), "the ownership tag is rewritten in place"
 
 
 def test_an_empty_name_is_reported_not_replaced_on_every_up() -> None:

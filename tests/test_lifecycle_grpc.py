@@ -42,7 +42,8 @@ def test_lifecycle_over_grpc(provider: ProviderProcess, emu: EmulatorProcess) ->
     assert emu.actions() == [], "Check makes no API call"
 
     group_id, outputs = provider.create(URN, checked.inputs)
-    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "CreateMasterSlaveServerGroup"], "a look-up, then the create"
+    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "CreateMasterSlaveServerGroup", "TagResources"], (
+        "a look-up of this owner's pending groups, the create (pending), its completion")
     assert outputs["servers"][0]["port"] == 80 and isinstance(outputs["servers"][0]["port"], (int, float))
 
     same = provider.diff(URN, group_id, outputs, provider.check(URN, checked.inputs, news).inputs)
@@ -64,7 +65,8 @@ def test_lifecycle_over_grpc(provider: ProviderProcess, emu: EmulatorProcess) ->
 
     emu.clear_requests()
     provider.delete(URN, group_id, updated)
-    assert emu.actions() == ["DeleteMasterSlaveServerGroup"]
+    assert emu.actions() == ["DeleteMasterSlaveServerGroup", "DescribeMasterSlaveServerGroups"], (
+        "the delete, then the look-up of groups an interrupted create of this resource left pending")
     gone = provider.read(URN, group_id, updated, moved)
     assert gone.id == ""
 

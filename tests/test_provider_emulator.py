@@ -52,10 +52,17 @@ def create(provider: MasterSlaveServerGroupProvider, props: dict | None = None):
     return provider.create(checked(provider, props))
 
 
-def test_create_is_a_look_up_and_a_create_and_outputs_repeat_normalized_inputs(emu: EmulatorProcess) -> None:
+def test_create_is_a_look_up_a_create_and_its_completion_and_outputs_repeat_normalized_inputs(
+        emu: EmulatorProcess) -> None:
     provider = configured(emu)
     result = create(provider)
-    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "CreateMasterSlaveServerGroup"]
+    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "CreateMasterSlaveServerGroup", "TagResources"]
+    look_up, made, completed = (r["params"] for r in emu.requests())
+    pending = "pending:" + DECLARED["owner"]
+    assert (look_up["Tag.1.Key"], look_up["Tag.1.Value"]) == (IDEMPOTENCY_TAG_KEY, pending), "this owner's pending groups only"
+    assert {made[f"Tag.{n}.Key"]: made[f"Tag.{n}.Value"] for n in (1, 2)} == {IDEMPOTENCY_TAG_KEY: pending, "env": "dev"}
+    assert (completed["Tag.1.Key"], completed["Tag.1.Value"]) == (IDEMPOTENCY_TAG_KEY, DECLARED["owner"])
+    assert result.outs["owner_tag"] == DECLARED["owner"], "state records the exact value written"
     assert result.id.startswith("rsp-")
     assert result.outs["servers"][1] == {"server_id": "i-demo-web-2", "port": 80, "weight": 100,
                                          "server_type": "Slave", "type": "ecs"}
@@ -78,7 +85,7 @@ def test_read_is_one_call_and_keeps_server_ip_from_state(emu: EmulatorProcess) -
     assert emu.actions() == ["DescribeMasterSlaveServerGroupAttribute"]
     assert read.id == created.id
     assert read.outs == created.outs
-    assert read.inputs == read.outs
+    assert read.inputs == {k: v for k, v in read.outs.items() if k != "owner_tag"}, "owner_tag is an output only"
     assert IDEMPOTENCY_TAG_KEY not in read.outs["tags"]
 
 
@@ -111,12 +118,13 @@ def test_update_changes_only_tags_in_at_most_two_calls(emu: EmulatorProcess) -> 
     assert {k: v for k, v in tags.items() if k != IDEMPOTENCY_TAG_KEY} == {"team": "web", "tier": "1"}
 
 
-def test_delete_is_one_call_and_already_gone_is_success(emu: EmulatorProcess) -> None:
+def test_delete_is_a_delete_and_a_look_up_and_already_gone_is_success(emu: EmulatorProcess) -> None:
     provider = configured(emu)
     created = create(provider)
     emu.clear_requests()
     provider.delete(created.id, created.outs)
-    assert emu.actions() == ["DeleteMasterSlaveServerGroup"]
+    # the look-up: groups an interrupted create of this resource left pending (none here)
+    assert emu.actions() == ["DeleteMasterSlaveServerGroup", "DescribeMasterSlaveServerGroups"]
     provider.delete(created.id, created.outs)
     assert emu.state()["groups"] == []
 
@@ -154,7 +162,7 @@ def test_throttling_is_retried_until_success(emu: EmulatorProcess) -> None:
     emu.add_fault(kind="error", action="CreateMasterSlaveServerGroup", code="Throttling.User", status=400,
                   message="Request was denied due to user flow control.", count=2)
     result = create(provider)
-    assert emu.actions() == ["DescribeMasterSlaveServerGroups"] + ["CreateMasterSlaveServerGroup"] * 3
+    assert emu.actions() == ["DescribeMasterSlaveServerGroups"] + ["CreateMasterSlaveServerGroup"] * 3 + ["TagResources"]
     assert [g["id"] for g in emu.state()["groups"]] == [result.id]
 
 
@@ -225,7 +233,7 @@ def test_https_unless_the_endpoint_says_http(emu: EmulatorProcess) -> None:
 
 def test_adoption_takes_over_a_matching_group_without_creating(emu: EmulatorProcess) -> None:
     provider = configured(emu)
-    existing = create(provider, {**DECLARED, "tags": {}})
+    existing = create(provider, {**DECLARED, "tags": {}, "owner": None})  # made outside any stack: no owner
     emu.clear_requests()
     adopted = create(provider, {**DECLARED, "adopt_id": existing.id})
     assert adopted.id == existing.id
@@ -236,7 +244,7 @@ def test_adoption_takes_over_a_matching_group_without_creating(emu: EmulatorProc
 
 def test_adoption_of_a_mismatching_group_reports_every_difference(emu: EmulatorProcess) -> None:
     provider = configured(emu)
-    existing = create(provider)
+    existing = create(provider, {**DECLARED, "owner": None})
     emu.clear_requests()
     declared = copy.deepcopy(DECLARED)
     declared.update(name="other", adopt_id=existing.id)

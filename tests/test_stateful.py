@@ -19,7 +19,15 @@ and the SLB emulator:
   is held by a latency fault and the process is killed while it is held, the request
   then lands ("applied") or is dropped ("not applied"));
 - out-of-band changes through the official SDK: delete a stack's group, drift its tags,
-  make a stray group on the load balancer that the stack must never touch.
+  make a stray group on the load balancer that the stack must never touch;
+- the engine's sequences the harness's up does not play, driven call by call, each in a
+  fresh provider process (nothing the provider kept from earlier calls survives):
+  `pulumi up --replace <urn>` and taint (Check with no olds, no Diff, Create, Delete of the
+  old group), `pulumi stack rename` (URNs rewritten, stored inputs kept) followed by a new
+  stack of the old name that goes up and is destroyed, an `aliases` rename with a new
+  resource of the old name (same declaration) created before the renamed one is diffed,
+  and an upgrade (the state and tags release 0.1 or 0.2 left for one group). After every
+  clean up each group carries its resource's completed ownership tag and no create token.
 
 After every step the invariants are checked (`ownership_invariants`; the run rules
 check `clean-up-works` and `no-change` themselves, `teardown` at the end):
@@ -55,20 +63,23 @@ Knobs (environment):
                           (shrinking replays crashes and can take up to ~5 minutes)
   SLB_STATEFUL_KINDS      comma-separated step kinds to enable (default: all):
                           declare,twin,change,remove,region,adopt,refresh,destroy,
-                          converge,outside,fault,crash
+                          converge,outside,fault,crash,replace,rename,alias,upgrade
                           `up` is always on. Without `region`, decls stay in
                           cn-hangzhou; without `adopt`, no adoption. To see it green
                           against a provider that cannot do everything yet, enable
                           only some kinds; the provider before the data-safety fixes
                           (65fc2bf) passed
                           SLB_STATEFUL_KINDS=declare,twin,change,remove,refresh,destroy,converge,outside,fault
-                          and failed with region, adopt or crash.
+                          and failed with region, adopt or crash. The provider before
+                          issue 16 (4c8b825) fails each of replace, rename, alias and
+                          upgrade within one example.
 
     SLB_STATEFUL_EXAMPLES=200 SLB_STATEFUL_STEPS=25 bash scripts/test.sh -q tests/test_stateful.py
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import tempfile
@@ -85,11 +96,17 @@ from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.mangling_proxy import MANGLES, ManglingProxy
 from harness.program import collect_registrations
-from harness.provider_process import ProviderProcess
+from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import start_provider
+from slb_master_slave.owner_tag import LEGACY_TOKEN_KEY, OWNER_TAG_KEY, owner_value
 
 ALL_KINDS = ("declare", "twin", "change", "remove", "region", "adopt", "refresh", "destroy", "converge",
-             "outside", "fault", "crash")
+             "outside", "fault", "crash", "replace", "rename", "alias", "upgrade")
+# The engine's sequences that no up of the harness plays, driven call by call in a fresh
+# provider process: `up --replace` / taint (replace), `stack rename` then a new stack of the
+# old name (rename), an `aliases` rename with a new resource of the old name created first
+# (alias), and the state and tags an earlier release left (upgrade).
+SEQUENCES = {"replace": ("up --replace", "taint")}
 KINDS = frozenset(k.strip() for k in os.environ.get("SLB_STATEFUL_KINDS", ",".join(ALL_KINDS)).split(",") if k.strip())
 _unknown = KINDS - set(ALL_KINDS) - {"up"}
 if _unknown:
@@ -173,6 +190,11 @@ class Decl:
         return (LB[self.region], self.name, tuple(sorted((s["server_id"], self.port) for s in self.server_list())))
 
 
+def _last_line(error: BaseException) -> str:
+    lines = str(getattr(error, "details", error)).strip().splitlines()
+    return lines[-1] if lines else type(error).__name__
+
+
 def live_key(group: dict) -> tuple:
     return (group["load_balancer_id"], group["name"],
             tuple(sorted((s["ServerId"], int(s["Port"])) for s in group["servers"])))
@@ -190,7 +212,7 @@ def user_tags(group: dict) -> dict:
     return {k: v for k, v in group["tags"].items() if not k.startswith(TOKEN_PREFIX)}
 
 
-def program(decls: dict[str, Decl]) -> list:
+def program(decls: dict[str, Decl], stack: str = "dev") -> list:
     from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
 
     def prog() -> None:
@@ -205,7 +227,7 @@ def program(decls: dict[str, Decl]) -> list:
                 adopt_id=d.adopt_id,
             )
 
-    return collect_registrations(prog, project="project")
+    return collect_registrations(prog, project="project", stack=stack)
 
 
 # ---------------------------------------------------------------------------------------
@@ -309,6 +331,7 @@ class SlbStack(RuleBasedStateMachine):
         state_dir = tempfile.mkdtemp(prefix=f"stateful-{SHARED.examples}-", dir=SHARED.tmp)
         self.engine = Engine(SHARED.provider, os.path.join(state_dir, "state.json"))
         self.decls: dict[str, Decl] = {}
+        self.stack = "dev"  # `pulumi stack rename` changes it (the engine_sequence rule)
         self.strays: set[str] = set()  # made outside, not (yet) adopted
         self.adopted: set[str] = set()  # made outside, then seen in state: the stack owns them
         self.gone: set[str] = set()  # ids deleted outside / by a crashed delete, not refreshed since
@@ -367,7 +390,7 @@ class SlbStack(RuleBasedStateMachine):
         return "FAILED" + crashed + ("; " + "; ".join(parts) if parts else "")
 
     def _urn(self, res: str) -> str:
-        return f"urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::{res}"
+        return f"urn:pulumi:{self.stack}::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::{res}"
 
     # -- running an operation with a fault or a crash ----------------------------------
 
@@ -478,6 +501,10 @@ class SlbStack(RuleBasedStateMachine):
             if live_key(group) != d.key():
                 self._fail("clean-up-works", f"{what}: {res}'s group {entry['id']} is {live_key(group)}, "
                                              f"declared {d.key()}")
+            owner = group["tags"].get(OWNER_TAG_KEY)
+            if owner != owner_value(self._urn(res)) or LEGACY_TOKEN_KEY in group["tags"]:
+                self._fail("clean-up-works", f"{what}: {res}'s group {entry['id']} carries {OWNER_TAG_KEY}={owner!r}"
+                                             f" (and {sorted(group['tags'])}), not this resource's completed value")
             if entry["id"] not in self.drifted and user_tags(group) != dict(d.tags):
                 self._fail("clean-up-works", f"{what}: {res}'s group {entry['id']} has tags {user_tags(group)}, "
                                              f"declared {dict(d.tags)}")
@@ -497,7 +524,7 @@ class SlbStack(RuleBasedStateMachine):
             self.decls[res] = d
         self._step("start: " + ", ".join(f"{k}={v}" for k, v in self.decls.items()) + f"; up {event or ''}".rstrip())
         expect = event is None and self._expect_clean_up_to_work()
-        result = self._with_event(event, lambda: self.engine.up(program(self.decls)))
+        result = self._with_event(event, lambda: self.engine.up(program(self.decls, self.stack)))
         self._note_pending_creates()
         self._done(self._outcome(result))
         if expect:
@@ -599,7 +626,7 @@ class SlbStack(RuleBasedStateMachine):
         # adopting is what an up does with the declaration: run it now, so the search
         # spends its steps on what happens to adopted groups afterwards
         expect = self._expect_clean_up_to_work()
-        result = self.engine.up(program(self.decls))
+        result = self.engine.up(program(self.decls, self.stack))
         self._done(self._outcome(result))
         if expect:
             if not result.ok:
@@ -612,7 +639,7 @@ class SlbStack(RuleBasedStateMachine):
     def up(self, event: Optional[tuple]) -> None:
         self._step(f"up {event or ''}".strip())
         expect = event is None and self._expect_clean_up_to_work()
-        result = self._with_event(event, lambda: self.engine.up(program(self.decls)))
+        result = self._with_event(event, lambda: self.engine.up(program(self.decls, self.stack)))
         self._note_pending_creates()
         self._resolve_pending(result, destroyed=False)
         self._done(self._outcome(result))
@@ -649,13 +676,13 @@ class SlbStack(RuleBasedStateMachine):
         r1 = self.engine.refresh()
         self._after_refresh(r1)
         expect = self._expect_clean_up_to_work()
-        up = self.engine.up(program(self.decls))
+        up = self.engine.up(program(self.decls, self.stack))
         self._resolve_pending(up, destroyed=False)
         if expect and up.ok:
             self._check_converged("converge, after its up")  # before a refresh hides the cause
         r2 = self.engine.refresh()
         self._after_refresh(r2)
-        plan = self.engine.preview(program(self.decls))
+        plan = self.engine.preview(program(self.decls, self.stack))
         changes = [(s.urn.split("::")[-1], s.op) for s in plan.steps if s.op != "same"]
         self._done(f"refresh {self._outcome(r1)}, up {self._outcome(up)}, refresh {self._outcome(r2)}, "
                    f"preview {changes or 'no change'}")
@@ -668,6 +695,183 @@ class SlbStack(RuleBasedStateMachine):
             if changes:
                 detail = [(s.urn.split("::")[-1], s.op, s.replaces) for s in plan.steps if s.op != "same"]
                 self._fail("no-change", f"preview after up and refresh shows changes {detail}")
+
+    # -- the engine's own sequences, call by call, each in a fresh provider process ---------
+
+    def _managed(self) -> list[str]:
+        """Declared resources whose live group the state holds (no pending delete)."""
+        live = self.live()
+        held = {r["urn"]: r["id"] for r in self.engine.resources() if not r.get("delete")}
+        return sorted(r for r in self.decls if held.get(self._urn(r)) in live)
+
+    def _fresh_provider(self) -> ProviderProcess:
+        """What a new `pulumi` command starts: a new process, configured again. Nothing the
+        provider may have kept from earlier calls survives it."""
+        self.engine.provider = self.engine.provider.restarted()
+        return self.engine.provider
+
+    def _sequence_ready(self, kind: str) -> bool:
+        return (kind in KINDS and not self.engine.pending_operations and not self.pending and not self.gone
+                and bool(self._managed()))
+
+    def _sequence(self, which: str, pick: int, run: Callable[[str], str]) -> None:
+        managed = self._managed()
+        res = managed[pick % len(managed)]
+        self._step(f"{which} {res}")
+        self._done(run(res))
+
+    @precondition(lambda self: self._sequence_ready("replace"))
+    @rule(which=st.sampled_from(SEQUENCES["replace"]), pick=st.integers(0, 7))
+    def targeted_replace(self, which: str, pick: int) -> None:
+        self._sequence(which, pick, self._targeted_replace)
+
+    @precondition(lambda self: self._sequence_ready("rename"))
+    @rule()
+    def stack_rename(self) -> None:
+        self._step("stack rename, then a new stack of the old name: up, destroy")
+        self._done(self._stack_rename())
+
+    @precondition(lambda self: self._sequence_ready("alias"))
+    @rule(pick=st.integers(0, 7))
+    def alias_rename(self, pick: int) -> None:
+        self._sequence("alias rename", pick, self._alias_rename)
+
+    @precondition(lambda self: self._sequence_ready("upgrade"))
+    @rule(release=st.sampled_from(["0.1", "0.2"]), pick=st.integers(0, 7))
+    def upgrade(self, release: str, pick: int) -> None:
+        self._sequence(f"upgrade from {release}", pick, lambda res: self._upgrade(res, release))
+
+    def _registration(self, res: str) -> Any:
+        return next(r for r in program(self.decls, self.stack) if r.urn == self._urn(res))
+
+    def _targeted_replace(self, res: str) -> str:
+        """`pulumi up --replace <urn> --target <urn>` (and taint): Check with no olds, no Diff,
+        Create, then Delete of the old generation."""
+        p = self._fresh_provider()
+        d = self.decls[res]
+        entry = self.engine.resource(self._urn(res))
+        reg = self._registration(res)
+        checked = p.check(reg.urn, {}, copy.deepcopy(reg.inputs))
+        try:
+            new_id, outputs = p.create(reg.urn, checked.inputs)
+        except ProviderError as error:
+            if d.adopt_id is None:
+                self._fail("clean-up-works", f"the replacement's create failed: {_last_line(error)}")
+            return f"create refused: {_last_line(error)[:120]}"  # adopt_id kept: it would adopt what it replaces
+        old = dict(entry)
+        entry.update(id=new_id, inputs=checked.inputs, outputs=outputs)
+        self.engine._save()
+        try:
+            p.delete(reg.urn, old["id"], old["outputs"], old_inputs=old["inputs"])
+        except ProviderError as error:
+            self.engine.state["resources"].append({**old, "delete": True})
+            self.engine._save()
+            self._fail("clean-up-works", f"the old half's delete failed: {_last_line(error)}")
+        live = self.live()
+        if new_id == old["id"] or new_id not in live or old["id"] in live:
+            self._fail("clean-up-works", f"replaced {old['id']} by {new_id}; live now {sorted(live)}")
+        if live_key(live[new_id]) != d.key():
+            self._fail("clean-up-works", f"the new group {new_id} is {live_key(live[new_id])}, declared {d.key()}")
+        return f"{old['id']} -> {new_id}"
+
+    def _stack_rename(self) -> str:
+        """`pulumi stack rename`: URNs rewritten, stored inputs and outputs (the owner among
+        them) kept; then a new stack of the old name with the same program goes up and is
+        destroyed. It must take none of the renamed stack's groups, nor delete them."""
+        old_stack, new_stack = self.stack, "prod" if self.stack == "dev" else "dev"
+        for entry in self.engine.state["resources"]:
+            entry["urn"] = entry["urn"].replace(f"urn:pulumi:{old_stack}::", f"urn:pulumi:{new_stack}::", 1)
+        self.stack = new_stack
+        self.engine._save()
+        mine = {r["id"] for r in self.engine.resources()}
+        other = Engine(self._fresh_provider(), os.path.join(os.path.dirname(self.engine.state_path),
+                                                            f"stack-{old_stack}-{len(self.trace)}.json"))
+        # adoptions left out: the new stack must not (and cannot) adopt the renamed stack's groups
+        up = other.up(program({r: replace(d, adopt_id=None) for r, d in self.decls.items()}, old_stack))
+        theirs = {r["id"] for r in other.resources()}
+        if not up.ok:
+            self._fail("clean-up-works", f"the new {old_stack} stack's up failed: {self._outcome(up)}")
+        if mine & theirs:
+            self._fail("unique-owner", f"the new {old_stack} stack holds the renamed stack's groups {sorted(mine & theirs)}")
+        gone = other.destroy()
+        live = self.live()
+        if not gone.ok or theirs & set(live):
+            self._fail("teardown", f"the new {old_stack} stack's destroy: {self._outcome(gone)}, left {sorted(theirs & set(live))}")
+        if mine - set(live):
+            self._fail("state-true", f"destroying the new {old_stack} stack deleted {sorted(mine - set(live))}")
+        return f"{old_stack} -> {new_stack}; a new {old_stack} stack made and destroyed {sorted(theirs)}"
+
+    def _alias_rename(self, res: str) -> str:
+        """`aliases` rename of res to a free name, and a new resource of the old name with the
+        same declaration, which the engine creates before it diffs the renamed one."""
+        free = self._free()
+        if not free:
+            return "no free name"
+        renamed, d = free[0], self.decls[res]
+        p = self._fresh_provider()
+        old = self.engine.resource(self._urn(res))
+        self.decls[renamed] = d
+        self.decls[res] = replace(d, adopt_id=None)
+        if res in self.readopt:  # the model's note follows the resource to its new name
+            self.readopt.discard(res)
+            self.readopt.add(renamed)
+        regs = {r.name: r for r in program(self.decls, self.stack)}
+        self.engine.state["resources"].remove(old)
+        fresh = p.check(regs[res].urn, {}, copy.deepcopy(regs[res].inputs)).inputs
+        try:
+            made, outputs = p.create(regs[res].urn, fresh)
+        except ProviderError as error:
+            self.engine.state["resources"].append(old)
+            self._fail("clean-up-works", f"the new {res}'s create failed: {_last_line(error)}")
+        self.engine.state["resources"].append({"urn": regs[res].urn, "type": old["type"], "name": res, "id": made,
+                                               "inputs": fresh, "outputs": outputs, "dependencies": []})
+        reg = regs[renamed]
+        moved = {**old, "urn": reg.urn, "name": renamed}
+        self.engine.state["resources"].append(moved)
+        self.engine._save()
+        inputs = p.check(reg.urn, old["inputs"], copy.deepcopy(reg.inputs)).inputs
+        diff = p.diff(reg.urn, old["id"], old["outputs"], inputs, old_inputs=old["inputs"])
+        try:
+            if diff.replaces:  # the program had changed it too: Check again, create, delete the old
+                again = p.check(reg.urn, {}, copy.deepcopy(reg.inputs)).inputs
+                new_id, outs = p.create(reg.urn, again)
+                moved.update(id=new_id, inputs=again, outputs=outs)
+                self.engine._save()
+                p.delete(reg.urn, old["id"], old["outputs"], old_inputs=old["inputs"])
+                step = "replace"
+            elif diff.changes == "some":
+                moved.update(inputs=inputs, outputs=p.update(reg.urn, old["id"], old["outputs"], inputs,
+                                                             old_inputs=old["inputs"]))
+                step = "update"
+            else:
+                moved.update(inputs=inputs)
+                step = "same"
+        except ProviderError as error:
+            if d.adopt_id is None:
+                self._fail("clean-up-works", f"{renamed} (was {res}): {_last_line(error)}")
+            step = f"failed: {_last_line(error)[:100]}"
+        self.engine._save()
+        return f"{res} -> {renamed} ({step}); a new {res} made {made}"
+
+    def _upgrade(self, res: str, release: str) -> str:
+        """The state and tags release 0.1 (create token, no owner, no owner_tag) or 0.2 (the
+        raw URN as owner tag, no owner_tag) left: later runs must bring them to the current
+        form in place (checked after every clean up) and lose nothing."""
+        entry = self.engine.resource(self._urn(res))
+        gid = entry["id"]
+        region = {v: k for k, v in REGION.items()}[self.live()[gid]["region_id"]]
+        for bag in (entry["outputs"], entry["inputs"]):
+            bag.pop("owner_tag", None)
+            if release == "0.1":
+                bag.pop("owner", None)
+                bag.pop("delete_protection_validation", None)
+        if release == "0.1":
+            sdk_call(self.emu, region, "UntagResources", ResourceType="masterslaveservergroup",
+                     **{"ResourceId.1": gid, "TagKey.1": OWNER_TAG_KEY})
+            sdk_call(self.emu, region, "TagResources", ResourceType="masterslaveservergroup",
+                     **{"ResourceId.1": gid, "Tag.1.Key": LEGACY_TOKEN_KEY, "Tag.1.Value": "0f" * 16})
+        self.engine._save()
+        return f"{gid} as release {release} left it"
 
     # -- out of band ---------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ request; `transport` sends it inside the operation's deadline and refuses answer
 heal, fails fast on what cannot, and waits out a listener that holds a group on delete.
 
 A create whose outcome is unknown may still have happened (the API takes no client token),
-so the retry loop calls a settle hook (the caller's look-up of the group its resource
-owns, by the ownership tag sent with the create) before it sends the create again. A 200
+so the retry loop calls a settle hook (the caller's look-up of the group the create would
+have made, by the pending ownership tag sent with it) before it sends the create again. A 200
 that does not say what it should (no group id, no two servers, no listing) is an invalid
 answer: retried, then surfaced, never stored. Every error leaves as an
 `SlbApiError` whose text names the operation, the group or load balancer, the region, the
@@ -672,8 +672,8 @@ class SlbGateway:
 
         The create goes through the one retry loop. When an attempt may have been applied
         (sent and the answer lost, a 5xx, a 200 without a readable id), the loop calls the
-        settle hook before sending again: `settle` (the caller's look-up of the group this
-        resource owns) answers in the create's place if it finds the group; after a read
+        settle hook before sending again: `settle` (the caller's look-up of this resource's
+        pending groups) answers in the create's place if it finds the group; after a read
         timeout it keeps looking for two more read timeouts, since the server may still
         apply the held request.
         """
@@ -729,7 +729,7 @@ class SlbGateway:
         else:
             looked = f" (looking it up failed: {lookup.code})"
         hint = (f"The create may have happened{looked}. Run `pulumi up` again: the group carries this resource's "
-                "ownership tag and is taken over instead of created twice. " + cause.hint).strip()
+                "pending ownership tag and is taken over (or removed) instead of created twice. " + cause.hint).strip()
         return CreateOutcomeUnknown(
             cause.action, cause.code, cause.message, request_id=cause.request_id, http_status=cause.http_status,
             attempts=cause.attempts, kind=cause.kind, may_have_applied=True, subject=cause.subject,

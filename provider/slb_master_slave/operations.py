@@ -12,14 +12,15 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from . import protection
+from . import protection, tagging
+from .adoption import adopt
 from .api import LISTENER_HOLDS_GROUP, SlbApiError, SlbGateway
 from .errors import ProviderError
-from .ownership import declaration_mismatches, ids_in_state, owner_of, remember_in_state, without_owner
+from .owner_tag import OWNER_TAG_KEY, owner_value, pending_value
+from .ownership import declaration_mismatches, owner_of, without_owner
 from .settings import Settings
 from .spec import (
-    MAX_TAGS,
-    OWNER_TAG_KEY,
+    OWNER_TAG_OUTPUT,
     PROTECTION_FLAG,
     GroupSpec,
     LiveGroup,
@@ -41,52 +42,90 @@ def create(settings: Settings, props: Mapping[str, Any]) -> tuple[str, dict[str,
     gateway = _gateway(settings, spec.region_id)
     try:
         if spec.adopt_id:
-            return spec.adopt_id, _adopt(gateway, spec)
-        group_id = _create_once(gateway, spec)
+            return spec.adopt_id, adopt(gateway, spec)
+        if spec.owner_tag is None:  # no program-side identity (the provider used directly): nothing to look up
+            group_id = gateway.create_group(spec, spec.tag_dict, settle=lambda: None)
+        else:
+            group_id = _create_owned(gateway, spec, spec.owner_tag)
     except SlbApiError as error:
         raise ProviderError(str(error)) from None
     return group_id, spec.to_outputs()
 
 
-def _create_once(gateway: SlbGateway, spec: GroupSpec) -> str:
-    """Take over the group this resource already owns for this declaration, else create it.
+def _create_owned(gateway: SlbGateway, spec: GroupSpec, owner: str) -> str:
+    """Take over the pending group an earlier attempt of this resource left, else create one
+    marked pending; either way mark it completed as the last call before returning.
 
-    The look-up costs one list call (plus one read per candidate carrying our ownership
-    tag); it finds what a lost answer or a killed provider process left behind.
+    Costs one filtered list call (this owner's pending groups only, so a load balancer with
+    hundreds of groups answers in a few bytes), the create, and the retag that completes it.
     """
-    owner = spec.owner_tag
-    if owner is None:  # no program-side identity (the provider used directly): nothing to look up
-        return gateway.create_group(spec, spec.tag_dict, settle=lambda: None)
-    tags = {**spec.tag_dict, OWNER_TAG_KEY: owner}
-    found = _owned_group(gateway, spec, owner)
-    if found is not None:  # left behind by an earlier attempt: bring its tags to the declared ones
+    pending = pending_value(owner)
+    found = _take_over_pending(gateway, spec, pending)
+    if found is not None:  # left behind by an attempt whose Create never returned
         group_id, live_tags = found
-        _reconcile_tags(gateway, group_id, without_owner(live_tags), spec.tag_dict)
+        tagging.complete(gateway, group_id, without_owner(live_tags), spec.tag_dict, owner, made="made")
         return group_id
-    return gateway.create_group(spec, tags, settle=lambda: _settle(gateway, spec, owner))
+    group_id = gateway.create_group(spec, {**spec.tag_dict, OWNER_TAG_KEY: pending},
+                                    settle=lambda: _settle(gateway, spec, pending))
+    tagging.complete(gateway, group_id, spec.tag_dict, spec.tag_dict, owner, made="made")
+    return group_id
 
 
-def _settle(gateway: SlbGateway, spec: GroupSpec, owner: str) -> str | None:
-    found = _owned_group(gateway, spec, owner)
-    return found[0] if found else None
+def _take_over_pending(gateway: SlbGateway, spec: GroupSpec, pending: str) -> tuple[str, dict[str, str]] | None:
+    """The first of this owner's pending groups that matches the declaration, with its tags;
+    every other one is deleted (a killed create, then a changed declaration). None is in
+    any state: a pending group was never returned to the engine."""
+    taken: tuple[str, dict[str, str]] | None = None
+    for live in _pending_groups(gateway, spec.load_balancer_id, pending):
+        if taken is None and not declaration_mismatches(spec, live):
+            taken = (live.id, live.tags or {})
+        else:
+            _delete_leftover(gateway, live.id)
+    return taken
 
 
-def _owned_group(gateway: SlbGateway, spec: GroupSpec, owner: str) -> tuple[str, dict[str, str]] | None:
-    """A group on the load balancer carrying this owner's tag and this declaration, that is
-    not the resource's group in state (the old generation of a replacement), with its tags."""
-    in_state = ids_in_state(owner)
-    for item in gateway.list_groups(spec.load_balancer_id):
-        if not item.id or item.id in in_state or owner_of(item.tags or {}) != owner:
+def _pending_groups(gateway: SlbGateway, load_balancer_id: str, pending: str) -> list[LiveGroup]:
+    """This owner's pending groups on the load balancer, each read with its servers (a list
+    answer carries none); one that vanished meanwhile is left out."""
+    groups = []
+    for item in gateway.list_groups(load_balancer_id, tags={OWNER_TAG_KEY: pending}):
+        if not item.id or (item.tags is not None and owner_of(item.tags) != pending):
             continue
-        live = gateway.describe_group(item.id)
+        try:
+            live = gateway.describe_group(item.id)
+        except SlbApiError as error:
+            if error.not_found:
+                continue
+            raise
+        if live.tags is None or owner_of(live.tags) == pending:
+            groups.append(live)
+    return groups
+
+
+def _delete_leftover(gateway: SlbGateway, group_id: str) -> None:
+    try:
+        gateway.delete_group(group_id)
+    except SlbApiError as error:
+        if not error.not_found:
+            raise error.with_context(hint=f"Group {group_id} was left pending by an interrupted create of this "
+                                          f"resource and could not be removed. {error.hint}".strip()) from None
+
+
+def _settle(gateway: SlbGateway, spec: GroupSpec, pending: str) -> str | None:
+    """The gateway's settle hook for a create whose answer was lost: the same look-up. Any
+    pending group of this owner that matches is this create's (leftovers were cleared)."""
+    for live in _pending_groups(gateway, spec.load_balancer_id, pending):
         if not declaration_mismatches(spec, live):
-            return item.id, live.tags if live.tags is not None else (item.tags or {})
+            return live.id
     return None
 
 
 def read(settings: Settings, group_id: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The live group as outputs, or None when its absence is confirmed."""
-    remember_in_state(props.get("owner"), group_id)
+    """The live group as outputs, or None when its absence is confirmed.
+
+    A group from an earlier release whose owner state knows is brought to the current
+    ownership tag in place (tagging.bring_to_current_form); `owner_tag` records the value
+    the group carries, so a Diff sees what an `up` still has to rewrite."""
     gateway = _gateway(settings, props.get("region_id"))
     try:
         live = gateway.describe_group(group_id)
@@ -94,7 +133,16 @@ def read(settings: Settings, group_id: str, props: Mapping[str, Any]) -> dict[st
         if _confirmed_gone(gateway, group_id, props, error):
             return None
         raise ProviderError(str(error)) from None
-    return _outputs_from_live(live, props, gateway.settings.region)
+    outputs = _outputs_from_live(live, props, gateway.settings.region)
+    owner = props.get("owner")
+    if live.tags is None:  # the answer said nothing about tags: keep what state recorded
+        if props.get(OWNER_TAG_OUTPUT):
+            outputs[OWNER_TAG_OUTPUT] = props[OWNER_TAG_OUTPUT]
+    elif isinstance(owner, str) and owner:
+        value = tagging.bring_to_current_form(gateway, group_id, live.tags, owner)
+        if value is not None:
+            outputs[OWNER_TAG_OUTPUT] = value
+    return outputs
 
 
 def _confirmed_gone(gateway: SlbGateway, group_id: str, props: Mapping[str, Any], error: SlbApiError) -> bool:
@@ -115,88 +163,55 @@ def _confirmed_gone(gateway: SlbGateway, group_id: str, props: Mapping[str, Any]
 
 
 def update(settings: Settings, group_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-    """Only tags change in place: the API has no Modify call for name or servers."""
-    remember_in_state(olds.get("owner"), group_id)
+    """Only tags change in place: the API has no Modify call for name or servers. The
+    ownership tag is rewritten when state's `owner_tag` is not the current owner's value (a
+    group from an earlier release, a renamed stack or resource)."""
     gateway = _gateway(settings, olds.get("region_id"))
-    try:
-        _reconcile_tags(gateway, group_id, normalize_tags(olds.get("tags")), normalize_tags(news.get("tags")))
-    except SlbApiError as error:
-        raise ProviderError(str(error)) from None
-    outputs = GroupSpec.from_props(news, settings.region).to_outputs()
-    if olds.get("owner"):
-        outputs["owner"] = olds["owner"]
+    spec = GroupSpec.from_props(news, settings.region)
+    recorded = olds.get(OWNER_TAG_OUTPUT) if isinstance(olds.get(OWNER_TAG_OUTPUT), str) else None
+    tagging.update(gateway, group_id, normalize_tags(olds.get("tags")), spec.tag_dict, spec.owner, recorded)
+    outputs = spec.to_outputs()
+    if spec.owner is None and recorded:
+        outputs[OWNER_TAG_OUTPUT] = recorded
     return outputs
 
 
 def delete(settings: Settings, group_id: str, props: Mapping[str, Any]) -> None:
-    """One gateway, so one deadline and one region, for the protection check and the delete."""
-    remember_in_state(props.get("owner"), group_id)
+    """The group, and what an interrupted create of the same resource left pending on its
+    load balancer (a killed replacement, then `destroy`: nothing else would ever delete it).
+
+    One gateway, so one deadline and one region, for the protection check, the look-up
+    (one filtered list call) and the deletes."""
     gateway = _gateway(settings, props.get("region_id"))
     protection.guard_delete(gateway, group_id, props)
     try:
-        gateway.delete_group(group_id)
+        try:
+            gateway.delete_group(group_id)
+        except SlbApiError as error:
+            if error.code == LISTENER_HOLDS_GROUP:
+                raise ProviderError(_held_by_listeners(gateway, group_id, props, error)) from None
+            if not _confirmed_gone(gateway, group_id, props, error):
+                raise
+        _delete_pending_leftovers(gateway, group_id, props)
     except SlbApiError as error:
-        if error.code == LISTENER_HOLDS_GROUP:
-            raise ProviderError(_held_by_listeners(gateway, group_id, props, error)) from None
-        if _confirmed_gone(gateway, group_id, props, error):
-            return
         raise ProviderError(str(error)) from None
 
 
-def _adopt(gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
-    """Take over a group made outside Pulumi, only if it is what the program declares, is
-    owned by no other resource, and is not this resource's own group being replaced."""
-    assert spec.adopt_id is not None
-    owner = spec.owner_tag
-    if owner is not None and spec.adopt_id in ids_in_state(owner):
-        raise ProviderError(
-            f"adopt_id: group {spec.adopt_id} is the group this resource manages now, and the change needs a new "
-            "group (name and servers cannot change in place), so adopting it again would have the replacement "
-            "delete it. Nothing was changed. Remove adopt_id to create a new group (the old one is deleted after), "
-            "or undo the change."
-        )
+def _delete_pending_leftovers(gateway: SlbGateway, group_id: str, props: Mapping[str, Any]) -> None:
+    """The groups this resource's owner has pending on its load balancer, each read again
+    just before its delete (still pending, so still in no state)."""
+    owner, load_balancer_id = props.get("owner"), props.get("load_balancer_id")
+    if not (isinstance(owner, str) and owner and isinstance(load_balancer_id, str) and load_balancer_id):
+        return
     try:
-        live = gateway.describe_group(spec.adopt_id)
+        leftovers = _pending_groups(gateway, load_balancer_id, pending_value(owner_value(owner)))
     except SlbApiError as error:
-        if error.not_found:
-            raise ProviderError(
-                f"adopt_id: group {spec.adopt_id} does not exist in {spec.region_id}; "
-                "check the id and region_id, or remove adopt_id to create a new group."
-            ) from None
+        if error.code == "InvalidLoadBalancerId.NotFound":
+            return  # the load balancer is gone, and its groups with it
         raise
-    live_tags = live.tags or {}
-    current_owner = owner_of(live_tags)
-    if current_owner is not None and current_owner != owner:
-        raise ProviderError(
-            f"adopt_id: group {spec.adopt_id} is managed by another resource ({current_owner}); nothing was changed. "
-            "Two resources must never manage one group. To hand it over, remove it from that resource's stack "
-            f"without deleting it (`pulumi state delete <urn>`), remove its tag {OWNER_TAG_KEY}, then run again."
-        )
-    mismatches = declaration_mismatches(spec, live)
-    if mismatches:
-        raise ProviderError(
-            f"adopt_id: group {spec.adopt_id} does not match the declaration, nothing was changed:\n  - "
-            + "\n  - ".join(mismatches)
-            + "\nEdit the program to describe the group as it is (a group cannot be modified in place), then run again."
-        )
-    if owner is not None and current_owner is None:
-        if len(live_tags) >= MAX_TAGS:
-            raise ProviderError(
-                f"adopt_id: group {spec.adopt_id} already has {len(live_tags)} tags, the most the API allows, so it "
-                f"has no room for the ownership tag {OWNER_TAG_KEY}; nothing was changed. Remove one of its tags "
-                "(the console or UntagResources), then run again."
-            )
-        gateway.tag_group(spec.adopt_id, {OWNER_TAG_KEY: owner})
-    _reconcile_tags(gateway, spec.adopt_id, without_owner(live_tags), spec.tag_dict)
-    return spec.to_outputs()
-
-
-def _reconcile_tags(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: Mapping[str, str]) -> None:
-    """User tags only (the ownership tag is never touched); untag first so 20 never overflow."""
-    removed = [key for key in without_owner(old) if key not in new]
-    to_set = {key: value for key, value in new.items() if old.get(key) != value}
-    gateway.untag_group(group_id, removed)
-    gateway.tag_group(group_id, to_set)
+    for live in leftovers:
+        if live.id != group_id:
+            _delete_leftover(gateway, live.id)
 
 
 def _outputs_from_live(live: LiveGroup, state: Mapping[str, Any], default_region: str | None) -> dict[str, Any]:

@@ -1,40 +1,33 @@
-"""Which group belongs to which resource, and which groups a create must never take over.
+"""Which group belongs to which resource, decided from the cloud and the inputs alone.
 
-Every group the provider creates or adopts carries `slb-master-slave:owner = <the owning
-resource's URN>`. A create first looks for a group this resource already owns with the
-same declaration (a create whose answer was lost, or whose provider process died, left
-it behind) and takes it over instead of making a second one.
+The invariant: a group referenced by any stack's state is never returned by another
+Create; a group whose Create never reached the engine is taken over, or removed, by the
+next Create of that resource, whatever its declaration then.
 
-The one group a create must never take over is the resource's *current* group: during a
-create-before-delete replacement the old and the new generation share the owner, and
-`pulumi up --replace` (or `replace_on_changes`) can even give them the same declaration.
-The engine always diffs (or reads, updates, deletes) a resource in the same provider
-process before it creates its replacement, so the provider remembers, per owner, the ids
-it has seen in state; those are excluded. After a crash the next `up` diffs again before
-the create is re-sent, so the memory is rebuilt before it is needed.
+The engine never tells the provider which calls came before (`pulumi up --replace` and
+a tainted resource send Check with no olds and Create in a fresh process; a renamed
+stack or an aliased resource shares its old owner with a new one), so the two kinds of
+group are told apart by their ownership tag (owner_tag.py):
+
+- pending (`pending:<owner value>`): written by the create itself and replaced before
+  Create returns, so no state can hold such a group. The next Create of the resource
+  takes it over when it matches the declaration and deletes it otherwise; the
+  resource's Delete removes it too (a killed replacement, then `destroy`).
+- completed (`<owner value>`): may be held by some state, even one this process never
+  saw. No Create returns it, and adopting it is refused.
+
+Owners follow the resource's URN (check() takes the owner the program passes), so after
+a stack rename or an `aliases` rename the next `up` retags the group in place: two live
+resources never share an owner value, and two creates in flight never see each other's
+pending group.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Mapping
+from typing import Mapping
 
-from .spec import OWNER_TAG_KEY, OWNER_TAG_PREFIX, GroupSpec, LiveGroup, owner_tag_value
-
-_lock = threading.Lock()
-_ids_in_state: dict[str, set[str]] = {}
-
-
-def remember_in_state(owner: Any, group_id: Any) -> None:
-    """Record that `group_id` is in the engine's state for `owner` (it may be replaced next)."""
-    if isinstance(owner, str) and owner and isinstance(group_id, str) and group_id:
-        with _lock:
-            _ids_in_state.setdefault(owner_tag_value(owner), set()).add(group_id)
-
-
-def ids_in_state(owner_tag: str) -> frozenset[str]:
-    with _lock:
-        return frozenset(_ids_in_state.get(owner_tag, ()))
+from .owner_tag import OWNER_TAG_KEY, OWNER_TAG_PREFIX
+from .spec import GroupSpec, LiveGroup
 
 
 def owner_of(tags: Mapping[str, str]) -> str | None:
@@ -43,7 +36,7 @@ def owner_of(tags: Mapping[str, str]) -> str | None:
 
 def without_owner(tags: Mapping[str, str]) -> dict[str, str]:
     """User tags only: the ownership tag (and the create token of releases before it, under
-    the same reserved prefix) never shows in outputs or diffs, and is never untagged."""
+    the same reserved prefix) never shows in outputs or diffs."""
     return {key: value for key, value in tags.items() if not key.startswith(OWNER_TAG_PREFIX)}
 
 

@@ -23,10 +23,11 @@ from pulumi.dynamic import (
 
 from . import preview_checks
 from .errors import ProviderError
-from .ownership import remember_in_state
 from .protection import flag_failure, flag_of
 from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
+from .owner_tag import owner_value
 from .spec import (
+    OWNER_TAG_OUTPUT,
     PROTECTION_FLAG,
     contains_unknown,
     default_name,
@@ -95,12 +96,12 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Explicit changes and replaces, on normalized values only.
 
-        `owner` never diffs (it is kept from the first create, see check()). A new
-        `adopt_id` naming another group than the one managed replaces: the other group is
-        adopted (verified) and this one deleted; removing adopt_id after adoption changes
+        The ownership tag changes in place when the value state recorded (`owner_tag`) is
+        not the owner's (a group from an earlier release, a renamed stack or resource). A
+        new `adopt_id` naming another group than the one managed replaces: the other group
+        is adopted (verified) and this one deleted; removing adopt_id after adoption changes
         nothing, like removing an import option.
         """
-        remember_in_state(olds.get("owner"), _id)  # a replacement's create must never take this group over
         replaces = [key for key in ("load_balancer_id", "region_id", "name") if _differs(olds.get(key), news.get(key))]
         adopt_id = news.get("adopt_id")
         if adopt_id is not None and (is_unknown(adopt_id) or adopt_id not in (_id, olds.get("adopt_id"))):
@@ -110,7 +111,11 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
             replaces.append("servers")
         tags_change = contains_unknown(news.get("tags")) or normalize_tags(olds.get("tags")) != normalize_tags(news.get("tags"))
         flag_change = _differs(flag_of(olds), flag_of(news))  # in place, no API call
-        return DiffResult(changes=bool(replaces) or tags_change or flag_change, replaces=replaces, delete_before_replace=False)
+        owner = news.get("owner")
+        owner_change = is_unknown(owner) or (
+            isinstance(owner, str) and bool(owner) and olds.get(OWNER_TAG_OUTPUT) != owner_value(owner))
+        return DiffResult(changes=bool(replaces) or tags_change or flag_change or owner_change, replaces=replaces,
+                          delete_before_replace=False)
 
     # -- lifecycle: the SDK and the gateway load on first use, never at preview ---------
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -125,7 +130,7 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         found = operations.read(self._settings_or_error(), id_, props)
         if found is None:
             return ReadResult("", {})
-        return ReadResult(id_, found, dict(found))
+        return ReadResult(id_, found, {k: v for k, v in found.items() if k != OWNER_TAG_OUTPUT})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from . import operations
@@ -139,17 +144,20 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
 
 
 def _with_stable_identity(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-    """The owner and the name, chosen once and kept (Pulumi's auto-naming convention).
+    """The name, chosen once and kept (Pulumi's auto-naming convention), and the region.
 
-    olds are the prior checked inputs. An owner already recorded stays, so renaming a
-    resource with `aliases` moves neither its ownership tag nor its name; a name left out
-    is the prior one, else the resource name. A region left out is the one recorded for the
-    group, so changing `alicloud:region` never moves (replaces) existing groups.
+    olds are the prior checked inputs. A name left out is the prior one, else the resource
+    name, so renaming a resource with `aliases` keeps its group's name. A region left out is
+    the one recorded for the group, so changing `alicloud:region` never moves (replaces)
+    existing groups. The owner is the URN the program passes now, not the recorded one:
+    after `pulumi stack rename` or an `aliases` rename, another resource may take the old
+    URN, and two owners must never share a tag value (the next `up` retags in place, see
+    diff()); a bag without one (a program of a release before owners) keeps the recorded one.
     """
     bag = dict(news)
     if bag.get("region_id") is None and isinstance(olds.get("region_id"), str) and olds.get("region_id"):
         bag["region_id"] = olds["region_id"]
-    if isinstance(olds.get("owner"), str) and bag.get("owner") is not None:
+    if bag.get("owner") is None and isinstance(olds.get("owner"), str) and olds.get("owner"):
         bag["owner"] = olds["owner"]
     if bag.get("name") is None:
         chosen = olds.get("name") if isinstance(olds.get("name"), str) and olds.get("name") else default_name(bag.get("owner"))

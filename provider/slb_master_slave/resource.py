@@ -12,7 +12,7 @@ report it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence, TypedDict, Union
+from typing import Any, Awaitable, Mapping, Optional, Sequence, TypedDict, Union, cast
 
 import pulumi
 import pulumi.dynamic
@@ -102,8 +102,8 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
             "tags": tags,
             "adopt_id": adopt_id,
             # The URN pulumi.dynamic.Resource will register under (same type token, same parent).
-            "owner": pulumi.create_urn(resource_name, f"pulumi-python:{self._resource_type_name}",
-                                       parent=opts.parent if opts else None),
+            "owner": _owner_urn(resource_name, f"pulumi-python:{self._resource_type_name}",
+                                opts.parent if opts else None),
             "delete_protection_validation": delete_protection_validation,
         }
         self._init_with_typed_outputs(resource_name, props, opts)
@@ -127,6 +127,22 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         props["region_id"] = region_id
         group._init_with_typed_outputs(resource_name, props, opts)
         return group
+
+
+def _owner_urn(resource_name: str, type_: str, parent: Optional[pulumi.Resource]) -> pulumi.Output[str]:
+    """The resource's URN, as a value without a dependency on the parent.
+
+    create_urn() builds it from the parent's URN, and an Output carries the resources it
+    came from: the owner input would then depend on the parent. A component parent stands
+    for its children, this resource among them, so the SDK would refuse the program with
+    "a circular dependency". The URN is only a name: its value is kept, the dependency
+    dropped (the parent is registered before its children anyway).
+    """
+    urn = pulumi.create_urn(resource_name, type_, parent=parent)
+    if parent is None:
+        return urn
+    value = cast("Awaitable[str]", urn.future())  # a URN is never None once known
+    return pulumi.Output(set(), value, urn.is_known(), urn.is_secret())
 
 
 def typed_servers(servers: Any) -> Any:

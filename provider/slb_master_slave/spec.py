@@ -9,13 +9,16 @@ cannot make sense of is left as it is for validation to report with its path.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pulumi.output import Unknown
+
+from .owner_tag import OWNER_TAG_KEY as OWNER_TAG_KEY  # re-exported: tests and tools import it from here
+from .owner_tag import OWNER_TAG_PREFIX as OWNER_TAG_PREFIX
+from .owner_tag import owner_value
 
 PROVIDER_KEY = "__provider"
 
@@ -30,28 +33,22 @@ SERVER_TYPES = ("Master", "Slave")
 BACKEND_TYPES = ("ecs", "eni", "eci")
 GROUP_FIELDS = ("load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id", "owner")
 
-# Every group the provider creates or adopts carries OWNER_TAG_KEY = <the owning resource>,
-# so a create whose answer was lost, or whose process died, is found again instead of
-# being made twice, and two resources can never manage one group. Users keep 19 tags.
-OWNER_TAG_PREFIX = "slb-master-slave:"
-OWNER_TAG_KEY = OWNER_TAG_PREFIX + "owner"
+# Every group the provider creates or adopts carries OWNER_TAG_KEY (owner_tag.py): which
+# resource owns it, and whether the create that made it has returned. Users keep 19 tags.
 MAX_TAGS = 20
 MAX_USER_TAGS = MAX_TAGS - 1
 # pulumi-alicloud's switch: refuse to delete a group whose load balancer has DeleteProtection on.
 PROTECTION_FLAG = "delete_protection_validation"
+# An output only (never an input): the exact ownership tag value the provider wrote, so a
+# diff can tell a group that still needs its tag brought to the current form (an upgrade,
+# a renamed stack or resource) and update it in place.
+OWNER_TAG_OUTPUT = "owner_tag"
 # Ids the API stores trimmed: trimming them here keeps the stored and the declared equal.
 TRIMMED_FIELDS = ("load_balancer_id", "adopt_id", "region_id")
 
 # The wire sentinel for an unknown value, as pulumi.runtime.rpc spells it.
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(\.0+)?\s*$")
-
-
-def owner_tag_value(owner: str) -> str:
-    """The ownership tag's value: the owner's URN, or its head and a digest past 128 characters."""
-    if len(owner) <= 128:
-        return owner
-    return owner[:63] + "~" + hashlib.sha256(owner.encode()).hexdigest()
 
 
 def default_name(owner: Any) -> str | None:
@@ -280,8 +277,8 @@ class GroupSpec:
 
     @property
     def owner_tag(self) -> str | None:
-        """The ownership tag's value for this declaration; None when no owner was passed."""
-        return owner_tag_value(self.owner) if self.owner else None
+        """The completed ownership tag's value for this declaration; None when no owner was passed."""
+        return owner_value(self.owner) if self.owner else None
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any], default_region: str | None = None) -> GroupSpec:
@@ -311,6 +308,7 @@ class GroupSpec:
             outputs["adopt_id"] = self.adopt_id
         if self.owner:
             outputs["owner"] = self.owner
+            outputs[OWNER_TAG_OUTPUT] = owner_value(self.owner)
         return outputs
 
 

@@ -243,8 +243,11 @@ def _find_tags_shape(props: Mapping[str, Any]) -> Iterator[Finding]:
         yield ("tags", "tags must be a mapping of key to value.")
         return
     if tags is not None and _known(tags) and len(tags) > MAX_USER_TAGS:
+        extra = len(tags) - MAX_USER_TAGS
         yield ("tags", f"at most {MAX_USER_TAGS} tags per group (the API allows 20; one slot holds the provider's "
-                       f"ownership tag), got {len(tags)}: remove {len(tags) - MAX_USER_TAGS}.")
+                       f"ownership tag), got {len(tags)}: remove {'one' if extra == 1 else extra}. A group made "
+                       "by release 0.1 with 20 tags keeps them until then; the `pulumi up` after you remove one "
+                       "from the program removes it from the group and tags the group in place (README: Upgrading).")
 
 
 def _find_tag_keys(props: Mapping[str, Any]) -> Iterator[Finding]:
