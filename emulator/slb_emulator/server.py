@@ -387,10 +387,10 @@ class Handler(BaseHTTPRequestHandler):
                                     % type(e).__name__)
         else:
             body = dict(body, RequestId=request_id)
+        if decision.hold_after and decision.terminal is None:
+            time.sleep(decision.hold_after)  # applied, answer held: logged when it goes out
         server.log.add(action, params, status, code, decision.name, signature,
                        round((time.monotonic() - started) * 1000, 1))
-        if decision.hold_after and decision.terminal is None:
-            time.sleep(decision.hold_after)
         if decision.drop_after:
             self._drop()
             return

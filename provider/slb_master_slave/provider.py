@@ -21,6 +21,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import engine_presence  # noqa: F401 (notes the engine's processes at its first call)
 from . import preview_checks
 from .errors import ProviderError
 from .protection import flag_failure, flag_of

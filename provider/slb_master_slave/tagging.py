@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .api import ErrorKind, SlbApiError, SlbGateway
+from .engine_presence import engine_gone
 from .errors import ProviderError
 from .owner_tag import LEGACY_TOKEN_KEY, OWNER_TAG_KEY, legacy_values, owner_value, pending_value
 from .ownership import owner_of, without_owner
@@ -38,7 +39,16 @@ def complete(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: Ma
              *, made: str) -> None:
     """User tags brought to the declared ones, and the owner value written over the pending
     one in the same last call: only a completed group is ever returned to the engine. If
-    this fails, the caller fails and the group stays pending for the next try."""
+    this fails, the caller fails and the group stays pending for the next try; so it does
+    when the engine that asked died meanwhile (engine_presence), since no state would ever
+    record the group."""
+    if engine_gone():
+        raise ProviderError(
+            f"Group {group_id} was {made}, but the Pulumi engine that asked for it is gone (the CLI was killed or "
+            f"lost), so it is left marked pending ({OWNER_TAG_KEY}={pending_value(owner)}) rather than completed "
+            "where no state records it. The next `pulumi up` of this resource takes it over (or removes it if the "
+            "declaration changed)."
+        )
     try:
         reconcile(gateway, group_id, old, new, extra={OWNER_TAG_KEY: owner})
     except SlbApiError as error:

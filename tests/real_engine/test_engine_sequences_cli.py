@@ -100,6 +100,11 @@ def test_stack_rename_then_a_new_stack_of_the_old_name_never_shares_groups(make_
     stack.run("destroy")
     assert live_group_ids(emu) == prod_ids, "destroying dev touched prod's groups"
     stack.select("prod")
+    # The renamed stack's resources have new URNs: their ownership tags follow in place,
+    # one TagResources each on the first up, never a replacement (README, Ownership).
+    up = stack.run("up")
+    assert "~ 2 updated" in up.output and "replaced" not in up.output
+    assert set(state_ids(stack)) == prod_ids
     stack.run("preview", "--expect-no-changes")
     stack.run("destroy")
     assert live_group_ids(emu) == set()
@@ -146,27 +151,37 @@ def _provider_pids(cli_pid: int) -> list[int]:
     return found
 
 
-def _up_killed_mid_create(stack, emu, *, whole_cli: bool = False):
+def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 20):
     """`pulumi up` during which, after the API applied the create and before its answer
-    came back (the emulator holds it 20 s), the provider process is SIGKILLed, or with
-    whole_cli the CLI itself and everything under it."""
+    came back (the emulator holds it `hold` s), something is SIGKILLed: "provider" (the
+    engine sees a failed create), "everything" (a lost machine: the CLI and its plugins), or
+    "cli" (the CLI alone: its provider process lives on in its own process group, gets the
+    answer, and must notice the engine is gone). Returns (result, provider pids)."""
     before = live_group_ids(emu)
-    emu.add_fault(kind="hold_after", action="CreateMasterSlaveServerGroup", seconds=20, count=1)
+    emu.add_fault(kind="hold_after", action="CreateMasterSlaveServerGroup", seconds=hold, count=1)
+    providers: list[int] = []
 
     def kill_when_created(process):
         assert wait_for(lambda: live_group_ids(emu) - before, timeout=60), "the create never reached the API"
-        if whole_cli:
-            os.killpg(process.pid, signal.SIGKILL)
-            return
-        pids = _provider_pids(process.pid)
-        assert pids, "no provider process found under the CLI"
-        for pid in pids:
-            os.kill(pid, signal.SIGKILL)
+        providers.extend(_provider_pids(process.pid))
+        assert providers, "no provider process found under the CLI"
+        if kill in ("provider", "everything"):
+            for pid in providers:
+                os.kill(pid, signal.SIGKILL)
+        if kill in ("cli", "everything"):
+            os.kill(process.pid, signal.SIGKILL)
 
     result = stack.run("up", check=False, on_start=kill_when_created)
-    emu.clear_faults()
     assert not result.ok
-    return result
+    return result, providers
+
+
+def _reap(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def test_provider_killed_during_create_then_up_again(make_stack, emu):
@@ -174,7 +189,8 @@ def test_provider_killed_during_create_then_up_again(make_stack, emu):
     checkpoint); the group the API made must be taken over by the next up, not duplicated."""
     stack = make_stack(None)
     stack.write_program(programs.ONE_GROUP)
-    result = _up_killed_mid_create(stack, emu)
+    result, _ = _up_killed_mid_create(stack, emu)
+    emu.clear_faults()
     assert "error reading from server" in result.output
     assert stack.resources() == {} and not stack.pending_operations()
     stack.run("up")
@@ -185,13 +201,14 @@ def test_provider_killed_during_create_then_up_again(make_stack, emu):
 
 
 @pytest.mark.parametrize("repair", [[], ["refresh", "--clear-pending-creates"]], ids=["up-again", "clear-pending-creates"])
-def test_cli_killed_during_create_then_up(make_stack, emu, repair):
-    """A killed CLI leaves its lock and the create pending in the checkpoint. The next up
-    (it warns about the pending create and goes on), with or without
-    `refresh --clear-pending-creates` first, takes the group over: one group, no orphan."""
+def test_machine_lost_during_create_then_up(make_stack, emu, repair):
+    """The CLI and its provider killed together leave the CLI's lock and the create pending in
+    the checkpoint. The next up (it warns about the pending create and goes on), with or
+    without `refresh --clear-pending-creates` first, takes the group over: one group."""
     stack = make_stack(None)
     stack.write_program(programs.ONE_GROUP)
-    _up_killed_mid_create(stack, emu, whole_cli=True)
+    _up_killed_mid_create(stack, emu, kill="everything")
+    emu.clear_faults()
     assert [op["type"] for op in stack.pending_operations()] == ["creating"]
     locked = stack.run("up", check=False)
     assert not locked.ok and "locked" in locked.output
@@ -209,10 +226,36 @@ def test_cli_killed_during_create_then_up(make_stack, emu, repair):
     assert live_group_ids(emu) == set()
 
 
+def test_cli_killed_during_create_its_provider_leaves_the_group_pending(make_stack, emu):
+    """SIGKILL of the CLI alone: its provider process outlives it, receives the create's
+    answer, and must not mark complete a group no state will record; the next up takes
+    it over, whenever it runs."""
+    stack = make_stack(None)
+    stack.write_program(programs.ONE_GROUP)
+    _, providers = _up_killed_mid_create(stack, emu, kill="cli", hold=2)
+    try:
+        assert wait_for(lambda: "CreateMasterSlaveServerGroup" in emu.actions(), timeout=30), "the answer never went out"
+        completed = wait_for(lambda: "TagResources" in emu.actions(), timeout=3)
+        assert not completed, "the orphaned provider completed a group no state will ever record"
+        [group] = emu.state()["groups"]
+        assert str(group["tags"]["slb-master-slave:owner"]).startswith("pending:")
+    finally:
+        _reap(providers)
+        emu.clear_faults()
+    stack.remove_locks()
+    stack.run("refresh", "--clear-pending-creates")
+    stack.run("up")
+    assert live_group_ids(emu) == {group["id"]}
+    _settled(stack, emu, {"web_group_id": "web"})
+    stack.run("destroy")
+    assert live_group_ids(emu) == set()
+
+
 def test_provider_killed_during_create_then_a_changed_declaration(make_stack, emu):
     stack = make_stack(None)
     stack.write_program(programs.ONE_GROUP)
     _up_killed_mid_create(stack, emu)
+    emu.clear_faults()
     stack.write_program(programs.ONE_GROUP.replace("servers(80)", "servers(81)"))
     stack.run("up")
     assert_invariants(emu, state_ids(stack))  # the killed create's group is not left behind
@@ -224,6 +267,7 @@ def test_provider_killed_during_a_replacement_create_then_destroy(make_stack, em
     stack = _two_groups(make_stack)
     stack.write_program(programs.WEB_SERVERS_CHANGED)  # a replacement: Create while the old group exists
     _up_killed_mid_create(stack, emu)
+    emu.clear_faults()
     stack.run("destroy")
     assert live_group_ids(emu) == set(), "destroy leaves no group behind, not even the killed create's"
 
