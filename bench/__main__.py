@@ -12,12 +12,12 @@ import sys
 import tempfile
 import time
 
-from . import calls, checkdiff, coldstart, scale
+from . import calls, checkdiff, coldstart, real_cli, scale
 from .common import ROOT, EmulatorProcess
 from .report import build_rows, render
 
 
-FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota"]
+FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota", "real_cli"]
 
 
 def main(argv=None) -> int:
@@ -42,6 +42,8 @@ def main(argv=None) -> int:
         "latency_s": 0.05,
         "quota_rps": 20,
         "quota_timeout_s": 120,
+        "real_cli_runs": 3 if args.quick else 7,
+        "real_cli_count": 20 if args.quick else 50,
     }
     only = set(args.only or FIGURES)
     results: dict = {"machine": {"python": sys.version.split()[0], "platform": platform.platform(),
@@ -75,6 +77,11 @@ def main(argv=None) -> int:
                 results["quota"] = scale.run(emu, workdir, count=counts["scale_count"],
                                              parallelism=counts["parallelism"], latency=counts["latency_s"],
                                              rps=counts["quota_rps"], timeout_seconds=counts["quota_timeout_s"])
+            if "real_cli" in only:
+                _step(f"through the real pulumi CLI: preview x{counts['real_cli_runs']}, "
+                      f"up and destroy of {counts['real_cli_count']} groups")
+                results["real_cli"] = real_cli.run(emu, workdir, runs=counts["real_cli_runs"],
+                                                   count=counts["real_cli_count"], latency=counts["latency_s"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results["elapsed_s"] = time.perf_counter() - started

@@ -72,6 +72,21 @@ def build_rows(r: dict) -> list[dict]:
                 note += f"; groups left {s['groups_left']}"
             rows.append(_row(f"{title} {s['count']}: {phase} / limit", f"{ratio:.2f}x", f"<= {limit_factor}x",
                              ratio / limit_factor, met, note, diagnostic=key.startswith("scale_checks_first")))
+    rc = r.get("real_cli")
+    if rc and "skipped" in rc:
+        rows.append(_row("real CLI figures", "skipped", "-", None, False, rc["skipped"], diagnostic=True))
+    elif rc:
+        pv = rc["preview_one_group"]
+        rows.append(_row("real CLI: pulumi preview, ours / trivial", f"{pv['ratio']:.2f}x", "<= 1.15x",
+                         pv["ratio"] / 1.15, pv["ratio"] <= 1.15,
+                         f"median {pv['ours_s']:.2f} s vs {pv['trivial_s']:.2f} s over {pv['runs']} runs ({rc['version']})"))
+        for phase, limit_factor in (("up", 1.25), ("destroy", 1.25)):
+            p = rc[phase]
+            ok = p["groups_created"] == rc["up"]["count"] if phase == "up" else p["groups_left"] == 0
+            rows.append(_row(f"real CLI: {phase} {rc['up']['count']} / limit", f"{p['ratio']:.2f}x", f"<= {limit_factor}x",
+                             p["ratio"] / limit_factor, p["ratio"] <= limit_factor and ok,
+                             f"{p['seconds']:.2f} s vs limit {p['limit_s']:.2f} s "
+                             f"({rc['up']['latency_s'] * 1000:.0f} ms per call, 4 workers); {p['api_calls']} API calls"))
     return rows
 
 

@@ -301,7 +301,9 @@ class CrashTrigger:
 
 
 def _stop_all(processes: list) -> None:
-    """The provider processes an engine started for its commands die with the engine."""
+    """Spares an engine started and never handed out die with it; a process it handed out
+    (engine.provider) is the caller's, and is stopped at the test process's exit at the
+    latest (provider_process._stop_every_provider)."""
     for process in processes:
         process.stop()
 
@@ -441,12 +443,12 @@ class Engine:
         spare, self._spare = self._spare, None
         if spare is not None:
             try:
-                return spare.result(timeout=60)
+                taken = spare.result(timeout=60)
+                self._spawned.remove(taken)  # handed out: no longer a spare to clean up
+                return taken
             except Exception:
                 pass  # start one the plain way, below, and let its error speak
-        process = previous.sibling()
-        self._spawned.append(process)
-        return process
+        return previous.sibling()
 
     def _trace(self, method: str, urn: str, args: tuple) -> None:
         """As the engine's gRPC log shows the call: whether olds were sent, and the id."""

@@ -14,11 +14,13 @@ A test tool, not the engine: see ENGINE_HARNESS.md.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
@@ -201,6 +203,17 @@ def project_name(project_dir: str) -> Optional[str]:
 # ---------------------------------------------------------------------------------------
 
 
+_RUNNING: "weakref.WeakSet[ProviderProcess]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_every_provider() -> None:
+    """No provider process outlives the test run that started it (an engine hands its
+    last process to the caller, and a failed test may never stop it)."""
+    for process in list(_RUNNING):
+        process.kill_quietly()
+
+
 class ProviderProcess:
     """The real dynamic provider process, driven as the engine drives it.
 
@@ -247,6 +260,7 @@ class ProviderProcess:
             stderr=self._stderr_file,
         )
         self.pid = self._proc.pid
+        _RUNNING.add(self)
         self.stdout_lines: list[str] = []
         self._channel: Optional[grpc.Channel] = None
         self._stopped = False
@@ -329,6 +343,10 @@ class ProviderProcess:
             config, secret_keys = self._configured_with
             fresh.configure(config, secret_keys)
         return fresh
+
+    def kill_quietly(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
 
     def stop(self) -> None:
         if self._stopped:

@@ -329,7 +329,13 @@ class SlbStack(RuleBasedStateMachine):
         self.emu.reset()
         SHARED.proxy.clear()
         state_dir = tempfile.mkdtemp(prefix=f"stateful-{SHARED.examples}-", dir=SHARED.tmp)
-        self.engine = Engine(SHARED.provider, os.path.join(state_dir, "state.json"))
+        # One provider process across commands (process_per_command=False) keeps the search
+        # fast (a process per command and phase costs it ~7x); the engine's own sequences and
+        # a fresh process per command are checked against the real engine's traces
+        # (tests/test_harness_matches_engine.py) and driven by tests/test_ownership_sequences.py
+        # and tests/real_engine; the replace, rename, alias and upgrade rules here start fresh
+        # processes themselves.
+        self.engine = Engine(SHARED.provider, os.path.join(state_dir, "state.json"), process_per_command=False)
         self.decls: dict[str, Decl] = {}
         self.stack = "dev"  # `pulumi stack rename` changes it (the engine_sequence rule)
         self.strays: set[str] = set()  # made outside, not (yet) adopted
