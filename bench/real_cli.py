@@ -22,7 +22,7 @@ from typing import Optional
 
 from harness.pulumi_cli import CliStack, LanguageHost, find_cli
 
-from .common import EmulatorProcess, median
+from .common import ROOT, EmulatorProcess, median
 
 WORKERS = 4
 CALLS_PER_CREATE, CALLS_PER_DELETE = 3, 2
@@ -38,8 +38,13 @@ for i in range({count}):
 _TRIVIAL = """import pulumi
 from pulumi.dynamic import Resource
 from bench.trivial_provider import TrivialProvider
+
+class Trivial(Resource):
+    def __init__(self, name, props):
+        super().__init__(TrivialProvider(), name, props)
+
 for i in range({count}):
-    Resource(TrivialProvider(), f"group-{{i}}", {{"load_balancer_id": "lb-demo-hangzhou", "port": 1000 + i}})
+    Trivial(f"group-{{i}}", {{"load_balancer_id": "lb-demo-hangzhou", "port": 1000 + i}})
 """
 
 
@@ -69,6 +74,7 @@ def run(emu: EmulatorProcess, workdir: str, *, runs: int, count: int, latency: f
     try:
         ours = CliStack(cli, host, tempfile.mkdtemp(dir=workdir), _project(workdir, "bench-ours"), endpoint=emu.url)
         trivial = CliStack(cli, host, tempfile.mkdtemp(dir=workdir), _project(workdir, "bench-trivial"), endpoint=emu.url)
+        trivial.env["PYTHONPATH"] = str(ROOT)  # the engine's provider process imports bench.trivial_provider
         ours.write_program(_OURS.format(count=1))
         trivial.write_program(_TRIVIAL.format(count=1))
         ours_s, trivial_s = [], []
