@@ -10,6 +10,16 @@ STATE_DIR="${QUICKSTART_STATE_DIR:-$ROOT/.pulumi-state}"
 STACK="${QUICKSTART_STACK:-dev}"
 
 say() { printf '\n== %s\n' "$*"; }
+# The first line a background process writes to FILE (its address), waiting up to 10 s.
+first_line() {
+    local line=""
+    for _ in $(seq 1 100); do
+        line=$(head -n 1 "$1" 2>/dev/null || true)
+        [ -n "$line" ] && break
+        sleep 0.1
+    done
+    printf '%s' "$line"
+}
 
 say "virtualenv and install"
 . scripts/venv.sh
@@ -38,12 +48,9 @@ if ! command -v pulumi-language-python >/dev/null 2>&1; then
     host_out=$(mktemp)
     .venv/bin/python -m harness.language_host >"$host_out" 2>"$host_out.err" &
     HOST_PID=$!
-    for _ in $(seq 1 100); do
-        HOST_ADDRESS=$(head -n 1 "$host_out" 2>/dev/null || true)
-        [ -n "$HOST_ADDRESS" ] && break
-        sleep 0.1
-    done
-    [ -n "${HOST_ADDRESS:-}" ] || { echo "the language host did not start:" >&2; cat "$host_out.err" >&2; exit 1; }
+    trap 'kill "$HOST_PID" 2>/dev/null || true' EXIT
+    HOST_ADDRESS=$(first_line "$host_out")
+    [ -n "$HOST_ADDRESS" ] || { echo "the language host did not start:" >&2; cat "$host_out.err" >&2; exit 1; }
     CLIENT_ARGS=(--client="$HOST_ADDRESS")
     echo "program served by harness/language_host.py at $HOST_ADDRESS (the CLI's --client)"
 fi
@@ -53,12 +60,8 @@ emulator_out=$(mktemp)
 .venv/bin/python -m slb_emulator --port 0 >"$emulator_out" 2>&1 &
 EMULATOR_PID=$!
 trap 'kill "$EMULATOR_PID" ${HOST_PID:-} 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    ENDPOINT=$(head -n 1 "$emulator_out" 2>/dev/null || true)
-    [ -n "$ENDPOINT" ] && break
-    sleep 0.1
-done
-[ -n "${ENDPOINT:-}" ] || { echo "the emulator did not start:" >&2; cat "$emulator_out" >&2; exit 1; }
+ENDPOINT=$(first_line "$emulator_out")
+[ -n "$ENDPOINT" ] || { echo "the emulator did not start:" >&2; cat "$emulator_out" >&2; exit 1; }
 echo "emulator at $ENDPOINT"
 
 export PULUMI_BACKEND_URL="file://$STATE_DIR"
