@@ -298,6 +298,10 @@ def _hint(error: SlbApiError, settings: Settings, *, load_balancer_id: str | Non
     if code == RESOURCE_GONE_ON_TAGGING:
         return ("The group was deleted outside Pulumi: run `pulumi refresh` to drop it from the state, "
                 "then `pulumi up` to create it again.")
+    if code.startswith("InvalidTimeStamp"):  # .Expired: this machine's clock is off by more than SLB accepts
+        return ("SLB refused the request's timestamp, which comes from this machine's clock: check the machine's "
+                "clock (SLB accepts requests stamped within 15 minutes of its own time; sync it, e.g. with NTP), "
+                "then run again.")
     if code in ("SignatureDoesNotMatch", "InvalidAccessKeySecret", "IncompleteSignature"):
         return "Check that alicloud:secretKey belongs to alicloud:accessKey (and the machine's clock)."
     if code.startswith("InvalidAccessKeyId"):

@@ -154,7 +154,7 @@ def get_master_slave_server_groups(
         resolved = dataclasses.replace(resolved, region=region_id)
     where = f"get_master_slave_server_groups({load_balancer_id})"
     try:
-        resolved.require_region()
+        resolved.require_region(own_setting="pass `region_id=` to get_master_slave_server_groups")
         resolved.require_credentials()
     except SettingsError as error:
         raise LookupFailed(f"{where}: {error}") from None

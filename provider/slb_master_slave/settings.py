@@ -104,10 +104,12 @@ class Settings:
                 "emulator-demo-key / emulator-demo-secret."
             )
 
-    def require_region(self) -> str:
+    def require_region(self, *, own_setting: str = "set `region_id` on the resource") -> str:
+        """The region, or an error naming where it can come from; `own_setting` is the caller's
+        own way (a resource's `region_id` input, a look-up's `region_id=` argument)."""
         if not self.region:
             raise SettingsError(
-                "No region: set `region_id` on the resource, stack config "
+                f"No region: {own_setting}, set stack config "
                 f"`{CONFIG_REGION}`, or {ENV_REGION[0]} / {ENV_REGION[1]} in the environment."
             )
         return self.region

@@ -103,7 +103,18 @@ def _find_name(props: Mapping[str, Any]) -> Iterator[Finding]:
         yield ("name", f"name must be a string, got {type(value).__name__}.")
     elif not 1 <= len(value) <= MAX_NAME:
         yield ("name", f"name must be 1 to {MAX_NAME} characters, got {len(value)}: "
-                       "give a name, or leave name out to have one chosen from the resource name.")
+                       f"shorten it, or leave name out to have the resource name used (if it is at most {MAX_NAME}).")
+
+
+def _find_default_name(props: Mapping[str, Any]) -> Iterator[Finding]:
+    """The name check() chose from the resource name (name left out): a failure says so,
+    since the user never wrote the value that fails."""
+    value = props.get("name")
+    if _known(value) and isinstance(value, str) and not 1 <= len(value) <= MAX_NAME:
+        yield ("name", f"name was left out, so it defaults to the resource name, which is {len(value)} characters; "
+                       f"a group name is at most {MAX_NAME}: give `name` explicitly (1 to {MAX_NAME} characters).")
+    else:
+        yield from _find_name(props)
 
 
 def _find_adopt_id(props: Mapping[str, Any]) -> Iterator[Finding]:
@@ -361,12 +372,17 @@ VALID_EXAMPLE: dict[str, Any] = {
 }
 
 
-def validate(props: Mapping[str, Any]) -> list[Violation]:
-    """Every violation at once, in table order. Never raises, whatever the input shape."""
+def validate(props: Mapping[str, Any], *, name_from_resource: bool = False) -> list[Violation]:
+    """Every violation at once, in table order. Never raises, whatever the input shape.
+
+    `name_from_resource`: the name was left out and check() filled in the resource name, so
+    the name rule explains that instead of blaming a name the user never wrote.
+    """
     violations: list[Violation] = []
     for rule in RULES:
+        find = _find_default_name if name_from_resource and rule.find is _find_name else rule.find
         try:
-            findings = list(rule.find(props))
+            findings = list(find(props))
         except Exception as error:  # a rule must never turn bad input into a traceback
             findings = [(rule.example_path.split("[")[0].split(".")[0], f"could not be checked ({type(error).__name__}); check its shape.")]
         violations.extend(Violation(rule.code, path, message) for path, message in findings)
