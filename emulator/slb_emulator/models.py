@@ -77,7 +77,8 @@ SERVER_TYPES = ("Master", "Slave")
 BACKEND_TYPES = ("ecs", "eni", "eci")
 ID_ALPHABET = string.ascii_lowercase + string.digits
 # Server Description (API reference): 1-80 letters, digits, Chinese characters, - / . _
-# (empty means "not given").
+# (empty means "not given"). The reference names no code points; "Chinese characters" is
+# read as the CJK Unified Ideographs block, U+4E00-U+9FFF, as the provider reads it.
 DESCRIPTION = re.compile(r"[A-Za-z0-9\u4e00-\u9fff\-/._]{1,80}")
 
 

@@ -25,8 +25,11 @@ MAX_TAG_VALUE = 128
 MAX_DESCRIPTION = 80
 MAX_NAME = 80
 RESERVED_TAG_PREFIXES = ("aliyun", "acs:")
-# The API's rule for a server description: letters, digits, Chinese characters, - / . _
-DESCRIPTION_PATTERN = re.compile(r"^[A-Za-z0-9\u4e00-\u9fa5\-/._]+$")
+# The API reference's rule for a server description: 1-80 Chinese characters, letters, digits,
+# - / . _ . It names no code points: "Chinese characters" is Unicode's CJK Unified Ideographs
+# block, U+4E00-U+9FFF (the emulator reads it the same way; tests/test_description_rule.py).
+# Matched whole (fullmatch): `$` would let a trailing newline through.
+DESCRIPTION_PATTERN = re.compile(r"[A-Za-z0-9\u4e00-\u9fff\-/._]+")
 URL_MARKERS = ("http://", "https://")
 
 Finding = tuple[str, str]  # (property path, message)
@@ -212,10 +215,11 @@ def _find_description(props: Mapping[str, Any]) -> Iterator[Finding]:
         value = server.get("description")
         if not _known(value):
             continue
-        if not isinstance(value, str) or not 1 <= len(value) <= MAX_DESCRIPTION or not DESCRIPTION_PATTERN.match(value):
+        if not isinstance(value, str) or not 1 <= len(value) <= MAX_DESCRIPTION or not DESCRIPTION_PATTERN.fullmatch(value):
             yield (f"servers[{i}].description",
                    f"servers[{i}].description must be 1 to {MAX_DESCRIPTION} characters of letters, digits, "
-                   "Chinese characters, '-', '/', '.' or '_' (no spaces): replace the others, e.g. with '_'.")
+                   "Chinese characters (U+4E00-U+9FFF), '-', '/', '.' or '_' (no spaces): replace the others, "
+                   "e.g. with '_'.")
 
 
 def _find_master_slave(props: Mapping[str, Any]) -> Iterator[Finding]:
