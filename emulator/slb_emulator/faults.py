@@ -12,6 +12,8 @@ matching call; default 1).
 - ``{"kind": "drop_before"}``: the connection is closed without applying or answering.
 - ``{"kind": "drop_after"}``: the call is applied, then the connection is closed
   without an answer (the response is lost).
+- ``{"kind": "disk_full"}``: every write the call makes (its nonce, its changes) fails as
+  on a full disk, with sqlite's own "database or disk is full"; nothing is applied.
 """
 
 import collections
@@ -19,7 +21,7 @@ import itertools
 import threading
 import time
 
-KINDS = ("latency", "quota", "error", "drop_before", "drop_after")
+KINDS = ("latency", "quota", "error", "drop_before", "drop_after", "disk_full")
 TERMINAL = ("quota", "error", "drop_before")
 
 
@@ -78,6 +80,7 @@ class Decision:
         self.latency = 0.0
         self.terminal = None      # the fault dict that decides the outcome, if any
         self.drop_after = False
+        self.disk_full = False    # the call's writes fail as on a full disk
         self.names = []
 
     @property
@@ -142,6 +145,8 @@ class Faults:
                     decision.latency += fault["seconds"]
                 elif kind == "drop_after":
                     decision.drop_after = True
+                elif kind == "disk_full":
+                    decision.disk_full = True
                 else:
                     decision.terminal = fault
             if decision.terminal is not None and decision.drop_after:
