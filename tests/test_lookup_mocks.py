@@ -123,3 +123,22 @@ def test_a_mock_answer_of_the_wrong_shape_names_the_field(answer: dict, field: s
     [error] = [e for e in chain if isinstance(e, LookupFailed)] or [info.value]
     assert isinstance(error, LookupFailed), info.value
     assert LOOKUP_TOKEN in str(error) and field in str(error) and "Mocks.call" in str(error)
+
+
+def test_answered_like_pulumi_alicloud_s_own_look_up() -> None:
+    """pulumi-alicloud's get_master_slave_server_groups is an invoke the same mocks answer:
+    ours reaches Mocks.call the same way, with its own token and snake_case arguments."""
+    import pulumi_alicloud as alicloud
+
+    mocks = LookupMocks()
+    seen: list[Any] = []
+
+    def program() -> None:
+        seen.append(alicloud.slb.get_master_slave_server_groups(load_balancer_id="lb-unit"))
+        seen.append(get_master_slave_server_groups("lb-unit"))
+
+    run(program, mocks)
+    assert [token for token, _ in mocks.calls] == [
+        "alicloud:slb/getMasterSlaveServerGroups:getMasterSlaveServerGroups", LOOKUP_TOKEN]
+    assert mocks.calls[0][1] == {"loadBalancerId": "lb-unit"} and mocks.calls[1][1] == {"load_balancer_id": "lb-unit"}
+    assert seen[1].ids == ["rsp-mock-web"]
