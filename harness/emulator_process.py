@@ -153,6 +153,15 @@ class EmulatorProcess:
     def clear_faults(self):
         self._admin("DELETE", "/faults")
 
+    def storage(self):
+        """{"page_count", "max_page_count", "limited"}: the database's size and its limit."""
+        return self._admin("GET", "/storage")
+
+    def set_storage(self, max_pages):
+        """Limit the database to max_pages (sqlite's max_page_count: writes that would grow it
+        fail with "database or disk is full"); None lifts the limit."""
+        return self._admin("POST", "/storage", {"max_pages": max_pages})
+
     def add_load_balancer(self, **lb):
         """A load balancer as a seed entry (load_balancer_id, region_id, spec, status, ...)."""
         self._admin("POST", "/load_balancers", lb)

@@ -53,7 +53,8 @@ class DefaultMocks(Mocks):
         return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: MockCallArgs):
-        return {}, None
+        # A dict, not ({}, None): pulumi 3.272's MockMonitor.Invoke iterates the second item.
+        return {}
 
 
 class _RecordingMonitor(MockMonitor):
@@ -117,6 +118,21 @@ class _RecordingMonitor(MockMonitor):
         return resp
 
 
+class _EngineLikeMonitor:
+    """The recording monitor behind an object that is not a MockMonitor.
+
+    Code that answers differently under `set_mocks` (the look-up sends an invoke to
+    `Mocks.call` when the monitor is a MockMonitor) cannot tell this run from one under
+    the engine, so it does its real work; registrations are recorded as usual.
+    """
+
+    def __init__(self, inner: _RecordingMonitor) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 def engine_urn(urn: str) -> str:
     """A mock-monitor urn as the engine spells it (no root stack type in the chain)."""
     return urn.replace("::" + STACK_TYPE + "$", "::", 1)
@@ -135,11 +151,14 @@ def collect_registrations(
     mocks: Optional[Mocks] = None,
     secret_keys: Optional[list[str]] = None,
     preview: bool = False,
+    mock_monitor: bool = True,
 ) -> list[Registration]:
     """Run `program` under mocks and return its resource registrations, in order.
 
     Config keys without a namespace get the project's. Callable many times per process:
-    the root stack, settings and config are reset on every call.
+    the root stack, settings and config are reset on every call. With mock_monitor=False
+    the program's monitor is not a MockMonitor, as under the engine: look-ups do their
+    own HTTP instead of asking `mocks.call`.
     """
     monitor = _RecordingMonitor(mocks if mocks is not None else DefaultMocks())
     saved = _snapshot_runtime()
@@ -152,7 +171,8 @@ def collect_registrations(
             _namespaced(config or {}, project),
             [k if ":" in k else f"{project}:{k}" for k in (secret_keys or [])],
         )
-        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview,
+                                 monitor=monitor if mock_monitor else _EngineLikeMonitor(monitor))
         _settings.SETTINGS.outputs = set()
         constructed: list[tuple[str, str]] = []
         original = _pulumi_resource.register_resource

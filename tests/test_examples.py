@@ -126,10 +126,30 @@ def test_lookup_example_lists_gets_and_protects(emu, preview: bool) -> None:
     mocks = EmulatorMocks(config)
     path = ROOT / "examples" / "lookup"
     registrations = collect(lambda: runpy.run_path(str(path / "__main__.py")), project="lookup",
-                            config={**config, "existingGroupId": outside}, mocks=mocks, preview=preview)
+                            config={**config, "existingGroupId": outside}, mocks=mocks, preview=preview,
+                            mock_monitor=False)
     assert mocks.failures == []
     found = {r.name: r for r in registrations}
     assert found["protected"].inputs["delete_protection_validation"] is True
     assert found["outside"].read_id == outside
     assert "DescribeMasterSlaveServerGroups" in emu.actions(), "the look-up ran, at preview too"
     assert not {"CreateMasterSlaveServerGroup", "DeleteMasterSlaveServerGroup"} & set(emu.actions()), "only reads"
+
+
+def test_the_lookup_example_unit_test_is_answered_by_mocks_and_sends_nothing(emu) -> None:
+    """examples/lookup/test_unit.py (the README's unit test) in its own process, as a user runs
+    it, with credentials and an endpoint in the environment: the mocks answer, SLB hears nothing."""
+    import os
+    import subprocess
+    import sys
+
+    from harness.stack_fixtures import DEMO_SECRET
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALICLOUD_", "ALIBABA_CLOUD_", "ALIYUN_"))}
+    env.update(ALICLOUD_ACCESS_KEY="emulator-demo-key", ALICLOUD_SECRET_KEY=DEMO_SECRET,
+               ALICLOUD_REGION="cn-hangzhou", ALICLOUD_SLB_ENDPOINT=emu.url)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(ROOT / "examples" / "lookup" / "test_unit.py")],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert emu.requests() == [], "a unit test under mocks called the SLB API"

@@ -1,7 +1,9 @@
-"""get_master_slave_server_groups in a program under mocks, against the emulator over the SDK.
+"""get_master_slave_server_groups in a program as the engine runs it, against the emulator over the SDK.
 
 The look-up runs in the program process with the stack config the program sees
 (`alicloud:*`, `slb-master-slave:*`), then the environment, as the provider resolves it.
+The programs run with the harness's engine-like monitor (not a MockMonitor): under
+`set_mocks` proper the look-up asks `Mocks.call` instead (tests/test_lookup_mocks.py).
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def make_group(emu: EmulatorProcess, name: str, port: int, *, tags: dict | None 
 
 
 def run(program, config: dict[str, str], *, preview: bool = False) -> list:
-    return collect_registrations(program, project="lookup", config=config, secret_keys=SECRET_KEYS, preview=preview)
+    return collect_registrations(program, project="lookup", config=config, secret_keys=SECRET_KEYS, preview=preview,
+                                 mock_monitor=False)
 
 
 @pytest.mark.parametrize("preview", [False, True])

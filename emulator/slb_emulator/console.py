@@ -116,7 +116,7 @@ def render(server: Any, token: str | None = None, error: str | None = None) -> s
                            _e(detail), _e("%s/%s" % (f["fired"], f["seen"])), delete])
 
     kinds = "".join('<option value="%s">%s</option>' % (k, k) for k in
-                    ("error", "latency", "quota", "drop_before", "drop_after", "hold_after"))
+                    ("error", "latency", "quota", "drop_before", "drop_after", "hold_after", "disk_full"))
     error_html = '<p class="err" id="console-error">%s</p>' % _e(error) if error else ""
     return """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -153,6 +153,14 @@ class InjectedError(SlbError):
     pass
 
 
+class ServiceUnavailable(SlbError):
+    """The emulator's own storage failed (a full disk): the real API's code and text for a
+    temporary failure of the server; clients retry it, and nothing was applied."""
+    status = 503
+    code = "ServiceUnavailable"
+    message = "The request has failed due to a temporary failure of the server."
+
+
 # --- the seed document's seven codes ------------------------------------------------
 
 class BackendServersNumMustBeTwo(SlbError):

@@ -14,6 +14,8 @@ matching call; default 1).
   without an answer (the response is lost).
 - ``{"kind": "hold_after", "seconds": 20}``: the call is applied, then its answer is held
   back that long (a client that gives up, or is killed, meanwhile never sees it).
+- ``{"kind": "disk_full"}``: every write the call makes (its nonce, its changes) fails as
+  on a full disk, with sqlite's own "database or disk is full"; nothing is applied.
 """
 
 import collections
@@ -21,7 +23,7 @@ import itertools
 import threading
 import time
 
-KINDS = ("latency", "quota", "error", "drop_before", "drop_after", "hold_after")
+KINDS = ("latency", "quota", "error", "drop_before", "drop_after", "hold_after", "disk_full")
 TERMINAL = ("quota", "error", "drop_before")
 
 
@@ -81,6 +83,7 @@ class Decision:
         self.terminal = None      # the fault dict that decides the outcome, if any
         self.drop_after = False
         self.hold_after = 0.0     # seconds the answer waits after the call was applied
+        self.disk_full = False    # the call's writes fail as on a full disk
         self.names = []
 
     @property
@@ -147,6 +150,8 @@ class Faults:
                     decision.drop_after = True
                 elif kind == "hold_after":
                     decision.hold_after += fault["seconds"]
+                elif kind == "disk_full":
+                    decision.disk_full = True
                 else:
                     decision.terminal = fault
             if decision.terminal is not None and decision.drop_after:

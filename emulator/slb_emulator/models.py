@@ -77,7 +77,8 @@ SERVER_TYPES = ("Master", "Slave")
 BACKEND_TYPES = ("ecs", "eni", "eci")
 ID_ALPHABET = string.ascii_lowercase + string.digits
 # Server Description (API reference): 1-80 letters, digits, Chinese characters, - / . _
-# (empty means "not given").
+# (empty means "not given"). The reference names no code points; "Chinese characters" is
+# read as the CJK Unified Ideographs block, U+4E00-U+9FFF, as the provider reads it.
 DESCRIPTION = re.compile(r"[A-Za-z0-9\u4e00-\u9fff\-/._]{1,80}")
 
 
@@ -195,13 +196,36 @@ def validate_tags(tags):
     return result
 
 
+# sqlite's answers when the storage, not the request, is at fault: a full disk (or the
+# max_page_count limit), an I/O error, another writer holding the file, a file that cannot
+# be opened or written. Error names need Python 3.11; the messages are sqlite's own.
+_STORAGE_ERROR_NAMES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED",
+                        "SQLITE_CANTOPEN", "SQLITE_READONLY")
+_STORAGE_ERROR_TEXTS = ("database or disk is full", "disk i/o error", "database is locked",
+                        "database table is locked", "unable to open database file",
+                        "attempt to write a readonly database")
+
+
+def storage_failure(error):
+    """True when a failed transaction is the storage's fault (the client did nothing wrong)."""
+    if isinstance(error, OSError):
+        return True
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    name = getattr(error, "sqlite_errorname", None) or ""
+    return name.startswith(_STORAGE_ERROR_NAMES) or any(
+        text in str(error).lower() for text in _STORAGE_ERROR_TEXTS)
+
+
 class Backend:
     def __init__(self, db_path=None):
         self.db_path = db_path or ":memory:"
         self._lock = threading.RLock()
+        self._request = threading.local()   # per request thread: do its writes fail?
         self._conn = sqlite3.connect(self.db_path, check_same_thread=False,
                                      isolation_level=None)
         self._conn.row_factory = sqlite3.Row
+        self._unlimited_pages = self._conn.execute("PRAGMA max_page_count").fetchone()[0]
         with self._lock:
             if self.db_path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
@@ -235,16 +259,54 @@ class Backend:
 
     @contextlib.contextmanager
     def _tx(self):
+        """One transaction: committed whole or rolled back whole. A storage failure (a full
+        disk) becomes 503 ServiceUnavailable, as the real API answers its own trouble: the
+        request was fine and may be sent again, and nothing of it was applied."""
         with self._lock:
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
+                conn.execute("BEGIN IMMEDIATE")
+                changes = conn.total_changes
+                try:
+                    yield conn
+                    if getattr(self._request, "disk_full", False) and conn.total_changes != changes:
+                        raise sqlite3.OperationalError("database or disk is full")
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:  # sqlite may have rolled back already (a full disk does)
+                        conn.execute("ROLLBACK")
+                    raise
+            except (sqlite3.OperationalError, OSError) as error:
+                if storage_failure(error):
+                    raise exc.ServiceUnavailable() from error
                 raise
-            else:
-                conn.execute("COMMIT")
+
+    # --- storage: a full disk, for the admin API and the disk_full fault ----------
+
+    @contextlib.contextmanager
+    def disk_full(self, on=True):
+        """Within this block (this request's thread), every transaction that writes fails
+        as on a full disk and is rolled back; reads go on."""
+        before = getattr(self._request, "disk_full", False)
+        self._request.disk_full = bool(on) or before
+        try:
+            yield
+        finally:
+            self._request.disk_full = before
+
+    def storage(self):
+        with self._lock:
+            pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
+            limit = self._conn.execute("PRAGMA max_page_count").fetchone()[0]
+        return {"page_count": pages, "max_page_count": limit, "limited": limit != self._unlimited_pages}
+
+    def set_max_pages(self, max_pages):
+        """sqlite's max_page_count: a write that would grow the database past it fails with
+        "database or disk is full" (sqlite never sets it below the current size). None lifts it."""
+        value = self._unlimited_pages if max_pages is None else int(max_pages)
+        with self._lock:
+            self._conn.execute("PRAGMA max_page_count = %d" % value)
+        return self.storage()
 
     # --- seed and admin ---------------------------------------------------------
 

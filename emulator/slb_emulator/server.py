@@ -1,7 +1,8 @@
 """HTTP server: RPC routing for SLB actions, and the admin API under /_emulator/.
 
-No request gets a 5xx unless a fault was injected, and none hangs: bodies are bounded,
-sockets time out, and every unexpected exception becomes a 400 with a code.
+No request gets a 5xx unless a fault was injected or the emulator's storage failed (a full
+disk: 503 ServiceUnavailable, nothing applied, which clients retry), and none hangs: bodies
+are bounded, sockets time out, and every other unexpected exception becomes a 400 with a code.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class EmulatorServer(ThreadingHTTPServer):
         return "http://%s:%d" % (host, port)
 
     def reset(self):
+        self.backend.set_max_pages(None)
         self.backend.reset(self.seed)
         self.faults.clear()
         self.log.clear()
@@ -369,14 +371,15 @@ class Handler(BaseHTTPRequestHandler):
             handler = responses.ACTIONS.get(action)
             if handler is None:
                 raise exc.InvalidAction()
-            if v3:
-                auth.authenticate_v3(self.command, query_pairs,
-                                     lambda n: self.headers.get_all(n) or [], raw_body,
-                                     server.backend.find_account, server.backend)
-            else:
-                auth.authenticate(self.command, params, server.backend.find_account,
-                                  server.backend)
-            body = handler(server.backend, params)
+            with server.backend.disk_full(decision.disk_full):
+                if v3:
+                    auth.authenticate_v3(self.command, query_pairs,
+                                         lambda n: self.headers.get_all(n) or [], raw_body,
+                                         server.backend.find_account, server.backend)
+                else:
+                    auth.authenticate(self.command, params, server.backend.find_account,
+                                      server.backend)
+                body = handler(server.backend, params)
         except exc.SlbError as e:
             status, code = e.status, e.code
             body = self._error_body(request_id, e.code, e.message)
@@ -475,6 +478,18 @@ class Handler(BaseHTTPRequestHandler):
                 if method == "DELETE":
                     server.faults.clear()
                     return self._send_json(200, {"ok": True})
+            if path == "/storage":
+                if method == "GET":
+                    return self._send_json(200, server.backend.storage())
+                if method == "POST":
+                    body = self._admin_body()
+                    pages = body.get("max_pages") if isinstance(body, dict) else None
+                    if not isinstance(body, dict) or "max_pages" not in body or not (
+                            pages is None or (isinstance(pages, int) and not isinstance(pages, bool)
+                                              and pages >= 1)):
+                        return self._send_json(400, {"error": "give {\"max_pages\": N} (N >= 1) "
+                                                              "or {\"max_pages\": null}"})
+                    return self._send_json(200, server.backend.set_max_pages(pages))
             if path.startswith("/faults/") and method == "DELETE":
                 if server.faults.remove(path[len("/faults/"):]):
                     return self._send_json(200, {"ok": True})
@@ -506,7 +521,7 @@ class Handler(BaseHTTPRequestHandler):
                         return self._send_json(200, {"ok": True})
                     return self._send_json(404, {"error": "no such load balancer"})
             known = ("/", "/health", "/reset", "/state", "/requests", "/faults",
-                     "/load_balancers")
+                     "/load_balancers", "/storage")
             if path in known or path.startswith(("/faults/", "/load_balancers/")):
                 return self._send_json(405, {"error": "method not allowed"})
             return self._send_json(404, {"error": "unknown admin path %s" % path})

@@ -7,6 +7,9 @@
   (set `existingGroupId` to try it: `python examples/adopt/make_outside_group.py` makes one);
 - `delete_protection_validation=True` keeps destroy from deleting the managed group while
   the load balancer has DeleteProtection on.
+
+`test_unit.py` beside it is a unit test of this program: under Pulumi's mocks the look-ups
+are answered by `Mocks.call`, and nothing is sent to SLB.
 """
 
 import pulumi

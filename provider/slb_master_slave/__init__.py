@@ -8,6 +8,7 @@ reference: its module path and name are part of the state format.
 from .resource import BackendServerArgs, BackendServerArgsDict, MasterSlaveServerGroup
 from .provider import MasterSlaveServerGroupProvider
 from .lookup import (
+    LOOKUP_TOKEN,
     GetMasterSlaveServerGroupsResult,
     LookupFailed,
     get_master_slave_server_groups,
@@ -15,6 +16,7 @@ from .lookup import (
 )
 
 __all__ = [
+    "LOOKUP_TOKEN",
     "BackendServerArgs",
     "BackendServerArgsDict",
     "GetMasterSlaveServerGroupsResult",

@@ -81,6 +81,17 @@ TROUBLESHOOT_URL = "https://api.aliyun.com/troubleshoot?q={code}&product=Slb"
 
 
 # -- secrets: scrubbed here, once, for every text an error can carry ---------------------
+# A form of a secret this long is removed wherever it appears: no text holds it by chance.
+SCRUB_ANYWHERE_CHARS = 16
+# Shorter forms are removed where they stand as a whole token; shorter than this, never
+# (one to three characters are in every sentence and are no credential).
+SCRUB_MIN_CHARS = 4
+_ALNUM = "A-Za-z0-9"
+# Before a whole token: not a letter or digit, unless that is the end of a %XX or %25XX escape
+# ("Secret%3Dk3y" is "Secret=k3y" once decoded).
+_TOKEN_START = rf"(?:(?<![{_ALNUM}])|(?<=%[0-9A-Fa-f]{{2}})|(?<=%25[0-9A-Fa-f]{{2}}))"
+
+
 def _secret_forms(secret: str) -> set[str]:
     """The secret as it can appear: raw, URL-encoded (once or twice, SDK or stdlib style), base64."""
     once = {quote(secret, safe=""), quote(secret, safe="~"), quote(secret),
@@ -89,14 +100,27 @@ def _secret_forms(secret: str) -> set[str]:
     b64 = {base64.b64encode(secret.encode()).decode(), base64.urlsafe_b64encode(secret.encode()).decode()}
     forms = {secret} | once | twice | b64 | {f.rstrip("=") for f in b64}
     forms |= {f.lower() for f in once | twice if "%" in f}
-    return {f for f in forms if len(f) >= 4}
+    return {f for f in forms if len(f) >= SCRUB_MIN_CHARS}
+
+
+def _form_pattern(form: str) -> str:
+    """A long form anywhere; a short one only as a whole token, so a wrong secret such as
+    "sign" leaves "signature" in the API's message alone but never shows as itself."""
+    pattern = re.escape(form)
+    if len(form) >= SCRUB_ANYWHERE_CHARS:
+        return pattern
+    if re.match(f"[{_ALNUM}]", form):
+        pattern = _TOKEN_START + pattern
+    if re.search(f"[{_ALNUM}]$", form):
+        pattern += f"(?![{_ALNUM}])"
+    return pattern
 
 
 def scrub(text: str, secrets: list[str]) -> str:
     """Remove every secret, in every encoding we know of, from a text we are about to show."""
     for secret in secrets:
         for form in sorted(_secret_forms(secret), key=len, reverse=True):
-            text = text.replace(form, "***")
+            text = re.sub(_form_pattern(form), "***", text)
     return text
 
 
@@ -298,6 +322,10 @@ def _hint(error: SlbApiError, settings: Settings, *, load_balancer_id: str | Non
     if code == RESOURCE_GONE_ON_TAGGING:
         return ("The group was deleted outside Pulumi: run `pulumi refresh` to drop it from the state, "
                 "then `pulumi up` to create it again.")
+    if code.startswith("InvalidTimeStamp"):  # .Expired: this machine's clock is off by more than SLB accepts
+        return ("SLB refused the request's timestamp, which comes from this machine's clock: check the machine's "
+                "clock (SLB accepts requests stamped within 15 minutes of its own time; sync it, e.g. with NTP), "
+                "then run again.")
     if code in ("SignatureDoesNotMatch", "InvalidAccessKeySecret", "IncompleteSignature"):
         return "Check that alicloud:secretKey belongs to alicloud:accessKey (and the machine's clock)."
     if code.startswith("InvalidAccessKeyId"):
@@ -313,13 +341,20 @@ def _hint(error: SlbApiError, settings: Settings, *, load_balancer_id: str | Non
     return "Troubleshoot: " + TROUBLESHOOT_URL.format(code=quote(code))
 
 
-def _trim_api_message(code: str, message: str) -> str:
+STRING_TO_SIGN_NOTE = " (the server's string to sign is not shown)"
+
+
+def _trim_api_message(code: str, message: str) -> tuple[str, str]:
     """SignatureDoesNotMatch carries the server's string to sign (every parameter, the token
-    included): keep the sentence, drop the string."""
+    included): keep the sentences before the one that shows it ("... calculation. server
+    string to sign is:..."), drop that one; the note saying so is returned apart, to be
+    added after scrubbing (a wrong secret such as "sign" must not cut our own words)."""
     marker = message.lower().find("string to sign")
-    if marker >= 0:
-        message = message[:marker].rstrip(" :.,") + " (the server's string to sign is not shown)"
-    return message[:500]
+    if marker < 0:
+        return message[:500], ""
+    sentence_end = message.rfind(". ", 0, marker)
+    kept = (message[:sentence_end] if sentence_end >= 0 else "").rstrip(" :.,")
+    return (kept or "The signature does not match")[:500], STRING_TO_SIGN_NOTE
 
 
 # -- the wire: field names and shapes, here only ---------------------------------------
@@ -594,8 +629,9 @@ class SlbGateway:
                               endpoint=target.origin)
         if isinstance(document, dict) and isinstance(document.get("Code"), str) and answer.status >= 300:
             code = document["Code"]
+            message, note = _trim_api_message(code, str(document.get("Message") or ""))
             raise self._error(
-                action, code, _trim_api_message(code, str(document.get("Message") or "")),
+                action, code, message, note=note,
                 request_id=str(document.get("RequestId") or "") or None, http_status=answer.status,
                 endpoint=target.origin)
         # anything else is not the API talking: a 2xx that is not a JSON object, an error
@@ -606,9 +642,10 @@ class SlbGateway:
             action, "NotSlbApi", f"{target.origin} answered {what}" + (f": {summary}" if summary else ", no API answer"),
             kind=ErrorKind.NOT_API, may_have_applied=answer.status in _GATEWAY_STATUSES, endpoint=target.origin)
 
-    def _error(self, action: str, code: str, message: str, **kwargs: Any) -> SlbApiError:
-        return SlbApiError(action, code, scrub(message, self.settings.secrets()), region=self.settings.region,
-                           **kwargs)
+    def _error(self, action: str, code: str, message: str, *, note: str = "", **kwargs: Any) -> SlbApiError:
+        """The error with `message` (text from outside: scrubbed) and our `note` after it."""
+        return SlbApiError(action, code, scrub(message, self.settings.secrets()) + note,
+                           region=self.settings.region, **kwargs)
 
     # -- the one retry loop -------------------------------------------------------------
     def _call(self, action: str, params: Mapping[str, Any], *, subject: str,

@@ -6,6 +6,9 @@ provider uses, with the same credentials, region and endpoint resolution (stack 
 `alicloud:*` / `slb-master-slave:*` read here with `pulumi.Config`, then the environment).
 It is read-only, so it runs during preview as well as during up, like pulumi-alicloud's
 invokes. `get_master_slave_server_groups_output(...)` takes Inputs and returns an Output.
+Under `pulumi.runtime.set_mocks` (a unit test) neither form reads settings or sends a
+request: the look-up is an invoke of `LOOKUP_TOKEN` that `Mocks.call` answers
+(lookup_mocks.py), as pulumi-alicloud's are.
 
 Every failure is a `LookupFailed` (a `pulumi.RunError`, which Pulumi reports as its message
 alone, without a stack trace) naming the argument or setting, the API code and RequestId,
@@ -24,11 +27,13 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 
 from .errors import ProviderError
+from .lookup_mocks import LOOKUP_TOKEN, MockAnswerError, invoke_mocks, mocks_active, result_fields
 from .ownership import without_owner
-from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_settings
+from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
 from .spec import LiveGroup
 
 __all__ = [
+    "LOOKUP_TOKEN",
     "GetMasterSlaveServerGroupsResult",
     "LookupFailed",
     "MasterSlaveServerGroupInfo",
@@ -142,12 +147,14 @@ def get_master_slave_server_groups(
     from .api import SlbApiError, SlbGateway
 
     pattern, tag_filter = _validated(load_balancer_id, ids, name_regex, region_id, tags)
+    if mocks_active():  # a unit test: Mocks.call answers, nothing is read or sent
+        return _answered_by_mocks(load_balancer_id, ids, name_regex, region_id, tag_filter if tags is not None else None)
     resolved = settings if settings is not None else program_settings()
     if region_id:
         resolved = dataclasses.replace(resolved, region=region_id)
     where = f"get_master_slave_server_groups({load_balancer_id})"
     try:
-        resolved.require_region()
+        resolved.require_region(own_setting="pass `region_id=` to get_master_slave_server_groups")
         resolved.require_credentials()
     except SettingsError as error:
         raise LookupFailed(f"{where}: {error}") from None
@@ -180,6 +187,27 @@ def get_master_slave_server_groups(
         groups=groups,
         name_regex=name_regex,
     )
+
+
+def _answered_by_mocks(load_balancer_id: str, ids: Optional[Sequence[str]], name_regex: Optional[str],
+                       region_id: Optional[str], tags: Optional[dict[str, str]]) -> GetMasterSlaveServerGroupsResult:
+    """The look-up as an invoke of LOOKUP_TOKEN, answered by the user's `Mocks.call`
+    (lookup_mocks.py has the contract), in the real look-up's result types."""
+    arguments = {"load_balancer_id": load_balancer_id, "ids": list(ids) if ids is not None else None,
+                 "name_regex": name_regex, "region_id": region_id, "tags": tags}
+    region = region_id or resolve_region(program_config()) or ""
+    try:
+        fields = result_fields(invoke_mocks(arguments), load_balancer_id=load_balancer_id, region_id=region,
+                               name_regex=name_regex)
+    except MockAnswerError as error:
+        raise LookupFailed(
+            f"get_master_slave_server_groups({load_balancer_id}): Mocks.call answered {LOOKUP_TOKEN} with a value "
+            f"that is not the look-up's result: {error}. Answer with a dict shaped like "
+            "GetMasterSlaveServerGroupsResult (README: 'Look-ups in unit tests')."
+        ) from None
+    groups = [MasterSlaveServerGroupInfo(**{**g, "servers": [ServerInfo(**s) for s in g["servers"]]})
+              for g in fields.pop("groups")]
+    return GetMasterSlaveServerGroupsResult(groups=groups, **fields)
 
 
 def get_master_slave_server_groups_output(

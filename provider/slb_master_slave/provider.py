@@ -82,10 +82,12 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
                 config_failures: list[CheckFailure] = []
             except SettingsError as error:
                 config_failures = [CheckFailure("", f"InvalidConfiguration: {error}")]
-            bag = _with_stable_identity(olds if isinstance(olds, Mapping) else {},
-                                        news if isinstance(news, Mapping) else {})
+            prior, given = (olds if isinstance(olds, Mapping) else {}), (news if isinstance(news, Mapping) else {})
+            bag = _with_stable_identity(prior, given)
             as_written = normalize_inputs(bag, region, master_first=False)
-            failures = config_failures + [CheckFailure(v.path, v.reason) for v in validate(as_written)]
+            name_from_resource = given.get("name") is None and bag.get("name") != prior.get("name")
+            failures = config_failures + [CheckFailure(v.path, v.reason)
+                                          for v in validate(as_written, name_from_resource=name_from_resource)]
             failures += [CheckFailure(*f) for f in filter(None, [flag_failure(bag.get(PROTECTION_FLAG))])]
             inputs = normalize_inputs(bag, region)
             if not config_failures and preview_checks.enabled(getattr(self, "_config", {})):

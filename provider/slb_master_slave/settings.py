@@ -8,6 +8,7 @@ repr, so a Settings object in a traceback cannot leak it.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from collections.abc import Mapping
@@ -34,6 +35,9 @@ ENV_ENDPOINT = ("ALICLOUD_SLB_ENDPOINT",)
 DEFAULT_TIMEOUT_SECONDS = 300.0
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 10.0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
+# A day: no single operation needs more, and a socket timeout far beyond it overflows the
+# platform's time_t (1e12 s raised OverflowError deep in the transport).
+MAX_SECONDS = 86400.0
 
 
 class SettingsError(ValueError):
@@ -71,6 +75,15 @@ class Settings:
     request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS
     connect_timeout_seconds: float = DEFAULT_CONNECT_TIMEOUT_SECONDS
 
+    def __post_init__(self) -> None:
+        """Settings built in code (the look-up's `settings=`, tests) obey the config's rule:
+        an infinite budget retries throttling forever, and nan fails every comparison."""
+        for name in ("timeout_seconds", "request_timeout_seconds", "connect_timeout_seconds"):
+            value = getattr(self, name)
+            if not is_budget(value):
+                raise SettingsError(f"Settings.{name} must be a finite number of seconds, greater than 0 and at "
+                                    f"most {MAX_SECONDS:g}; got {value!r}.")
+
     def secrets(self) -> list[str]:
         """Values that must never appear in any message we produce."""
         return [s for s in (self.access_key_secret, self.security_token) if s]
@@ -91,10 +104,12 @@ class Settings:
                 "emulator-demo-key / emulator-demo-secret."
             )
 
-    def require_region(self) -> str:
+    def require_region(self, *, own_setting: str = "set `region_id` on the resource") -> str:
+        """The region, or an error naming where it can come from; `own_setting` is the caller's
+        own way (a resource's `region_id` input, a look-up's `region_id=` argument)."""
         if not self.region:
             raise SettingsError(
-                "No region: set `region_id` on the resource, stack config "
+                f"No region: {own_setting}, set stack config "
                 f"`{CONFIG_REGION}`, or {ENV_REGION[0]} / {ENV_REGION[1]} in the environment."
             )
         return self.region
@@ -142,15 +157,30 @@ def _first(config: Mapping[str, Any], key: str, environ: Mapping[str, str], env_
     return None
 
 
+def is_budget(value: object) -> bool:
+    """A time we can wait: a finite number of seconds in (0, MAX_SECONDS]; never inf or nan."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 < value <= MAX_SECONDS)
+
+
 def _seconds(raw: str | None, key: str, default: float) -> float:
+    """A time setting from config: refused (at preview, through check()) unless `is_budget`.
+
+    float() reads "inf", "Infinity", "1e400" (inf) and "nan" without complaint: an infinite
+    budget retried throttling forever, and nan failed every operation with a traceback.
+    """
     if raw is None:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{key} must be a number of seconds, got {raw!r}.") from None
-    if value <= 0:
-        raise SettingsError(f"{key} must be positive, got {raw!r}.")
+        value = math.nan
+    if not is_budget(value):
+        raise SettingsError(
+            f"{key} must be a finite number of seconds, greater than 0 and at most {MAX_SECONDS:g} (one day); "
+            f"got {raw!r}. Set it with `pulumi config set {key} {default:g}`, or remove it "
+            f"(`pulumi config rm {key}`) to use the default of {default:g} seconds."
+        )
     return value
 
 

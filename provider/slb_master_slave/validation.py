@@ -25,8 +25,11 @@ MAX_TAG_VALUE = 128
 MAX_DESCRIPTION = 80
 MAX_NAME = 80
 RESERVED_TAG_PREFIXES = ("aliyun", "acs:")
-# The API's rule for a server description: letters, digits, Chinese characters, - / . _
-DESCRIPTION_PATTERN = re.compile(r"^[A-Za-z0-9\u4e00-\u9fa5\-/._]+$")
+# The API reference's rule for a server description: 1-80 Chinese characters, letters, digits,
+# - / . _ . It names no code points: "Chinese characters" is Unicode's CJK Unified Ideographs
+# block, U+4E00-U+9FFF (the emulator reads it the same way; tests/test_description_rule.py).
+# Matched whole (fullmatch): `$` would let a trailing newline through.
+DESCRIPTION_PATTERN = re.compile(r"[A-Za-z0-9\u4e00-\u9fff\-/._]+")
 URL_MARKERS = ("http://", "https://")
 
 Finding = tuple[str, str]  # (property path, message)
@@ -103,7 +106,18 @@ def _find_name(props: Mapping[str, Any]) -> Iterator[Finding]:
         yield ("name", f"name must be a string, got {type(value).__name__}.")
     elif not 1 <= len(value) <= MAX_NAME:
         yield ("name", f"name must be 1 to {MAX_NAME} characters, got {len(value)}: "
-                       "give a name, or leave name out to have one chosen from the resource name.")
+                       f"shorten it, or leave name out to have the resource name used (if it is at most {MAX_NAME}).")
+
+
+def _find_default_name(props: Mapping[str, Any]) -> Iterator[Finding]:
+    """The name check() chose from the resource name (name left out): a failure says so,
+    since the user never wrote the value that fails."""
+    value = props.get("name")
+    if _known(value) and isinstance(value, str) and not 1 <= len(value) <= MAX_NAME:
+        yield ("name", f"name was left out, so it defaults to the resource name, which is {len(value)} characters; "
+                       f"a group name is at most {MAX_NAME}: give `name` explicitly (1 to {MAX_NAME} characters).")
+    else:
+        yield from _find_name(props)
 
 
 def _find_adopt_id(props: Mapping[str, Any]) -> Iterator[Finding]:
@@ -201,10 +215,11 @@ def _find_description(props: Mapping[str, Any]) -> Iterator[Finding]:
         value = server.get("description")
         if not _known(value):
             continue
-        if not isinstance(value, str) or not 1 <= len(value) <= MAX_DESCRIPTION or not DESCRIPTION_PATTERN.match(value):
+        if not isinstance(value, str) or not 1 <= len(value) <= MAX_DESCRIPTION or not DESCRIPTION_PATTERN.fullmatch(value):
             yield (f"servers[{i}].description",
                    f"servers[{i}].description must be 1 to {MAX_DESCRIPTION} characters of letters, digits, "
-                   "Chinese characters, '-', '/', '.' or '_' (no spaces): replace the others, e.g. with '_'.")
+                   "Chinese characters (U+4E00-U+9FFF), '-', '/', '.' or '_' (no spaces): replace the others, "
+                   "e.g. with '_'.")
 
 
 def _find_master_slave(props: Mapping[str, Any]) -> Iterator[Finding]:
@@ -364,12 +379,17 @@ VALID_EXAMPLE: dict[str, Any] = {
 }
 
 
-def validate(props: Mapping[str, Any]) -> list[Violation]:
-    """Every violation at once, in table order. Never raises, whatever the input shape."""
+def validate(props: Mapping[str, Any], *, name_from_resource: bool = False) -> list[Violation]:
+    """Every violation at once, in table order. Never raises, whatever the input shape.
+
+    `name_from_resource`: the name was left out and check() filled in the resource name, so
+    the name rule explains that instead of blaming a name the user never wrote.
+    """
     violations: list[Violation] = []
     for rule in RULES:
+        find = _find_default_name if name_from_resource and rule.find is _find_name else rule.find
         try:
-            findings = list(rule.find(props))
+            findings = list(find(props))
         except Exception as error:  # a rule must never turn bad input into a traceback
             findings = [(rule.example_path.split("[")[0].split(".")[0], f"could not be checked ({type(error).__name__}); check its shape.")]
         violations.extend(Violation(rule.code, path, message) for path, message in findings)
