@@ -78,7 +78,6 @@ def test_up_target_creates_only_the_target(make_stack, emu):
 def test_refresh_drops_a_group_deleted_out_of_band_and_up_recreates_it(make_stack, emu):
     stack = _two_groups(make_stack)
     gone = stack.resources()["web"]["id"]
-    emu.sdk_client()  # the same credentials a user has
     _delete_outside(emu, gone)
     stack.run("refresh")
     assert set(stack.resources()) == {"api"}
