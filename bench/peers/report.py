@@ -1,0 +1,55 @@
+"""The side-by-side table (markdown) from bench/results-peers.json's "peers" section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _op(step: Any) -> str:
+    if not isinstance(step, dict) or "calls" not in step:
+        return "-"
+    text = f"{step['calls']} calls, {step['seconds']:.1f} s"
+    if not step["ok"]:
+        text += f", exit {step['code']}: `{step['first_error'][:90]}`"
+    return text
+
+
+def _fault(result: dict) -> str:
+    """The user's view of one fault scenario, in one cell."""
+    parts = []
+    for key, step in result.items():
+        if isinstance(step, dict) and "calls" in step:
+            parts.append(f"{key}: " + ("ok" if step["ok"] else f"error `{step['first_error'][:100]}`")
+                         + f" ({step['calls']} calls, {step['seconds']:.1f} s)")
+        elif key == "outcome":
+            parts.append(f"duplicates {step['duplicates']}, orphans {step['orphans']}")
+        elif not isinstance(step, dict):
+            parts.append(f"{key}: {step}")
+    return "; ".join(parts)
+
+
+def render(results: dict) -> str:
+    tools = list(results.get("tools", {}))
+    names = {"terraform": "Terraform + terraform-provider-alicloud", "ours": "this provider (pulumi CLI)"}
+    versions = results.get("versions", {})
+    lines = [f"Measured {results.get('date')} on {results.get('machine', {}).get('cpus')} cores, one emulator; "
+             + ", ".join(f"{k} {v}" for k, v in versions.items()),
+             "",
+             "| | " + " | ".join(names.get(t, t) for t in tools) + " |",
+             "|---|" + "---|" * len(tools)]
+    first = results["tools"][tools[0]] if tools else {}
+    for section in [k for k in first if k.startswith("lifecycle")]:
+        count = section.split()[-1]
+        for op in ("create", "no-op plan", "refresh", "server change (replace)", "delete"):
+            cells = [_op(results["tools"][t].get(section, {}).get(op)) for t in tools]
+            lines.append(f"| {op}, {count} group(s) | " + " | ".join(cells) + " |")
+        for after in ("after change", "after delete"):
+            cells = []
+            for t in tools:
+                o = results["tools"][t].get(section, {}).get(after) or {}
+                cells.append(f"{o.get('groups_in_cloud', '-')} groups in cloud, {o.get('ids_in_state', '-')} in state")
+            lines.append(f"| {after}, {count} group(s) | " + " | ".join(cells) + " |")
+    for scenario in (first.get("faults") or {}):
+        cells = [_fault(results["tools"][t].get("faults", {}).get(scenario, {})) for t in tools]
+        lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
