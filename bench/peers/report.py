@@ -40,14 +40,17 @@ def render(results: dict) -> str:
     first = results["tools"][tools[0]] if tools else {}
     for section in [k for k in first if k.startswith("lifecycle")]:
         count = section.split()[-1]
-        for op in ("create", "no-op plan", "refresh", "server change (replace)", "delete"):
+        for op in ("create", "no-op plan", "refresh", "server change (replace)", "plan after change", "delete"):
             cells = [_op(results["tools"][t].get(section, {}).get(op)) for t in tools]
             lines.append(f"| {op}, {count} group(s) | " + " | ".join(cells) + " |")
         for after in ("after change", "after delete"):
             cells = []
             for t in tools:
                 o = results["tools"][t].get(section, {}).get(after) or {}
-                cells.append(f"{o.get('groups_in_cloud', '-')} groups in cloud, {o.get('ids_in_state', '-')} in state")
+                text = f"{o.get('groups_in_cloud', '-')} groups in cloud, {o.get('ids_in_state', '-')} in state"
+                if "groups with the new Slave in the cloud" in o:
+                    text += f", {o['groups with the new Slave in the cloud']} with the new Slave"
+                cells.append(text)
             lines.append(f"| {after}, {count} group(s) | " + " | ".join(cells) + " |")
     for scenario in (first.get("faults") or {}):
         cells = [_fault(results["tools"][t].get("faults", {}).get(scenario, {})) for t in tools]

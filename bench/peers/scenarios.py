@@ -60,16 +60,21 @@ def outcome(emu: EmulatorProcess, ws: Workspace, declared: int) -> dict:
 def lifecycle(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str, count: int) -> dict:
     emu.reset()
     ws = make(work_dir)
+    ws.write(count)
     init = ws.init()
     if not init.ok:
         return {"error": "init failed: " + init.output[-2000:]}
-    ws.write(count)
     steps = {"create": measured(emu, ws.apply),
              "no-op plan": measured(emu, ws.plan),
              "refresh": measured(emu, ws.refresh)}
     ws.write(count, slave="i-demo-web-3")
     steps["server change (replace)"] = measured(emu, ws.apply)
     steps["after change"] = outcome(emu, ws, count)
+    # Did the cloud follow? (The peer plans this change in place and its Update does nothing.)
+    slaves = [s["ServerId"] for g in emu.state()["groups"] if str(g.get("name", "")).startswith("peer-")
+              for s in g["servers"] if s["ServerType"] == "Slave"]
+    steps["after change"]["groups with the new Slave in the cloud"] = slaves.count("i-demo-web-3")
+    steps["plan after change"] = measured(emu, ws.plan)
     steps["delete"] = measured(emu, ws.destroy)
     steps["after delete"] = outcome(emu, ws, 0)
     return steps
@@ -93,8 +98,10 @@ def faults(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str) -> dict:
     def fresh(name: str, create: bool = False) -> Workspace:
         emu.reset()
         ws = make(f"{work_dir}/{name}")
-        ws.init()
         ws.write(1)
+        init = ws.init()
+        if not init.ok:
+            raise RuntimeError(f"{name}: init failed: {init.output[-2000:]}")
         if create:
             done = ws.apply()
             if not done.ok:
