@@ -46,7 +46,24 @@ class PulumiResult:
         found = [line.strip() for line in self.output.splitlines() if line.strip().startswith("error:")]
         specific = [t for t in found if t not in ("error: update failed", "error: preview failed",
                                                   "error: refresh failed", "error: destroy failed")]
-        return (specific or found or [""])[0]
+        first = (specific or found or [""])[0]
+        if first.endswith("Traceback (most recent call last):"):
+            return first + " ... " + _exception_line(self.output, first)
+        return first
+
+
+def _exception_line(output: str, start: str) -> str:
+    """The exception a Python traceback ends with (the line after its last `File` pair)."""
+    lines = [line.strip() for line in output.splitlines()]
+    i = next(n for n, line in enumerate(lines) if line == start) + 1
+    while i < len(lines):
+        if lines[i].startswith("File \""):
+            i += 2
+            continue
+        if lines[i] and not lines[i].startswith(("^", "~")):
+            return lines[i]
+        i += 1
+    return ""
 
 
 class PulumiWorkspace:

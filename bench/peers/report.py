@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 
+def _short(error: str) -> str:
+    """An error line without the provider's source path (terraform-provider-alicloud@.../x.go:100:)."""
+    if "[ERROR]" in error and ".go:" in error:
+        head, _, rest = error.partition("[ERROR]")
+        error = head + "[ERROR] ..." + rest.split(".go:", 1)[1].split(":", 1)[-1]
+    return error[:160].replace("|", "/")
+
+
 def _op(step: Any) -> str:
     if not isinstance(step, dict) or "calls" not in step:
         return "-"
     text = f"{step['calls']} calls, {step['seconds']:.1f} s"
     if not step["ok"]:
-        text += f", exit {step['code']}: `{step['first_error'][:90]}`"
+        error = step["first_error"]
+        text += f", exit {step['code']}" + (f": `{_short(error)}`" if error else " (changes pending)")
     return text
 
 
@@ -19,7 +28,7 @@ def _fault(result: dict) -> str:
     parts = []
     for key, step in result.items():
         if isinstance(step, dict) and "calls" in step:
-            parts.append(f"{key}: " + ("ok" if step["ok"] else f"error `{step['first_error'][:100]}`")
+            parts.append(f"{key}: " + ("ok" if step["ok"] else f"error `{_short(step['first_error'])}`")
                          + f" ({step['calls']} calls, {step['seconds']:.1f} s)")
         elif key == "outcome":
             parts.append(f"duplicates {step['duplicates']}, orphans {step['orphans']}")

@@ -38,7 +38,8 @@ def measured(emu: EmulatorProcess, command: Callable[[], Any]) -> dict:
     actions = collections.Counter(r["action"] for r in log)
     return {"ok": done.ok, "code": done.code, "seconds": round(done.seconds, 2), "calls": len(log),
             "actions": dict(actions), "first_error": done.first_error(),
-            "faults_fired": sum(1 for r in log if r.get("fault"))}
+            "faults_fired": sum(1 for r in log if r.get("fault")),
+            **({} if done.ok else {"output_tail": done.output[-3000:]})}
 
 
 def api(emu: EmulatorProcess, action: str, **params: Any) -> Any:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HERE = Path(__file__).resolve().parent
 BUILD_SCRIPT = HERE / "build.sh"
 
@@ -49,12 +51,12 @@ class TfResult:
         return self.code == 0
 
     def first_error(self) -> str:
-        """The first line a user reads as the error (Terraform prints `Error: ...`)."""
-        for line in self.output.splitlines():
-            text = line.strip(" │╷╵")
-            if text.startswith("Error:"):
-                return text
-        return ""
+        """The first line a user reads as the error (Terraform prints `Error: ...`; the
+        provider's carries ANSI colour codes even with -no-color), plus its `ErrorCode:` line."""
+        lines = [ANSI.sub("", line).strip(" │╷╵") for line in self.output.splitlines()]
+        first = next((t for t in lines if t.startswith("Error:")), "")
+        code = next((t for t in lines if t.startswith("ErrorCode:")), "")
+        return f"{first} ... {code}" if first and code else first
 
 
 def group_config(endpoint: str, version: str, count: int, slave: str = "i-demo-web-2") -> str:
