@@ -10,7 +10,7 @@ def _short(error: str) -> str:
     if "[ERROR]" in error and ".go:" in error:
         head, _, rest = error.partition("[ERROR]")
         error = head + "[ERROR] ..." + rest.split(".go:", 1)[1].split(":", 1)[-1]
-    return error[:160].replace("|", "/")
+    return error[:240].replace("|", "/")
 
 
 def _op(step: Any) -> str:
