@@ -29,7 +29,9 @@ def _fault(result: dict) -> str:
     for key, step in result.items():
         if isinstance(step, dict) and "calls" in step:
             parts.append(f"{key}: " + ("ok" if step["ok"] else f"error `{_short(step['first_error'])}`")
-                         + f" ({step['calls']} calls, {step['seconds']:.1f} s)")
+                         + f" ({step['calls']} calls, {step['seconds']:.1f} s"
+                         + (f", {step['throttled']} throttled, {step['groups created']} groups made"
+                            if "throttled" in step else "") + ")")
         elif key == "outcome":
             parts.append(f"duplicates {step['duplicates']}, orphans {step['orphans']}")
         elif not isinstance(step, dict):

@@ -156,4 +156,30 @@ def faults(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str) -> dict:
     step["destroy finished after s"] = round(time.perf_counter() - started, 2)
     step["outcome"] = outcome(emu, ws, 0)
     results[f"listener holding the group at delete (released after {LISTENER_RELEASE_S:.0f} s)"] = step
+    results[f"quota of {QUOTA_RPS} requests/s, {QUOTA_GROUPS} groups created"] = quota_burst(
+        emu, make, f"{work_dir}/quota", QUOTA_GROUPS, QUOTA_RPS)
     return results
+
+
+QUOTA_GROUPS = 50
+QUOTA_RPS = 10
+
+
+def quota_burst(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str, count: int, rps: int) -> dict:
+    """Many creates at once against the account's flow control (the emulator's quota fault
+    answers Throttling.User beyond `rps`), then, if needed, the apply a user runs again."""
+    emu.reset()
+    ws = make(work_dir)
+    ws.write(count)
+    ws.init()
+    emu.add_fault(kind="quota", rps=rps)
+    first = measured(emu, lambda: ws.apply(timeout=300))
+    throttled = first.pop("faults_fired")
+    first["throttled"] = throttled
+    first["groups created"] = len(cloud_groups(emu))
+    result = {"apply under quota": first}
+    if not first["ok"]:
+        result["apply again (quota kept)"] = measured(emu, lambda: ws.apply(timeout=300))
+    emu.clear_faults()
+    result["outcome"] = outcome(emu, ws, count)
+    return result
