@@ -57,9 +57,13 @@ timed() {
     say "building $name (log: $log)"
     nice -n 19 "$@" >"$log" 2>&1 &
     local pid=$!
+    local next=30
     while kill -0 "$pid" 2>/dev/null; do
-        sleep 30 & wait $! || true
-        kill -0 "$pid" 2>/dev/null && say "$name: still building, $((SECONDS - start)) s"
+        sleep 1
+        if [ $((SECONDS - start)) -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
+            say "$name: still building, $((SECONDS - start)) s"
+            next=$((next + 30))
+        fi
     done
     if wait "$pid"; then
         say "$name: built in $((SECONDS - start)) s"
