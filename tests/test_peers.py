@@ -46,3 +46,25 @@ def test_terraform_plans_applies_and_destroys_against_the_emulator(emu, tmp_path
     assert destroyed.ok, destroyed.output
     assert emu.state()["groups"] == []
     assert ws.state_ids() == []
+
+
+def test_terraform_reads_the_load_balancers_delete_protection_from_the_emulator(emu, tmp_path):
+    """`delete_protection_validation = true`: the peer's DescribeLoadBalancerAttribute must see
+    `DeleteProtection: on` and refuse, then delete once it is off."""
+    assert PATHS is not None
+    terraform, provider = PATHS
+    ws = TerraformWorkspace(terraform, provider, str(tmp_path), emu.url)
+    ws.write(1, protection=True)
+    assert ws.init().ok
+    assert ws.apply(timeout=60).ok
+    emu.set_delete_protection("lb-demo-hangzhou", on=True)
+    emu.clear_requests()
+    refused = ws.destroy(timeout=60)
+    assert not refused.ok
+    assert "has enabled DeleteProtection" in refused.output
+    assert "DescribeLoadBalancerAttribute" in emu.actions()
+    assert len(emu.state()["groups"]) == 1
+
+    emu.set_delete_protection("lb-demo-hangzhou", on=False)
+    assert ws.destroy(timeout=60).ok
+    assert emu.state()["groups"] == []

@@ -59,7 +59,8 @@ class TfResult:
         return f"{first} ... {code}" if first and code else first
 
 
-def group_config(endpoint: str, version: str, count: int, slave: str = "i-demo-web-2") -> str:
+def group_config(endpoint: str, version: str, count: int, slave: str = "i-demo-web-2",
+                 protection: bool = False) -> str:
     """`count` groups on the demo load balancer, the same declaration as ours (names peer-N,
     ports 80+N, Master i-demo-web-1, Slave `slave`, weight 100)."""
     host = endpoint.split("://", 1)[-1]
@@ -88,6 +89,7 @@ resource "alicloud_slb_master_slave_server_group" "g" {{
   count            = {count}
   load_balancer_id = "lb-demo-hangzhou"
   name             = "peer-${{count.index}}"
+  delete_protection_validation = {"true" if protection else "false"}
   servers {{
     server_id   = "i-demo-web-1"
     port        = 80 + count.index
@@ -129,8 +131,8 @@ class TerraformWorkspace:
             "no_proxy": "127.0.0.1,localhost",
         }
 
-    def write(self, count: int, slave: str = "i-demo-web-2") -> None:
-        (self.dir / "main.tf").write_text(group_config(self.endpoint, self.version, count, slave))
+    def write(self, count: int, slave: str = "i-demo-web-2", protection: bool = False) -> None:
+        (self.dir / "main.tf").write_text(group_config(self.endpoint, self.version, count, slave, protection))
 
     def run(self, *args: str, timeout: float = 180) -> TfResult:
         argv = list(args) + ["-no-color", "-input=false"]
