@@ -1,5 +1,6 @@
 """`.venv/bin/python -m bench [--quick] [--out FILE]`: run every figure, print the table,
-write bench/results.json. See bench/README.md."""
+write bench/results.json. `python -m bench peers [...]`: the side-by-side run with Terraform
+(bench/peers/). See bench/README.md."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota", "real_cli"]
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["peers"]:  # the side-by-side run with Terraform (bench/peers/)
+        from .peers.run import main as peers_main
+        return peers_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts (about a minute)")
     parser.add_argument("--out", default=None,
