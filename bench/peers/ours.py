@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from harness.pulumi_cli import CliStack, LanguageHost
+from .result import CommandResult
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -29,17 +29,7 @@ for i in range({count}):
 '''
 
 
-@dataclass
-class PulumiResult:
-    args: list[str]
-    code: int
-    output: str
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return self.code == 0
-
+class PulumiResult(CommandResult):
     def first_error(self) -> str:
         """The first `error:` line the CLI prints about the resource (not the summary's
         `error: update failed`, which says nothing)."""

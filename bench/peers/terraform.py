@@ -14,9 +14,10 @@ import os
 import re
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+from .result import CommandResult
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HERE = Path(__file__).resolve().parent
@@ -39,17 +40,7 @@ def provider_version(provider_path: str) -> str:
     return os.path.basename(provider_path).rsplit("_v", 1)[-1]
 
 
-@dataclass
-class TfResult:
-    args: list[str]
-    code: int
-    output: str
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return self.code == 0
-
+class TfResult(CommandResult):
     def first_error(self) -> str:
         """The first line a user reads as the error (Terraform prints `Error: ...`; the
         provider's carries ANSI colour codes even with -no-color), plus its `ErrorCode:` line."""
