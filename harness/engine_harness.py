@@ -534,9 +534,10 @@ class Engine:
             if self._targets is not None and reg.urn not in self._targets:
                 # --target: an untargeted resource gets no provider call at all; one in
                 # state stays as it is, a new one is not created.
-                if self.resource(reg.urn) is not None:
+                prior = self.resource(reg.urn)
+                if prior is not None:
                     same = Step(urn=reg.urn, op="same", type=reg.type, name=reg.name,
-                                dependencies=list(reg.dependencies), inputs=self.resource(reg.urn)["inputs"])
+                                dependencies=list(reg.dependencies), inputs=prior["inputs"])
                     plan.steps.append(same)
                     yield same
                 continue
@@ -934,16 +935,22 @@ class Engine:
         entries = list(self.state["resources"])
 
         def run(i: int) -> None:
-            e = entries[i]
             try:
-                got = self._provider_call("Read", e["urn"], self.provider.read, e["id"], e["outputs"], inputs=e["inputs"])
-                if got.id:
-                    self._provider_call("Diff", e["urn"], self.provider.diff, got.id, got.outputs,
-                                        got.inputs if got.inputs is not None else e["inputs"], old_inputs=e["inputs"])
+                self._read_and_diff(entries[i])
             except Exception:
                 return  # the refresh itself reports it
 
         self._run_graph(list(range(len(entries))), {}, run)
+
+    def _read_and_diff(self, entry: dict) -> Any:
+        """One resource's refresh, both phases: Read, then (when it still exists) the Diff
+        the engine makes to show what changed."""
+        got = self._provider_call("Read", entry["urn"], self.provider.read, entry["id"], entry["outputs"],
+                                  inputs=entry["inputs"])
+        if got.id:
+            self._provider_call("Diff", entry["urn"], self.provider.diff, got.id, got.outputs,
+                                got.inputs if got.inputs is not None else entry["inputs"], old_inputs=entry["inputs"])
+        return got
 
     def refresh(self, *, skip_preview: bool = False, clear_pending_creates: bool = False) -> RefreshResult:
         """Read every resource, then Diff it as the engine does to show the refresh's changes."""
@@ -958,11 +965,7 @@ class Engine:
         def run(i: int) -> None:
             e = entries[i]
             try:
-                got = self._provider_call("Read", e["urn"], self.provider.read, e["id"],
-                                          e["outputs"], inputs=e["inputs"])
-                if got.id:
-                    self._provider_call("Diff", e["urn"], self.provider.diff, got.id, got.outputs,
-                                        got.inputs if got.inputs is not None else e["inputs"], old_inputs=e["inputs"])
+                got = self._read_and_diff(e)
             except Exception as ex:
                 with self._lock:
                     result.errors.append((e["urn"], "read", ex))

@@ -211,7 +211,7 @@ def _stop_every_provider() -> None:
     """No provider process outlives the test run that started it (an engine hands its
     last process to the caller, and a failed test may never stop it)."""
     for process in list(_RUNNING):
-        process.kill_quietly()
+        process.kill()
 
 
 class ProviderProcess:
@@ -338,15 +338,7 @@ class ProviderProcess:
         if this one was: what the next `pulumi` command does after a crash (a new plugin
         process per run, Configure first). Stops this one."""
         self.stop()
-        fresh = ProviderProcess(self.project_dir, **self._spawn)
-        if self._configured_with is not None:
-            config, secret_keys = self._configured_with
-            fresh.configure(config, secret_keys)
-        return fresh
-
-    def kill_quietly(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
+        return self.sibling()
 
     def stop(self) -> None:
         if self._stopped:
