@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from typing import Optional
 
 from harness.pulumi_cli import CliStack, LanguageHost, find_cli
@@ -58,12 +57,6 @@ def _project(workdir: str, name: str) -> str:
     return path
 
 
-def _timed(stack: CliStack, *args: str) -> float:
-    started = time.perf_counter()
-    stack.run(*args)
-    return time.perf_counter() - started
-
-
 def run(emu: EmulatorProcess, workdir: str, *, runs: int, count: int, latency: float) -> Optional[dict]:
     cli, why = find_cli()
     if cli is None:
@@ -79,17 +72,17 @@ def run(emu: EmulatorProcess, workdir: str, *, runs: int, count: int, latency: f
         trivial.write_program(_TRIVIAL.format(count=1))
         ours_s, trivial_s = [], []
         for _ in range(runs):  # alternating, so drift on a shared machine hits both alike
-            ours_s.append(_timed(ours, "preview"))
-            trivial_s.append(_timed(trivial, "preview"))
+            ours_s.append(ours.run("preview").seconds)
+            trivial_s.append(trivial.run("preview").seconds)
 
         ours.write_program(_OURS.format(count=count))
         emu.add_fault(kind="latency", seconds=latency)
         emu.clear_requests()
-        up_s = _timed(ours, "up", "--skip-preview")
+        up_s = ours.run("up", "--skip-preview").seconds
         created = len(emu.state()["groups"])
         up_calls = len(emu.requests())
         emu.clear_requests()
-        destroy_s = _timed(ours, "destroy", "--skip-preview")
+        destroy_s = ours.run("destroy", "--skip-preview").seconds
         destroy_calls = len(emu.requests())
         left = len(emu.state()["groups"])
     finally:

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from .provider_process import project_name
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI_SCRIPT = os.path.join(REPO, "scripts", "pulumi-cli.sh")
 DYNAMIC_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
@@ -67,6 +69,7 @@ class CliResult:
     args: list[str]
     code: int
     output: str
+    seconds: float  # from start to exit, as the user waits for it
     trace: list[dict] = field(default_factory=list)
 
     @property
@@ -83,13 +86,11 @@ class CliStack:
     _RUNS_PROGRAM = ("preview", "up", "refresh", "destroy")
 
     def __init__(self, cli: str, host: LanguageHost, work_dir: str, program_dir: str, *,
-                 endpoint: str, stack: str = "dev", project: Optional[str] = None) -> None:
+                 endpoint: str, stack: str = "dev") -> None:
         self.cli = cli
         self.host = host
         self.project_dir = os.path.join(work_dir, "project")
         shutil.copytree(program_dir, self.project_dir, ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__"))
-        if project is not None:
-            self._set_project_name(project)
         self.backend = os.path.join(work_dir, "backend")
         os.makedirs(self.backend, exist_ok=True)
         self.home = os.path.join(work_dir, "pulumi-home")
@@ -111,12 +112,6 @@ class CliStack:
         }
         self.init_stack(stack)
 
-    def _set_project_name(self, name: str) -> None:
-        path = os.path.join(self.project_dir, "Pulumi.yaml")
-        lines = open(path, encoding="utf-8").read().splitlines()
-        lines = [f"name: {name}" if line.startswith("name:") else line for line in lines]
-        open(path, "w", encoding="utf-8").write("\n".join(lines) + "\n")
-
     # -- commands -----------------------------------------------------------------------
     def run(self, *args: str, check: bool = True, timeout: float = 180, trace: bool = False,
             on_start: Any = None) -> CliResult:
@@ -133,6 +128,7 @@ class CliStack:
             self._runs += 1
             trace_path = os.path.join(self.trace_dir, f"{self._runs:03d}-{argv[0]}.jsonl")
             env["PULUMI_DEBUG_GRPC"] = trace_path
+        started = time.perf_counter()
         process = subprocess.Popen([self.cli, *argv], cwd=self.project_dir, env=env, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         if on_start is not None:
@@ -148,7 +144,8 @@ class CliStack:
             os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate()
             output += f"\n[killed after {timeout} s]"
-        result = CliResult(argv, process.returncode, output, provider_calls(trace_path) if trace_path else [])
+        result = CliResult(argv, process.returncode, output, time.perf_counter() - started,
+                           provider_calls(trace_path) if trace_path else [])
         if check and not result.ok:
             raise AssertionError(str(result))
         return result
@@ -193,19 +190,11 @@ class CliStack:
         return self.export()["deployment"].get("pending_operations") or []
 
     def urn(self, name: str, type_: str = DYNAMIC_TYPE) -> str:
-        project = _project_name(self.project_dir)
-        return f"urn:pulumi:{self.stack}::{project}::{type_}::{name}"
+        return f"urn:pulumi:{self.stack}::{project_name(self.project_dir)}::{type_}::{name}"
 
     def write_program(self, source: str) -> None:
         with open(os.path.join(self.project_dir, "__main__.py"), "w", encoding="utf-8") as out:
             out.write(source)
-
-
-def _project_name(project_dir: str) -> str:
-    for line in open(os.path.join(project_dir, "Pulumi.yaml"), encoding="utf-8"):
-        if line.startswith("name:"):
-            return line.split(":", 1)[1].strip()
-    raise ValueError("Pulumi.yaml has no name")
 
 
 def provider_calls(trace_path: str) -> list[dict]:

@@ -33,14 +33,13 @@ def language_host(pulumi_cli: str):
 
 @pytest.fixture()
 def make_stack(pulumi_cli: str, language_host: LanguageHost, emu, tmp_path):
-    """make_stack(program_dir or None for the root quickstart, stack=..., project=...)."""
+    """make_stack(program_dir or None for the root quickstart, stack=..., name=<work folder>)."""
     made: list[CliStack] = []
 
-    def make(program_dir: str | None = None, *, stack: str = "dev", project: str | None = None,
-             name: str = "work") -> CliStack:
+    def make(program_dir: str | None = None, *, stack: str = "dev", name: str = "work") -> CliStack:
         source = program_dir if program_dir is not None else _root_program(tmp_path)
         stack_obj = CliStack(pulumi_cli, language_host, str(tmp_path / name), source,
-                             endpoint=emu.url, stack=stack, project=project)
+                             endpoint=emu.url, stack=stack)
         made.append(stack_obj)
         return stack_obj
 
