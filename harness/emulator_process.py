@@ -170,7 +170,26 @@ class EmulatorProcess:
         self._admin("PATCH", "/load_balancers/" + load_balancer_id,
                     {"delete_protection": "on" if on else "off"})
 
+    def groups_by_id(self):
+        """id -> the group as the emulator holds it (load balancer, servers, tags)."""
+        return {group["id"]: group for group in self.state()["groups"]}
+
     # --- the official SDK -----------------------------------------------------------
+
+    def call(self, action, region="cn-hangzhou", **params):
+        """Any SLB action through the official SDK over http, as a user's script (or the
+        console) would make it out of band: the answer as a dict, an error as the SDK raises it."""
+        from aliyunsdkcore.http import protocol_type
+        from aliyunsdkcore.request import RpcRequest
+
+        request = RpcRequest("Slb", "2014-05-15", action)
+        request.set_endpoint(self.url.split("://", 1)[1])
+        request.set_protocol_type(protocol_type.HTTP)
+        request.set_method("POST")
+        request.add_query_param("RegionId", region)
+        for key, value in params.items():
+            request.add_query_param(key, value)
+        return json.loads(self.sdk_client().do_action_with_exception(request))
 
     def sdk_client(self, access_key_id="emulator-demo-key", secret="emulator-demo-secret",
                    region="cn-hangzhou", security_token=None, **kwargs):

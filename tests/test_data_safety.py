@@ -77,10 +77,6 @@ def engine(provider: ProviderProcess, emu: EmulatorProcess, proxy: ManglingProxy
     return Engine(provider, str(tmp_path / "state.json"))
 
 
-def live(emu: EmulatorProcess) -> dict[str, dict]:
-    return {g["id"]: g for g in emu.state()["groups"]}
-
-
 def in_state(engine: Engine) -> dict[str, str]:
     """urn -> group id of every resource in state."""
     return {r["urn"]: r["id"] for r in engine.state["resources"]}
@@ -105,19 +101,19 @@ def outside_group(emu: EmulatorProcess, name: str = "legacy", description: str |
 def test_region_id_on_the_resource_is_used_beside_another_config_region(engine: Engine, emu: EmulatorProcess) -> None:
     up = engine.up(stack(web=HANGZHOU, sh=SHANGHAI))
     assert up.ok, up.errors
-    by_lb = {g["load_balancer_id"]: g for g in live(emu).values()}
+    by_lb = {g["load_balancer_id"]: g for g in emu.groups_by_id().values()}
     assert set(by_lb) == {"lb-demo-hangzhou", "lb-demo-shanghai"}, "a stack may span regions"
     assert engine.refresh().ok and [s.op for s in engine.preview(stack(web=HANGZHOU, sh=SHANGHAI)).steps] == ["same", "same"]
-    assert engine.destroy().ok and live(emu) == {}
+    assert engine.destroy().ok and emu.groups_by_id() == {}
 
 
 def test_region_id_alone_is_enough_without_a_config_region(fresh_provider, emu: EmulatorProcess, tmp_path: Path) -> None:
     engine = Engine(fresh_provider(**{"alicloud:region": ""}), str(tmp_path / "state.json"))
     up = engine.up(stack(sh=SHANGHAI))
     assert up.ok, up.errors
-    [group] = live(emu).values()
+    [group] = emu.groups_by_id().values()
     assert group["load_balancer_id"] == "lb-demo-shanghai"
-    assert engine.destroy().ok and live(emu) == {}
+    assert engine.destroy().ok and emu.groups_by_id() == {}
 
 
 def test_after_the_config_region_changes_refresh_keeps_and_destroy_deletes(fresh_provider, emu: EmulatorProcess,
@@ -127,9 +123,9 @@ def test_after_the_config_region_changes_refresh_keeps_and_destroy_deletes(fresh
     moved = Engine(fresh_provider(**{"alicloud:region": "cn-shanghai"}), state)
     refresh = moved.refresh()
     assert refresh.ok and refresh.removed == [], "the group is still in cn-hangzhou, where it was made"
-    assert list(in_state(moved).values()) == list(live(emu))
+    assert list(in_state(moved).values()) == list(emu.groups_by_id())
     assert [s.op for s in moved.preview(stack(web=HANGZHOU)).steps] == ["same"]
-    assert moved.destroy().ok and live(emu) == {}, "destroy deletes it in its own region"
+    assert moved.destroy().ok and emu.groups_by_id() == {}, "destroy deletes it in its own region"
 
 
 # -- 2. a create that was interrupted never makes a second group ----------------------------
@@ -149,16 +145,16 @@ def test_a_create_whose_provider_process_died_is_taken_over_on_the_next_up(fresh
     doomed.kill()  # ...while the process dies: the engine keeps a pending create, the API applies it
     caller.join(10)
     time.sleep(1.3)
-    [first_id] = live(emu)
-    assert live(emu)[first_id]["tags"][OWNER_TAG_KEY].startswith("pending:")
+    [first_id] = emu.groups_by_id()
+    assert emu.groups_by_id()[first_id]["tags"][OWNER_TAG_KEY].startswith("pending:")
 
     engine = Engine(fresh_provider(), str(tmp_path / "state.json"))
     up = engine.up(stack(web=HANGZHOU))
     assert up.ok, up.errors
-    assert list(live(emu)) == [first_id], "the group is taken over, not made twice"
+    assert list(emu.groups_by_id()) == [first_id], "the group is taken over, not made twice"
     assert list(in_state(engine).values()) == [first_id]
-    assert live(emu)[first_id]["tags"][OWNER_TAG_KEY] == registration.urn, "completed"
-    assert engine.destroy().ok and live(emu) == {}
+    assert emu.groups_by_id()[first_id]["tags"][OWNER_TAG_KEY] == registration.urn, "completed"
+    assert engine.destroy().ok and emu.groups_by_id() == {}
 
 
 @pytest.mark.parametrize("mangle", ["html", "truncated", "fieldless", "cut"])
@@ -168,8 +164,8 @@ def test_a_mangled_success_answer_to_create_is_settled_not_duplicated(mangle: st
     up = engine.up(stack(web=HANGZHOU))
     assert proxy.mangled == [("CreateMasterSlaveServerGroup", mangle)]
     assert up.ok, up.errors
-    assert list(live(emu)) == list(in_state(engine).values()), "exactly the one group, and state holds it"
-    assert engine.destroy().ok and live(emu) == {}
+    assert list(emu.groups_by_id()) == list(in_state(engine).values()), "exactly the one group, and state holds it"
+    assert engine.destroy().ok and emu.groups_by_id() == {}
 
 
 def test_twins_each_get_their_own_group_even_when_answers_are_lost(engine: Engine, emu: EmulatorProcess,
@@ -178,11 +174,11 @@ def test_twins_each_get_their_own_group_even_when_answers_are_lost(engine: Engin
     proxy.mangle("CreateMasterSlaveServerGroup", "fieldless", "cut")
     up = engine.up(stack(left=twin, right=twin))
     assert up.ok, up.errors
-    groups = live(emu)
+    groups = emu.groups_by_id()
     assert len(groups) == 2 and sorted(groups) == sorted(in_state(engine).values())
     for urn, group_id in in_state(engine).items():
         assert groups[group_id]["tags"][OWNER_TAG_KEY] == urn, "each twin owns the group state gives it"
-    assert engine.destroy().ok and live(emu) == {}
+    assert engine.destroy().ok and emu.groups_by_id() == {}
 
 
 def test_a_forced_replacement_with_the_same_declaration_never_takes_over_its_old_group(
@@ -195,9 +191,9 @@ def test_a_forced_replacement_with_the_same_declaration_never_takes_over_its_old
     outputs = engine.state["resources"][0]["outputs"]
     provider = fresh_provider()
     new_id, _ = provider.create(urn, provider.check(urn, {}, stack(web=HANGZHOU)[0].inputs).inputs)
-    assert new_id != old_id and set(live(emu)) == {old_id, new_id}
+    assert new_id != old_id and set(emu.groups_by_id()) == {old_id, new_id}
     provider.delete(urn, old_id, outputs)
-    assert list(live(emu)) == [new_id], "the replacement's group survives the old half's delete"
+    assert list(emu.groups_by_id()) == [new_id], "the replacement's group survives the old half's delete"
 
 
 # -- 3. adoption can never destroy what it adopted -------------------------------------------
@@ -208,7 +204,7 @@ def test_adoption_tags_the_group_and_a_second_resource_cannot_adopt_it(engine: E
     up = engine.up(stack(legacy={**HANGZHOU, "name": "legacy", "adopt_id": legacy}))
     assert up.ok, up.errors
     [urn] = in_state(engine)
-    assert live(emu)[legacy]["tags"][OWNER_TAG_KEY] == urn
+    assert emu.groups_by_id()[legacy]["tags"][OWNER_TAG_KEY] == urn
     both = stack(legacy={**HANGZHOU, "name": "legacy", "adopt_id": legacy},
                  thief={**HANGZHOU, "name": "legacy", "adopt_id": legacy})
     second = engine.up(both)
@@ -217,7 +213,7 @@ def test_adoption_tags_the_group_and_a_second_resource_cannot_adopt_it(engine: E
     assert "managed by another resource" in str(error) and urn in str(error) and "pulumi state delete" in str(error)
     assert list(in_state(engine).values()) == [legacy]
     assert engine.up(stack()).ok, "removing the one owner deletes the group, as for any managed group"
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 @pytest.mark.parametrize("change", [{"description": "web-1"}, {"server_ip": "192.168.0.11"}])
@@ -229,7 +225,7 @@ def test_a_server_change_on_an_adopted_group_deletes_nothing(change: dict, engin
     up = engine.up(stack(legacy=changed))
     assert [s.op for s in up.steps] == ["replace"]
     assert not up.ok, "the replacement cannot adopt the group it replaces"
-    assert list(live(emu)) == [legacy], "the adopted group is still there"
+    assert list(emu.groups_by_id()) == [legacy], "the adopted group is still there"
     assert list(in_state(engine).values()) == [legacy]
     [(_, _, error)] = up.errors
     assert "Remove adopt_id" in str(error) or "does not match" in str(error)
@@ -240,7 +236,7 @@ def test_changing_adopt_id_to_another_group_adopts_it_and_retires_the_first(engi
     assert engine.up(stack(legacy={**HANGZHOU, "name": "legacy", "adopt_id": first})).ok
     up = engine.up(stack(legacy={**HANGZHOU, "name": "legacy", "adopt_id": second}))
     assert up.ok and [s.op for s in up.steps] == ["replace"], up.errors
-    assert list(live(emu)) == [second] and list(in_state(engine).values()) == [second]
+    assert list(emu.groups_by_id()) == [second] and list(in_state(engine).values()) == [second]
 
 
 def test_a_group_with_twenty_tags_cannot_be_adopted(engine: Engine, emu: EmulatorProcess) -> None:
@@ -254,7 +250,7 @@ def test_a_group_with_twenty_tags_cannot_be_adopted(engine: Engine, emu: Emulato
     emu.sdk_client().do_action_with_exception(request)
     up = engine.up(stack(legacy={**HANGZHOU, "name": "legacy", "adopt_id": legacy}))
     assert not up.ok and "no room for the ownership tag" in str(up.errors[0][2])
-    assert OWNER_TAG_KEY not in live(emu)[legacy]["tags"] and engine.state["resources"] == []
+    assert OWNER_TAG_KEY not in emu.groups_by_id()[legacy]["tags"] and engine.state["resources"] == []
 
 
 # -- 4. a bad answer is never written to state -----------------------------------------------
@@ -286,14 +282,14 @@ def test_one_mangled_refresh_answer_is_retried_and_the_group_kept(engine: Engine
 def test_a_mangled_listing_never_confirms_a_group_gone(op: str, engine: Engine, emu: EmulatorProcess,
                                                        proxy: ManglingProxy) -> None:
     assert engine.up(stack(web=HANGZHOU)).ok
-    [group_id] = live(emu)
+    [group_id] = emu.groups_by_id()
     action = "DescribeMasterSlaveServerGroupAttribute" if op == "refresh" else "DeleteMasterSlaveServerGroup"
     emu.add_fault(kind="error", action=action, code="InvalidParameter", status=400,
                   message="The specified MasterSlaveGroupId does not exist.", count=100)
     proxy.mangle("DescribeMasterSlaveServerGroups", *["fieldless"] * 100)
     result = engine.refresh() if op == "refresh" else engine.destroy()
     assert not result.ok
-    assert list(in_state(engine).values()) == [group_id] and list(live(emu)) == [group_id]
+    assert list(in_state(engine).values()) == [group_id] and list(emu.groups_by_id()) == [group_id]
     emu.clear_faults()
     proxy.clear()
-    assert engine.destroy().ok and live(emu) == {}
+    assert engine.destroy().ok and emu.groups_by_id() == {}

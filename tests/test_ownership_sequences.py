@@ -188,14 +188,10 @@ def destroy(p: ProviderProcess, stack: Stack) -> None:
 # -- ground truth -----------------------------------------------------------------------------
 
 
-def live(emu: EmulatorProcess) -> dict[str, dict]:
-    return {g["id"]: g for g in emu.state()["groups"]}
-
-
 def assert_sound(emu: EmulatorProcess, *stacks: Stack, strays: tuple[str, ...] = ()) -> dict[str, dict]:
     """Invariants 1-3 over every stack: one holder per group, state ids live and completed,
     no orphan (every live group is held, or a group the test made outside)."""
-    groups = live(emu)
+    groups = emu.groups_by_id()
     held = [gid for stack in stacks for gid in stack.ids()]
     assert len(held) == len(set(held)), f"one group held by two resources: {held}"
     assert set(held) <= set(groups), f"state points at deleted groups: {sorted(set(held) - set(groups))}"
@@ -214,21 +210,6 @@ def assert_valid_tag_value(value: str) -> None:
     assert "http://" not in lowered and "https://" not in lowered, value
     assert not lowered.startswith(("aliyun", "acs:")), value
 
-
-def sdk_call(emu: EmulatorProcess, action: str, **params: Any) -> dict:
-    from aliyunsdkcore.http import protocol_type
-    from aliyunsdkcore.request import RpcRequest
-
-    request = RpcRequest("Slb", "2014-05-15", action)
-    request.set_endpoint(emu.url.split("://", 1)[1])
-    request.set_protocol_type(protocol_type.HTTP)
-    request.set_method("POST")
-    request.add_query_param("RegionId", "cn-hangzhou")
-    for key, value in params.items():
-        request.add_query_param(key, value)
-    return json.loads(emu.sdk_client().do_action_with_exception(request))
-
-
 def make_group(emu: EmulatorProcess, name: str, tags: dict[str, str], port: int = 80) -> str:
     """A group made with the official SDK (outside Pulumi, or by an earlier release)."""
     servers = [{"ServerId": "i-demo-web-1", "Port": str(port), "Weight": "100", "ServerType": "Master", "Type": "ecs"},
@@ -238,7 +219,7 @@ def make_group(emu: EmulatorProcess, name: str, tags: dict[str, str], port: int 
     for n, (key, value) in enumerate(sorted(tags.items()), start=1):
         params[f"Tag.{n}.Key"] = key
         params[f"Tag.{n}.Value"] = value
-    return sdk_call(emu, "CreateMasterSlaveServerGroup", **params)["MasterSlaveServerGroupId"]
+    return emu.call("CreateMasterSlaveServerGroup", **params)["MasterSlaveServerGroupId"]
 
 
 def tag_calls(emu: EmulatorProcess) -> list[str]:
@@ -305,7 +286,7 @@ def test_targeted_replace_keeps_the_new_group_and_deletes_the_old(command: str, 
     refresh(p, stack)
     assert preview(p, stack, [reg]) == {"web": "same"}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def test_diff_driven_replace_and_delete_before_replace_leave_one_group(emu: EmulatorProcess, pulumi_run) -> None:
@@ -322,7 +303,7 @@ def test_diff_driven_replace_and_delete_before_replace_leave_one_group(emu: Emul
     [group] = assert_sound(emu, stack).values()
     assert group["servers"][0]["Port"] == 82
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def test_a_targeted_replace_of_an_adopted_group_is_refused_and_deletes_nothing(emu: EmulatorProcess,
@@ -346,11 +327,11 @@ def test_a_create_with_nineteen_tags_completes_in_the_twentieth_slot(emu: Emulat
     stack = Stack()
     reg = one({"resource": "web", "tags": nineteen})
     gid = up_create(pulumi_run(), stack, reg)
-    assert live(emu)[gid]["tags"] == {**nineteen, OWNER_KEY: reg.urn}
+    assert emu.groups_by_id()[gid]["tags"] == {**nineteen, OWNER_KEY: reg.urn}
     new_id = targeted_replace(pulumi_run(), stack, reg)
-    assert live(emu)[new_id]["tags"] == {**nineteen, OWNER_KEY: reg.urn}
+    assert emu.groups_by_id()[new_id]["tags"] == {**nineteen, OWNER_KEY: reg.urn}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 # -- 2. stack rename, then a stack of the old name ----------------------------------------------
@@ -372,12 +353,12 @@ def test_stack_rename_then_a_new_stack_of_the_old_name_never_shares_a_group(emu:
     p = pulumi_run()
     assert preview(p, prod, [prod_reg]) == {"web": "update"}, "the ownership tag follows the renamed stack, in place"
     assert up_existing(p, prod, prod_reg) == "update"
-    assert live(emu)[first]["tags"][OWNER_KEY] == prod_reg.urn
+    assert emu.groups_by_id()[first]["tags"][OWNER_KEY] == prod_reg.urn
     p = pulumi_run()
     refresh(p, prod)
     assert preview(p, prod, [prod_reg]) == {"web": "same"}
     destroy(pulumi_run(), prod)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 # -- 3. rename with aliases, and a new resource of the old name created first --------------------
@@ -401,7 +382,7 @@ def test_alias_rename_with_a_new_resource_of_the_old_name_created_first(emu: Emu
     refresh(p, stack)
     assert preview(p, stack, regs) == {"web": "same", "frontend": "same"}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 # -- 4. a provider process killed while the API applies a create ---------------------------------
@@ -412,13 +393,13 @@ def test_killed_create_then_a_changed_declaration_leaves_no_orphan(emu: Emulator
     reg = one({"resource": "web"})
     p = pulumi_run()
     kill_during_create(p, emu, reg.urn, checked(p, reg.urn, {}, reg.inputs))
-    [left_behind] = live(emu).values()
+    [left_behind] = emu.groups_by_id().values()
     assert left_behind["tags"][OWNER_KEY].startswith(PENDING_PREFIX), "a create that never returned is pending"
     changed = one({"resource": "web", "port": 81})  # `refresh --clear-pending-creates`, the program changed
     made = up_create(pulumi_run(), stack, changed)
     assert list(assert_sound(emu, stack)) == [made], "the leftover of the killed create was removed"
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def test_killed_create_then_the_same_declaration_takes_the_group_over(emu: EmulatorProcess, pulumi_run) -> None:
@@ -426,13 +407,13 @@ def test_killed_create_then_the_same_declaration_takes_the_group_over(emu: Emula
     reg = one({"resource": "web", "tags": {"env": "dev"}})
     p = pulumi_run()
     kill_during_create(p, emu, reg.urn, checked(p, reg.urn, {}, reg.inputs))
-    [left_behind] = live(emu)
+    [left_behind] = emu.groups_by_id()
     again = one({"resource": "web", "tags": {"env": "prod"}})  # tags changed meanwhile: still the same group
     assert up_create(pulumi_run(), stack, again) == left_behind
     group = assert_sound(emu, stack)[left_behind]
     assert group["tags"] == {OWNER_KEY: reg.urn, "env": "prod"}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def test_killed_replacement_create_then_destroy_leaves_nothing(emu: EmulatorProcess, pulumi_run) -> None:
@@ -446,9 +427,9 @@ def test_killed_replacement_create_then_destroy_leaves_nothing(emu: EmulatorProc
     inputs = checked(p, reg.urn, prior["inputs"], changed.inputs)
     assert p.diff(reg.urn, prior["id"], prior["outputs"], inputs).replaces
     kill_during_create(p, emu, reg.urn, checked(p, reg.urn, {}, changed.inputs))
-    assert len(live(emu)) == 2
+    assert len(emu.groups_by_id()) == 2
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}, "destroy removed the group and the killed replacement's leftover"
+    assert emu.groups_by_id() == {}, "destroy removed the group and the killed replacement's leftover"
 
 
 def test_a_create_whose_completion_failed_stays_pending_and_is_taken_over(emu: EmulatorProcess, pulumi_run) -> None:
@@ -458,13 +439,13 @@ def test_a_create_whose_completion_failed_stays_pending_and_is_taken_over(emu: E
                   message="User not authorized to operate on the specified resource.")
     with pytest.raises(ProviderError) as failed:
         up_create(pulumi_run(), stack, reg)
-    [gid] = live(emu)
+    [gid] = emu.groups_by_id()
     assert f"Group {gid} was made but not marked complete" in failed.value.details
-    assert live(emu)[gid]["tags"][OWNER_KEY].startswith(PENDING_PREFIX)
+    assert emu.groups_by_id()[gid]["tags"][OWNER_KEY].startswith(PENDING_PREFIX)
     assert up_create(pulumi_run(), stack, reg) == gid, "the next create takes it over"
     assert_sound(emu, stack)
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def test_an_interrupted_adoption_is_taken_up_again(emu: EmulatorProcess, pulumi_run) -> None:
@@ -473,9 +454,9 @@ def test_an_interrupted_adoption_is_taken_up_again(emu: EmulatorProcess, pulumi_
     reg = one({"resource": "legacy", "name": "legacy", "adopt_id": gid})
     stack = Stack()
     assert up_create(pulumi_run(), stack, reg) == gid
-    assert live(emu)[gid]["tags"] == {OWNER_KEY: reg.urn}
+    assert emu.groups_by_id()[gid]["tags"] == {OWNER_KEY: reg.urn}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def test_a_create_answered_but_never_saved_by_the_engine_is_left_never_shared(emu: EmulatorProcess,
@@ -490,9 +471,9 @@ def test_a_create_answered_but_never_saved_by_the_engine_is_left_never_shared(em
     made = up_create(pulumi_run(), stack, reg)
     assert made != lost
     assert_sound(emu, stack, strays=(lost,))
-    assert live(emu)[lost]["tags"][OWNER_KEY] == reg.urn
+    assert emu.groups_by_id()[lost]["tags"][OWNER_KEY] == reg.urn
     destroy(pulumi_run(), stack)
-    assert list(live(emu)) == [lost]
+    assert list(emu.groups_by_id()) == [lost]
 
 
 # -- 5. upgrades: groups made by the first release (create token) and by 0.2 (raw URN) -------------
@@ -518,7 +499,7 @@ def test_upgrade_from_the_first_release_tags_the_group_in_place(emu: EmulatorPro
     with pytest.raises(ProviderError) as refused:
         p.create(thief.urn, checked(p, thief.urn, {}, thief.inputs))
     assert gid in refused.value.details and TOKEN_KEY in refused.value.details
-    assert live(emu)[gid]["tags"] == {TOKEN_KEY: "0f" * 16, "env": "dev"}, "a refused adoption changes nothing"
+    assert emu.groups_by_id()[gid]["tags"] == {TOKEN_KEY: "0f" * 16, "env": "dev"}, "a refused adoption changes nothing"
 
     p = pulumi_run()
     refresh(p, stack)  # the first release's state has no owner: refresh reads, it cannot tag yet
@@ -526,13 +507,13 @@ def test_upgrade_from_the_first_release_tags_the_group_in_place(emu: EmulatorPro
     emu.clear_requests()
     assert up_existing(pulumi_run(), stack, reg) == "update"
     assert tag_calls(emu) == ["UntagResources", "TagResources"]
-    assert live(emu)[gid]["tags"] == {OWNER_KEY: reg.urn, "env": "dev"}, "owned now; the create token is gone"
+    assert emu.groups_by_id()[gid]["tags"] == {OWNER_KEY: reg.urn, "env": "dev"}, "owned now; the create token is gone"
     p = pulumi_run()
     refresh(p, stack)
     assert preview(p, stack, [reg]) == {"web": "same"}
     assert_sound(emu, stack)
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def test_upgrade_from_0_2_refresh_keeps_a_valid_raw_urn_without_a_call(emu: EmulatorProcess, pulumi_run) -> None:
@@ -545,7 +526,7 @@ def test_upgrade_from_0_2_refresh_keeps_a_valid_raw_urn_without_a_call(emu: Emul
     assert tag_calls(emu) == [], "a raw URN within the rules is already the current value"
     assert preview(p, stack, [reg]) == {"web": "same"}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def long_parents() -> tuple:
@@ -569,14 +550,14 @@ def test_upgrade_from_0_2_retags_a_long_urn_in_place(first: str, emu: EmulatorPr
     else:
         assert preview(p, stack, [reg]) == {"web": "update"}
         assert up_existing(p, stack, reg) == "update"
-    value = live(emu)[gid]["tags"][OWNER_KEY]
+    value = emu.groups_by_id()[gid]["tags"][OWNER_KEY]
     assert value != legacy_value
     assert_valid_tag_value(value)
     p = pulumi_run()
     refresh(p, stack)
     assert preview(p, stack, [reg]) == {"web": "same"}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def test_upgrade_of_a_first_release_group_with_twenty_tags(emu: EmulatorProcess, pulumi_run) -> None:
@@ -594,12 +575,12 @@ def test_upgrade_of_a_first_release_group_with_twenty_tags(emu: EmulatorProcess,
     nineteen = {k: v for k, v in twenty.items() if k != "k19"}
     reg19 = one({"resource": "web", "name": "web", "tags": nineteen})
     assert up_existing(pulumi_run(), stack, reg19) == "update"
-    assert live(emu)[gid]["tags"] == {**nineteen, OWNER_KEY: reg19.urn}
+    assert emu.groups_by_id()[gid]["tags"] == {**nineteen, OWNER_KEY: reg19.urn}
     p = pulumi_run()
     refresh(p, stack)
     assert preview(p, stack, [reg19]) == {"web": "same"}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 def test_upgrade_of_a_group_with_a_twentieth_tag_added_outside_says_which_group(emu: EmulatorProcess,
@@ -614,12 +595,12 @@ def test_upgrade_of_a_group_with_a_twentieth_tag_added_outside_says_which_group(
     text = failed.value.details
     assert gid in text and "20 tags" in text and "remove one" in text.lower()
     stack.resources = before
-    assert live(emu)[gid]["tags"] == {**nineteen, "added-outside": "x"}, "nothing lost"
+    assert emu.groups_by_id()[gid]["tags"] == {**nineteen, "added-outside": "x"}, "nothing lost"
     refresh(pulumi_run(), stack)  # refresh sees the outside tag; the program then drops it in place
     assert up_existing(pulumi_run(), stack, reg) == "update"
-    assert live(emu)[gid]["tags"] == {**nineteen, OWNER_KEY: reg.urn}
+    assert emu.groups_by_id()[gid]["tags"] == {**nineteen, OWNER_KEY: reg.urn}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 # -- 8. the ownership tag's value is valid for every Pulumi name ----------------------------------
@@ -634,7 +615,7 @@ def test_any_pulumi_name_gives_a_valid_owner_tag(declared: dict, emu: EmulatorPr
     stack = Stack()
     reg = one(declared)
     gid = up_create(pulumi_run(), stack, reg)
-    value = live(emu)[gid]["tags"][OWNER_KEY]
+    value = emu.groups_by_id()[gid]["tags"][OWNER_KEY]
     assert_valid_tag_value(value)
     assert value == stack.resources[reg.urn]["outputs"]["owner_tag"], "state records the exact value written"
     new_id = targeted_replace(pulumi_run(), stack, reg)
@@ -643,7 +624,7 @@ def test_any_pulumi_name_gives_a_valid_owner_tag(declared: dict, emu: EmulatorPr
     refresh(p, stack)
     assert preview(p, stack, [reg]) == {reg.name: "same"}
     destroy(pulumi_run(), stack)
-    assert live(emu) == {}
+    assert emu.groups_by_id() == {}
 
 
 # -- 9. a busy load balancer ------------------------------------------------------------------------
@@ -652,7 +633,7 @@ def test_any_pulumi_name_gives_a_valid_owner_tag(declared: dict, emu: EmulatorPr
 def test_a_busy_load_balancer_with_an_answer_over_a_mebibyte(emu: EmulatorProcess, pulumi_run) -> None:
     full_tags = {f"{i:02d}-" + "k" * 61: "v" * 128 for i in range(20)}
     strays = tuple(make_group(emu, f"busy-{n}", full_tags, port=1000 + n) for n in range(250))
-    unfiltered = sdk_call(emu, "DescribeMasterSlaveServerGroups", LoadBalancerId=LB)
+    unfiltered = emu.call("DescribeMasterSlaveServerGroups", LoadBalancerId=LB)
     assert len(json.dumps(unfiltered)) > 1024 * 1024, "the whole listing is over the provider's 1 MiB cap"
 
     stack = Stack()
@@ -661,4 +642,4 @@ def test_a_busy_load_balancer_with_an_answer_over_a_mebibyte(emu: EmulatorProces
     targeted_replace(pulumi_run(), stack, reg)
     assert_sound(emu, stack, strays=strays)
     destroy(pulumi_run(), stack)
-    assert sorted(live(emu)) == sorted(strays), "only the strays are left, untouched"
+    assert sorted(emu.groups_by_id()) == sorted(strays), "only the strays are left, untouched"

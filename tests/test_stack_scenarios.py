@@ -126,18 +126,7 @@ def test_destroy_of_a_listener_held_group_names_the_listener_and_keeps_state(eng
 
 
 def _call(emu: EmulatorProcess, action: str, **params: object) -> dict:
-    from aliyunsdkcore.http import protocol_type
-    from aliyunsdkcore.request import RpcRequest
-
-    request = RpcRequest("Slb", "2014-05-15", action)
-    request.set_endpoint(emu.url.split("://", 1)[1])
-    request.set_protocol_type(protocol_type.HTTP)
-    request.set_method("POST")
-    request.add_query_param("RegionId", "cn-hangzhou")
-    request.add_query_param("LoadBalancerId", "lb-demo-hangzhou")
-    for key, value in params.items():
-        request.add_query_param(key, value)
-    return json.loads(emu.sdk_client().do_action_with_exception(request))
+    return emu.call(action, LoadBalancerId="lb-demo-hangzhou", **params)
 
 
 def _create_outside(emu: EmulatorProcess, *, name: str) -> str:

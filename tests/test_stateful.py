@@ -235,17 +235,7 @@ def program(decls: dict[str, Decl], stack: str = "dev") -> list:
 
 
 def sdk_call(emu: EmulatorProcess, region: str, action: str, **params: Any) -> dict:
-    from aliyunsdkcore.http import protocol_type
-    from aliyunsdkcore.request import RpcRequest
-
-    request = RpcRequest("Slb", "2014-05-15", action)
-    request.set_endpoint(emu.url.split("://", 1)[1])
-    request.set_protocol_type(protocol_type.HTTP)
-    request.set_method("POST")
-    request.add_query_param("RegionId", REGION[region])
-    for key, value in params.items():
-        request.add_query_param(key, value)
-    return json.loads(emu.sdk_client().do_action_with_exception(request))
+    return emu.call(action, region=REGION[region], **params)
 
 
 def create_outside(emu: EmulatorProcess, d: Decl) -> str:

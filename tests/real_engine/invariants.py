@@ -9,7 +9,7 @@ from harness.pulumi_cli import CliStack
 
 
 def live_group_ids(emu) -> set[str]:
-    return {group["id"] for group in emu.state()["groups"]}
+    return set(emu.groups_by_id())
 
 
 def state_ids(stack: CliStack, stack_names: list[str] | None = None) -> list[str]:
@@ -25,7 +25,7 @@ def state_ids(stack: CliStack, stack_names: list[str] | None = None) -> list[str
     return ids
 
 
-def assert_invariants(emu, referenced: list[str], *, orphans_allowed: int = 0) -> None:
+def assert_invariants(emu, referenced: list[str]) -> None:
     """1: no group owned twice, none orphaned; every group in any state is live."""
     live = live_group_ids(emu)
     twice = [gid for gid, n in Counter(referenced).items() if n > 1]
@@ -33,7 +33,7 @@ def assert_invariants(emu, referenced: list[str], *, orphans_allowed: int = 0) -
     dangling = sorted(set(referenced) - live)
     assert not dangling, f"state points at groups that are gone: {dangling} (live: {sorted(live)})"
     orphans = sorted(live - set(referenced))
-    assert len(orphans) <= orphans_allowed, f"groups no state references (orphans): {orphans}"
+    assert not orphans, f"groups no state references (orphans): {orphans}"
 
 
 def assert_outputs_match_state(stack: CliStack, output_to_resource: dict[str, str]) -> None:

@@ -78,7 +78,7 @@ def test_up_target_creates_only_the_target(make_stack, emu):
 def test_refresh_drops_a_group_deleted_out_of_band_and_up_recreates_it(make_stack, emu):
     stack = _two_groups(make_stack)
     gone = stack.resources()["web"]["id"]
-    _delete_outside(emu, gone)
+    emu.call("DeleteMasterSlaveServerGroup", MasterSlaveServerGroupId=gone)  # as a user would, outside Pulumi
     stack.run("refresh")
     assert set(stack.resources()) == {"api"}
     stack.run("up")
@@ -299,13 +299,3 @@ def test_no_secret_in_the_checkpoint(make_stack, emu):
     for root, _, names in os.walk(stack.backend):
         for name in names:
             assert b"emulator-demo-secret" not in open(os.path.join(root, name), "rb").read(), name
-
-
-def _delete_outside(emu, group_id: str) -> None:
-    from aliyunsdkslb.request.v20140515.DeleteMasterSlaveServerGroupRequest import (
-        DeleteMasterSlaveServerGroupRequest,
-    )
-
-    request = DeleteMasterSlaveServerGroupRequest()
-    request.set_MasterSlaveServerGroupId(group_id)
-    emu.sdk_client().do_action_with_exception(request)

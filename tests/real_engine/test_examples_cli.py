@@ -3,6 +3,7 @@ no change (--expect-no-changes), refresh, destroy, and nothing left in the emula
 
 from __future__ import annotations
 
+import json
 import os
 
 from .invariants import assert_invariants, assert_outputs_match_state, live_group_ids, state_ids
@@ -44,18 +45,11 @@ def test_lookup_example(make_stack, emu):
 
 
 def test_adopt_example_keeps_the_outside_group_until_destroy(make_stack, emu):
-    client = emu.sdk_client()
-    from aliyunsdkslb.request.v20140515.CreateMasterSlaveServerGroupRequest import CreateMasterSlaveServerGroupRequest
-    import json
-
-    request = CreateMasterSlaveServerGroupRequest()
-    request.set_LoadBalancerId("lb-demo-hangzhou")
-    request.set_MasterSlaveServerGroupName("legacy")
-    request.set_MasterSlaveBackendServers(json.dumps([
-        {"ServerId": "i-demo-web-1", "Port": "8080", "Weight": "100", "ServerType": "Master"},
-        {"ServerId": "i-demo-web-3", "Port": "8080", "Weight": "100", "ServerType": "Slave"},
-    ]))
-    outside = json.loads(client.do_action_with_exception(request))["MasterSlaveServerGroupId"]
+    outside = emu.call("CreateMasterSlaveServerGroup", LoadBalancerId="lb-demo-hangzhou",
+                       MasterSlaveServerGroupName="legacy", MasterSlaveBackendServers=json.dumps([
+                           {"ServerId": "i-demo-web-1", "Port": "8080", "Weight": "100", "ServerType": "Master"},
+                           {"ServerId": "i-demo-web-3", "Port": "8080", "Weight": "100", "ServerType": "Slave"},
+                       ]))["MasterSlaveServerGroupId"]
     stack = make_stack(os.path.join(EXAMPLES, "adopt"))
     stack.config_set("groupId", outside)
     stack.run("up")
