@@ -26,18 +26,20 @@ OWNER_TAG_KEY = OWNER_TAG_PREFIX + "owner"
 # The first release (0.1) tagged each create with a random token instead of an owner.
 LEGACY_TOKEN_KEY = OWNER_TAG_PREFIX + "create-token"
 PENDING_PREFIX = "pending:"
+# The API's rules for any tag value (validation.py checks users' tags with the same ones).
 MAX_TAG_VALUE = 128
+RESERVED_TAG_PREFIXES = ("aliyun", "acs:")
+URL_MARKERS = ("http://", "https://")
 DIGEST_CHARS = 20  # 80 bits of SHA-256: enough to tell URNs apart, short enough to leave a readable head
 _READABLE_HEAD = 40  # of a long URN: urn:pulumi:<stack>::<project>::..., then its tail (the name)
-_RESERVED_STARTS = ("aliyun", "acs:", PENDING_PREFIX)
-_FORBIDDEN = ("http://", "https://")
+_RESERVED_STARTS = RESERVED_TAG_PREFIXES + (PENDING_PREFIX,)
 
 
 def is_valid_tag_value(value: str) -> bool:
     """The API's rules for a tag value (checked case-insensitively, as the strictest reading)."""
     lowered = value.lower()
-    return (len(value) <= MAX_TAG_VALUE and not any(f in lowered for f in _FORBIDDEN)
-            and not lowered.startswith(("aliyun", "acs:")))
+    return (len(value) <= MAX_TAG_VALUE and not any(marker in lowered for marker in URL_MARKERS)
+            and not lowered.startswith(RESERVED_TAG_PREFIXES))
 
 
 def _digest(text: str) -> str:

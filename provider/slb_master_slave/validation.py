@@ -18,19 +18,17 @@ from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeGuard
 
+from .owner_tag import MAX_TAG_VALUE, RESERVED_TAG_PREFIXES, URL_MARKERS
 from .spec import BACKEND_TYPES, MAX_USER_TAGS, OWNER_TAG_PREFIX, SERVER_FIELDS, SERVER_TYPES, is_unknown
 
 MAX_TAG_KEY = 64
-MAX_TAG_VALUE = 128
 MAX_DESCRIPTION = 80
 MAX_NAME = 80
-RESERVED_TAG_PREFIXES = ("aliyun", "acs:")
 # The API reference's rule for a server description: 1-80 Chinese characters, letters, digits,
 # - / . _ . It names no code points: "Chinese characters" is Unicode's CJK Unified Ideographs
 # block, U+4E00-U+9FFF (the emulator reads it the same way; tests/test_description_rule.py).
 # Matched whole (fullmatch): `$` would let a trailing newline through.
 DESCRIPTION_PATTERN = re.compile(r"[A-Za-z0-9\u4e00-\u9fff\-/._]+")
-URL_MARKERS = ("http://", "https://")
 
 Finding = tuple[str, str]  # (property path, message)
 
