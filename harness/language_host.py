@@ -21,7 +21,6 @@ turn.
 from __future__ import annotations
 
 import os
-import pickle
 import runpy
 import sys
 import threading
@@ -31,6 +30,8 @@ from typing import Any
 import grpc
 from pulumi.automation._server import LanguageServer
 from pulumi.runtime.proto import language_pb2_grpc
+
+from .program import _restore_pickler, _snapshot_pickler
 
 __all__ = ["ProjectLanguageServer", "serve"]
 
@@ -48,15 +49,15 @@ class ProjectLanguageServer(LanguageServer):
     def Run(self, request: Any, context: Any) -> Any:  # noqa: N802 (the gRPC method's name)
         with self._lock:  # the SDK's runtime settings are process-wide: one program at a time
             self._directory = request.pwd or os.getcwd()
-            saved_pickler = (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict)  # type: ignore[attr-defined]
+            saved_pickler = _snapshot_pickler()
             saved_path, saved_cwd = list(sys.path), os.getcwd()
             try:
                 return super().Run(request, context)
             finally:
                 # pulumi.dynamic wraps the pickler once per registration and never unwraps
-                # it (see harness/program.py); a long-lived host would nest it until
+                # it (harness/program.py); a long-lived host would nest it until
                 # RecursionError. The program's directory leaves sys.path with it.
-                pickle._Pickler._batch_setitems, pickle._Pickler.save_dict = saved_pickler  # type: ignore[attr-defined]
+                _restore_pickler(saved_pickler)
                 sys.path[:] = saved_path
                 os.chdir(saved_cwd)
 
