@@ -116,6 +116,25 @@ def test_drop_after_applies_then_loses_the_response(emu, client):
     assert len(emu.state()["groups"]) == 2
 
 
+def test_hold_after_applies_then_holds_the_answer(emu, client):
+    """The window the real-engine tests kill a provider in: the group exists while the
+    client still waits, the answer then arrives (and only then is the call logged)."""
+    emu.add_fault(kind="hold_after", action="CreateMasterSlaveServerGroup", seconds=3, count=1)
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(create(client)))
+    waiting.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not emu.state()["groups"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        [group] = emu.state()["groups"]
+        assert answers == [] and "CreateMasterSlaveServerGroup" not in emu.actions(), "answered before the hold"
+    finally:
+        waiting.join(15)
+    assert [a["MasterSlaveServerGroupId"] for a in answers] == [group["id"]]
+    assert emu.requests()[-1]["fault"] == "hold_after"
+
+
 def test_fault_admin(emu, client):
     a = emu.add_fault(kind="latency", seconds=0.01)
     b = emu.add_fault(kind="error", code="InternalError", status=500)
