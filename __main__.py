@@ -5,7 +5,6 @@ runs against Alibaba Cloud once the ids below are real ones and credentials are 
 """
 
 import pulumi
-
 from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
 
 web = MasterSlaveServerGroup(

@@ -17,7 +17,6 @@ from . import calls, checkdiff, coldstart, real_cli, scale
 from .common import ROOT, EmulatorProcess
 from .report import build_rows, render
 
-
 FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota", "real_cli"]
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 import json
 import tempfile
 
-from .common import Engine, EmulatorProcess, group_program, registrations, scratch_project, start_provider
+from .common import (
+    EmulatorProcess,
+    Engine,
+    group_program,
+    registrations,
+    scratch_project,
+    start_provider,
+)
 
 PROVIDER_KEY = "__provider"
 

@@ -14,8 +14,20 @@ import tempfile
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
-from .common import (ROOT, EmulatorProcess, ProviderProcess, clean_env, group_program, median, now,
-                     percentile, registrations, scratch_project, start_provider, to_wire)
+from .common import (
+    ROOT,
+    EmulatorProcess,
+    ProviderProcess,
+    clean_env,
+    group_program,
+    median,
+    now,
+    percentile,
+    registrations,
+    scratch_project,
+    start_provider,
+    to_wire,
+)
 
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic:Resource::group-0"
 TRIVIAL_URN = "urn:pulumi:dev::trivial::pulumi-python:dynamic:Resource::thing"

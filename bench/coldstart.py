@@ -8,8 +8,19 @@ import tempfile
 
 from pulumi.dynamic.dynamic import serialize_provider
 
-from .common import (ROOT, SECRET_KEYS, EmulatorProcess, ProviderProcess, clean_env, group_program, median, now,
-                     registrations, scratch_project, stack_config)
+from .common import (
+    ROOT,
+    SECRET_KEYS,
+    EmulatorProcess,
+    ProviderProcess,
+    clean_env,
+    group_program,
+    median,
+    now,
+    registrations,
+    scratch_project,
+    stack_config,
+)
 
 URN = "urn:pulumi:dev::{project}::pulumi-python:dynamic:Resource::group-0"
 

@@ -13,15 +13,33 @@ for p in (ROOT,):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from harness.stack_fixtures import group_program, registrations, start_provider, stack_config, SECRET_KEYS  # noqa: E402
 from harness.emulator_process import EmulatorProcess  # noqa: E402
 from harness.engine_harness import Engine, scratch_project  # noqa: E402
 from harness.provider_process import ProviderProcess, to_wire  # noqa: E402
+from harness.stack_fixtures import (  # noqa: E402
+    SECRET_KEYS,
+    group_program,
+    registrations,
+    stack_config,
+    start_provider,
+)
 
 __all__ = [
-    "ROOT", "group_program", "registrations", "start_provider", "stack_config", "SECRET_KEYS",
-    "EmulatorProcess", "Engine", "scratch_project", "ProviderProcess", "to_wire",
-    "percentile", "median", "clean_env", "now",
+    "ROOT",
+    "SECRET_KEYS",
+    "EmulatorProcess",
+    "Engine",
+    "ProviderProcess",
+    "clean_env",
+    "group_program",
+    "median",
+    "now",
+    "percentile",
+    "registrations",
+    "scratch_project",
+    "stack_config",
+    "start_provider",
+    "to_wire",
 ]
 
 now = time.perf_counter

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Optional
 
 from harness.pulumi_cli import CliStack, LanguageHost, find_cli
 
@@ -57,7 +56,7 @@ def _project(workdir: str, name: str) -> str:
     return path
 
 
-def run(emu: EmulatorProcess, workdir: str, *, runs: int, count: int, latency: float) -> Optional[dict]:
+def run(emu: EmulatorProcess, workdir: str, *, runs: int, count: int, latency: float) -> dict | None:
     cli, why = find_cli()
     if cli is None:
         return {"skipped": why}

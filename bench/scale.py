@@ -12,7 +12,15 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 
-from .common import Engine, EmulatorProcess, group_program, now, registrations, scratch_project, start_provider
+from .common import (
+    EmulatorProcess,
+    Engine,
+    group_program,
+    now,
+    registrations,
+    scratch_project,
+    start_provider,
+)
 
 # DescribeMasterSlaveServerGroups (this owner's pending groups) + CreateMasterSlaveServerGroup (pending)
 # + TagResources (completed): issue 16

@@ -25,7 +25,6 @@ import select
 import socket
 import threading
 import time
-from typing import Optional
 from urllib.parse import quote
 
 KINDS = ("drip", "silent", "backlog", "refused", "html404", "html501", "huge", "endless", "tls_stall", "api_error")
@@ -47,7 +46,7 @@ class BadEndpoint:
         self._lock = threading.Lock()
         self._conns: list[socket.socket] = []
         self._fillers: list[socket.socket] = []
-        self._listener: Optional[socket.socket] = None
+        self._listener: socket.socket | None = None
         self.port = 0
 
     @property
@@ -55,7 +54,7 @@ class BadEndpoint:
         return f"{'https' if self.https else 'http'}://127.0.0.1:{self.port}"
 
     # -- lifecycle -------------------------------------------------------------------
-    def __enter__(self) -> "BadEndpoint":
+    def __enter__(self) -> BadEndpoint:
         if self.kind == "refused":
             probe = socket.socket()
             probe.bind(("127.0.0.1", 0))
@@ -101,7 +100,7 @@ class BadEndpoint:
         while not self._stop.is_set():
             try:
                 conn, _ = self._listener.accept()
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -141,7 +140,7 @@ class BadEndpoint:
             if readable and not conn.recv(65536):
                 return
 
-    def _read_request(self, conn: socket.socket, deadline: float) -> Optional[str]:
+    def _read_request(self, conn: socket.socket, deadline: float) -> str | None:
         data = b""
         while b"\r\n\r\n" not in data:
             if self._stop.is_set() or time.monotonic() > deadline or len(data) > 1 << 20:
@@ -207,7 +206,7 @@ class BadEndpoint:
             while not self._stop.is_set() and time.monotonic() < deadline:
                 try:
                     conn.sendall(block)
-                except (socket.timeout, TimeoutError):
+                except TimeoutError:
                     continue
             return False
         return False

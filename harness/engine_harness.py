@@ -60,9 +60,10 @@ import os
 import tempfile
 import threading
 import weakref
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Optional
+from typing import Any
 
 import grpc
 from pulumi.runtime import rpc
@@ -79,17 +80,17 @@ from .provider_process import (
 
 __all__ = [
     "UNKNOWN",
+    "CrashTrigger",
+    "DestroyResult",
     "Engine",
     "Plan",
+    "ProviderCrashed",
+    "ProviderError",
+    "RefreshResult",
     "Step",
     "UpResult",
-    "RefreshResult",
-    "DestroyResult",
-    "ProviderError",
-    "ProviderCrashed",
-    "CrashTrigger",
-    "scratch_project",
     "load_state",
+    "scratch_project",
 ]
 
 
@@ -117,14 +118,14 @@ class Step:
     op: str  # "create" | "same" | "update" | "replace" | "delete" | "read" | "failed"
     replaces: list = field(default_factory=list)
     failures: list = field(default_factory=list)  # [(property, reason)]
-    diff: Optional[DiffOutcome] = None
+    diff: DiffOutcome | None = None
     delete_before_replace: bool = False
-    inputs: Optional[dict] = None  # the checked inputs the step would use
+    inputs: dict | None = None  # the checked inputs the step would use
     type: str = ""
     name: str = ""
     dependencies: list = field(default_factory=list)
-    error: Optional[Exception] = None  # a Check/Diff error during planning
-    read: Optional[Any] = None  # the ReadOutcome of a "read" step
+    error: Exception | None = None  # a Check/Diff error during planning
+    read: Any | None = None  # the ReadOutcome of a "read" step
 
 
 @dataclass
@@ -143,7 +144,7 @@ class Plan:
         """urn -> op (the op of the last step for that urn)."""
         return {s.urn: s.op for s in self.steps}
 
-    def op(self, urn: str) -> Optional[str]:
+    def op(self, urn: str) -> str | None:
         return self.ops.get(urn)
 
     def count(self, op: str) -> int:
@@ -257,14 +258,14 @@ class CrashTrigger:
     and SIGKILLs the provider process, but only while the call is still in flight: if the
     call returned first, nothing is killed and `missed` is set. `fired` says it killed."""
 
-    def __init__(self, method: str, urn: Optional[str], after: float, when: Optional[Callable[[], bool]],
+    def __init__(self, method: str, urn: str | None, after: float, when: Callable[[], bool] | None,
                  timeout: float) -> None:
         self.method, self.urn, self.after, self.when, self.timeout = method, urn, after, when, timeout
         self.fired = False
         self.missed = False
         self.started = False  # the call it waits for was sent
         self._lock = threading.Lock()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     def matches(self, method: str, urn: str) -> bool:
         return not self.started and method == self.method and (self.urn is None or self.urn == urn)
@@ -295,7 +296,7 @@ class CrashTrigger:
         with self._lock:
             call_done.set()
 
-    def join(self, timeout: Optional[float] = None) -> None:
+    def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -329,12 +330,12 @@ class Engine:
         self._provider_used = False
         self._given = provider
         self._spawned: list[ProviderProcess] = []  # started here, stopped here (or with the engine)
-        self._spare: Optional[Future] = None  # the next command's process, starting in the background
+        self._spare: Future | None = None  # the next command's process, starting in the background
         weakref.finalize(self, _stop_all, self._spawned)
         self.processes = 1  # provider processes this engine has used
         self.trace: list[dict] = []  # every provider call: {method, urn, name, olds, id}
         self._replace: frozenset[str] = frozenset()
-        self._targets: Optional[frozenset[str]] = None
+        self._targets: frozenset[str] | None = None
         self.state_path = state_path
         self.parallelism = parallelism
         # pipeline=True: up starts steps while still planning, as the engine does; the
@@ -345,13 +346,13 @@ class Engine:
         self._lock = threading.RLock()
         self._inflight = 0
         self.max_inflight = 0  # most provider calls this harness had in flight at once
-        self._crash: Optional[CrashTrigger] = None
+        self._crash: CrashTrigger | None = None
         self.restarts = 0  # fresh provider processes started after a crash
 
     # -- crashes -------------------------------------------------------------------------
 
-    def crash_during(self, method: str, *, urn: Optional[str] = None, after: float = 0.0,
-                     when: Optional[Callable[[], bool]] = None, timeout: float = 30.0) -> CrashTrigger:
+    def crash_during(self, method: str, *, urn: str | None = None, after: float = 0.0,
+                     when: Callable[[], bool] | None = None, timeout: float = 30.0) -> CrashTrigger:
         """Arm a crash of the provider process during the next `method` call ("Create",
         "Update", "Delete", "Read", "Check", "Diff"), optionally only for `urn`. See
         CrashTrigger for `after` / `when`. Typical use: an emulator latency fault holds the
@@ -391,7 +392,7 @@ class Engine:
                 self._save()
             return dropped
 
-    def _pending(self, kind: str, urn: str, typ: str, name: str, inputs: Any, id_: Optional[str] = None) -> dict:
+    def _pending(self, kind: str, urn: str, typ: str, name: str, inputs: Any, id_: str | None = None) -> dict:
         """Note an operation as pending before its call, as the engine does in its checkpoint.
 
         Kept in memory only: the harness outlives the provider process it crashes, and the
@@ -406,7 +407,7 @@ class Engine:
             self.pending_operations.append(op)
         return op
 
-    def _settle(self, op: dict, error: Optional[BaseException]) -> None:
+    def _settle(self, op: dict, error: BaseException | None) -> None:
         """The call ended: the note goes, unless the process crashed under it (then the run
         is over and the note stays for the next run to see). The caller saves."""
         if isinstance(error, ProviderCrashed):
@@ -475,7 +476,7 @@ class Engine:
     def resources(self) -> list[dict]:
         return self.state["resources"]
 
-    def resource(self, urn: str) -> Optional[dict]:
+    def resource(self, urn: str) -> dict | None:
         """The live (not pending-delete) state entry for urn."""
         for r in self.state["resources"]:
             if r["urn"] == urn and not r.get("delete"):
@@ -556,7 +557,7 @@ class Engine:
                 plan.steps.append(Step(urn=r["urn"], op="delete", type=r.get("type", ""),
                                        name=r.get("name", ""), dependencies=list(r.get("dependencies", []))))
 
-    def _checked(self, reg: Registration, olds: dict, step: Step, plan: Plan) -> Optional[dict]:
+    def _checked(self, reg: Registration, olds: dict, step: Step, plan: Plan) -> dict | None:
         """Check, recording an error or failures on the step and the plan; the checked
         inputs, or None when the step failed."""
         try:
@@ -644,12 +645,12 @@ class Engine:
         step.inputs = got.inputs if got.inputs is not None else reg.inputs
         step.op = "read"
 
-    def _options(self, replace: Iterable[str], targets: Optional[Iterable[str]]) -> None:
+    def _options(self, replace: Iterable[str], targets: Iterable[str] | None) -> None:
         self._replace = frozenset(replace)
         self._targets = frozenset(targets) if targets is not None else None
 
     def preview(self, registrations: Iterable[Registration], *, replace: Iterable[str] = (),
-                targets: Optional[Iterable[str]] = None) -> Plan:
+                targets: Iterable[str] | None = None) -> Plan:
         """Check (and Diff for existing resources); never Create/Update/Delete/Read.
         `replace` / `targets`: the CLI's --replace and --target urns."""
         self._begin_run(clear=())
@@ -727,7 +728,7 @@ class Engine:
     # -- up ------------------------------------------------------------------------------
 
     def up(self, registrations: Iterable[Registration], *, replace: Iterable[str] = (),
-           targets: Optional[Iterable[str]] = None, skip_preview: bool = False) -> UpResult:
+           targets: Iterable[str] | None = None, skip_preview: bool = False) -> UpResult:
         """`pulumi up [--replace urn]... [--target urn]... [--skip-preview]`: unless
         skip_preview, a preview phase first (its own provider process, Check and Diff only);
         a preview that fails stops the up before any mutating call, as the CLI does."""
@@ -895,7 +896,7 @@ class Engine:
             return
         raise AssertionError(f"unexpected op {s.op}")
 
-    def _create(self, s: Step, errors: list, op: str = "create", replacing: Optional[dict] = None) -> None:
+    def _create(self, s: Step, errors: list, op: str = "create", replacing: dict | None = None) -> None:
         note = self._pending("creating", s.urn, s.type, s.name, s.inputs)
         try:
             id_, outs = self._provider_call("Create", s.urn, self.provider.create, s.inputs)

@@ -46,7 +46,7 @@ class ProjectLanguageServer(LanguageServer):
         self._lock = threading.Lock()
         self._directory = ""
 
-    def Run(self, request: Any, context: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+    def Run(self, request: Any, context: Any) -> Any:
         with self._lock:  # the SDK's runtime settings are process-wide: one program at a time
             self._directory = request.pwd or os.getcwd()
             saved_pickler = _snapshot_pickler()

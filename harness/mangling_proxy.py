@@ -105,7 +105,7 @@ class ManglingProxy:
             self._plan.clear()
             self.mangled.clear()
 
-    def __enter__(self) -> "ManglingProxy":
+    def __enter__(self) -> ManglingProxy:
         self._thread.start()
         return self
 

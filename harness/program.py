@@ -13,8 +13,9 @@ marker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import pulumi
 import pulumi.resource as _pulumi_resource
@@ -27,7 +28,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from .provider_process import UNKNOWN, _sentinel_to_marker
 
-__all__ = ["Registration", "collect_registrations", "UNKNOWN", "DefaultMocks"]
+__all__ = ["UNKNOWN", "DefaultMocks", "Registration", "collect_registrations"]
 
 PROVIDER_KEY = "__provider"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -43,7 +44,7 @@ class Registration:
     dependencies: list = field(default_factory=list)
     is_dynamic: bool = False
     delete_before_replace: bool = False  # the deleteBeforeReplace resource option
-    read_id: Optional[str] = None  # set for a ReadResource (a `get` of an external resource)
+    read_id: str | None = None  # set for a ReadResource (a `get` of an external resource)
 
 
 class DefaultMocks(Mocks):
@@ -63,7 +64,7 @@ class _RecordingMonitor(MockMonitor):
     def __init__(self, mocks: Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
-        self.stack_urn: Optional[str] = None
+        self.stack_urn: str | None = None
 
     def RegisterResource(self, request):
         resp = super().RegisterResource(request)
@@ -147,9 +148,9 @@ def collect_registrations(
     *,
     project: str = "project",
     stack: str = "dev",
-    config: Optional[dict[str, str]] = None,
-    mocks: Optional[Mocks] = None,
-    secret_keys: Optional[list[str]] = None,
+    config: dict[str, str] | None = None,
+    mocks: Mocks | None = None,
+    secret_keys: list[str] | None = None,
     preview: bool = False,
     mock_monitor: bool = True,
 ) -> list[Registration]:

@@ -21,27 +21,27 @@ import sys
 import tempfile
 import threading
 import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 import grpc
-
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 __all__ = [
     "UNKNOWN",
-    "ProviderError",
-    "ProviderCrashed",
-    "ProviderStartError",
     "CheckOutcome",
     "DiffOutcome",
-    "ReadOutcome",
+    "ProviderCrashed",
+    "ProviderError",
     "ProviderProcess",
-    "to_wire",
+    "ProviderStartError",
+    "ReadOutcome",
     "from_wire",
-    "strip_secrets",
     "project_name",
+    "strip_secrets",
+    "to_wire",
 ]
 
 PROVIDER_KEY = "__provider"
@@ -56,9 +56,9 @@ class _Unknown:
     that were unknown are turned into this marker again.
     """
 
-    _instance: Optional["_Unknown"] = None
+    _instance: _Unknown | None = None
 
-    def __new__(cls) -> "_Unknown":
+    def __new__(cls) -> _Unknown:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -119,7 +119,7 @@ class DiffOutcome:
 class ReadOutcome:
     id: str
     outputs: dict
-    inputs: Optional[dict]
+    inputs: dict | None
 
 
 # ---------------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def _run(coro):
         loop.close()
 
 
-def to_wire(props: Optional[dict], *, keep_secrets: bool = False):
+def to_wire(props: dict | None, *, keep_secrets: bool = False):
     """Serialize a property bag with the SDK's serialize_properties, as the engine sends it."""
     props = dict(props or {})
     if not keep_secrets:
@@ -188,7 +188,7 @@ def from_wire(struct) -> dict:
     return _sentinel_to_marker(rpc.deserialize_properties(struct, keep_unknowns=True))
 
 
-def project_name(project_dir: str) -> Optional[str]:
+def project_name(project_dir: str) -> str | None:
     """The `name:` of the Pulumi.yaml in project_dir, if any (no YAML library needed)."""
     for fname in ("Pulumi.yaml", "Pulumi.yml"):
         path = os.path.join(project_dir, fname)
@@ -203,7 +203,7 @@ def project_name(project_dir: str) -> Optional[str]:
 # ---------------------------------------------------------------------------------------
 
 
-_RUNNING: "weakref.WeakSet[ProviderProcess]" = weakref.WeakSet()
+_RUNNING: weakref.WeakSet[ProviderProcess] = weakref.WeakSet()
 
 
 @atexit.register
@@ -227,18 +227,18 @@ class ProviderProcess:
         project_dir: str,
         *,
         python: str = sys.executable,
-        env: Optional[dict[str, str]] = None,
+        env: dict[str, str] | None = None,
         extra_pythonpath: Iterable[str] = (),
         stack: str = "dev",
         start_timeout: float = 30.0,
-        call_timeout: Optional[float] = 300.0,
+        call_timeout: float | None = 300.0,
     ) -> None:
         self.project_dir = os.path.abspath(project_dir)
         self.call_timeout = call_timeout
         # Kept so restarted() can start the same process again after a crash.
         self._spawn = dict(python=python, env=env, extra_pythonpath=list(extra_pythonpath), stack=stack,
                            start_timeout=start_timeout, call_timeout=call_timeout)
-        self._configured_with: Optional[tuple[dict, list]] = None
+        self._configured_with: tuple[dict, list] | None = None
         self.killed = False
         self.project = project_name(self.project_dir) or "project"
         full_env = dict(os.environ)
@@ -262,7 +262,7 @@ class ProviderProcess:
         self.pid = self._proc.pid
         _RUNNING.add(self)
         self.stdout_lines: list[str] = []
-        self._channel: Optional[grpc.Channel] = None
+        self._channel: grpc.Channel | None = None
         self._stopped = False
         self.configured = False  # the engine always calls Configure before anything else
         try:
@@ -324,7 +324,7 @@ class ProviderProcess:
             self._proc.kill()
             self._proc.wait(timeout=10)
 
-    def sibling(self) -> "ProviderProcess":
+    def sibling(self) -> ProviderProcess:
         """A fresh process started and configured like this one, which stays running: the
         next command's plugin, while the caller keeps (and stops) the one it made."""
         fresh = ProviderProcess(self.project_dir, **self._spawn)
@@ -333,7 +333,7 @@ class ProviderProcess:
             fresh.configure(config, secret_keys)
         return fresh
 
-    def restarted(self) -> "ProviderProcess":
+    def restarted(self) -> ProviderProcess:
         """A fresh process started like this one, and configured again with the same config
         if this one was: what the next `pulumi` command does after a crash (a new plugin
         process per run, Configure first). Stops this one."""
@@ -356,7 +356,7 @@ class ProviderProcess:
         if self._proc.stdout is not None:
             self._proc.stdout.close()
 
-    def __enter__(self) -> "ProviderProcess":
+    def __enter__(self) -> ProviderProcess:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -428,7 +428,7 @@ class ProviderProcess:
         )
 
     def diff(
-        self, urn: str, id: str, olds: dict, news: dict, old_inputs: Optional[dict] = None
+        self, urn: str, id: str, olds: dict, news: dict, old_inputs: dict | None = None
     ) -> DiffOutcome:
         name, typ = self._name_type(urn)
         req = provider_pb2.DiffRequest(
@@ -451,7 +451,7 @@ class ProviderProcess:
             delete_before_replace=bool(resp.deleteBeforeReplace),
         )
 
-    def create(self, urn: str, props: dict, *, timeout: Optional[float] = None) -> tuple[str, dict]:
+    def create(self, urn: str, props: dict, *, timeout: float | None = None) -> tuple[str, dict]:
         name, typ = self._name_type(urn)
         req = provider_pb2.CreateRequest(
             urn=urn, properties=to_wire(props), timeout=timeout or 0.0, preview=False,
@@ -460,7 +460,7 @@ class ProviderProcess:
         resp = self._call("Create", req)
         return resp.id, from_wire(resp.properties)
 
-    def read(self, urn: str, id: str, props: dict, inputs: Optional[dict] = None) -> ReadOutcome:
+    def read(self, urn: str, id: str, props: dict, inputs: dict | None = None) -> ReadOutcome:
         name, typ = self._name_type(urn)
         req = provider_pb2.ReadRequest(
             id=id,
@@ -478,8 +478,8 @@ class ProviderProcess:
         )
 
     def update(
-        self, urn: str, id: str, olds: dict, news: dict, old_inputs: Optional[dict] = None,
-        *, timeout: Optional[float] = None,
+        self, urn: str, id: str, olds: dict, news: dict, old_inputs: dict | None = None,
+        *, timeout: float | None = None,
     ) -> dict:
         name, typ = self._name_type(urn)
         req = provider_pb2.UpdateRequest(
@@ -497,8 +497,8 @@ class ProviderProcess:
         return from_wire(resp.properties)
 
     def delete(
-        self, urn: str, id: str, props: dict, old_inputs: Optional[dict] = None,
-        *, timeout: Optional[float] = None,
+        self, urn: str, id: str, props: dict, old_inputs: dict | None = None,
+        *, timeout: float | None = None,
     ) -> None:
         name, typ = self._name_type(urn)
         req = provider_pb2.DeleteRequest(

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .provider_process import project_name
 
@@ -26,10 +26,10 @@ CLI_SCRIPT = os.path.join(REPO, "scripts", "pulumi-cli.sh")
 DYNAMIC_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
 PROVIDER_METHODS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
 
-__all__ = ["find_cli", "LanguageHost", "CliStack", "CliResult", "provider_calls", "DYNAMIC_TYPE"]
+__all__ = ["DYNAMIC_TYPE", "CliResult", "CliStack", "LanguageHost", "find_cli", "provider_calls"]
 
 
-def find_cli() -> tuple[Optional[str], str]:
+def find_cli() -> tuple[str | None, str]:
     """The CLI binary and '' , or None and why not. `PULUMI_CLI` (set by scripts/test.sh)
     wins; else scripts/pulumi-cli.sh --no-build: a test never starts a 6-minute build."""
     given = os.environ.get("PULUMI_CLI")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
+
 from harness.emulator_process import EmulatorProcess
-from harness.provider_process import ProviderProcess
 from harness.program import collect_registrations
+from harness.provider_process import ProviderProcess
 
 DEMO_SECRET = "emulator-demo-secret"
 SECRET_KEYS = ("alicloud:secretKey",)

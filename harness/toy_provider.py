@@ -31,7 +31,7 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
@@ -52,7 +52,7 @@ OUTPUT_ONLY = ("types", "serial")
 CONTROL_KEYS = ("replace_on", "delete_before_replace", "fail", "sleep", "bare_diff", "report_inputs", "crash_window")
 
 _thread_lock = threading.Lock()
-_store_path: Optional[str] = None
+_store_path: str | None = None
 
 
 def _path() -> str:
@@ -236,7 +236,7 @@ class ToyProvider(ResourceProvider):
 class ToyThing(Resource, module="toy", name="Thing"):
     """`pulumi-python:dynamic/toy:Thing`."""
 
-    def __init__(self, name: str, props: dict, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, props: dict, opts: pulumi.ResourceOptions | None = None) -> None:
         props = dict(props)
         props.setdefault("key", name)
         super().__init__(ToyProvider(), name, props, opts)
@@ -249,7 +249,7 @@ class SecretToyProvider(ToyProvider):
 
 
 class SecretToyThing(Resource, module="toy", name="SecretThing"):
-    def __init__(self, name: str, props: dict, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, props: dict, opts: pulumi.ResourceOptions | None = None) -> None:
         props = dict(props)
         props.setdefault("key", name)
         super().__init__(SecretToyProvider(), name, props, opts)

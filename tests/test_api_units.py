@@ -7,7 +7,6 @@ import json
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-
 from slb_master_slave.api import (
     ErrorKind,
     Retry,
@@ -19,9 +18,9 @@ from slb_master_slave.api import (
     scrub,
     summarize,
 )
+from slb_master_slave.settings import resolve_settings
 from slb_master_slave.spec import OWNER_TAG_KEY, BackendServer, GroupSpec
 from slb_master_slave.transport import Answer
-from slb_master_slave.settings import resolve_settings
 
 
 def settings_for(endpoint: str | None = None, **extra: str):

@@ -9,15 +9,15 @@ SignatureNonce with SignatureNonceUsed).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from harness.stack_fixtures import group_program, registrations, start_provider
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.provider_process import ProviderProcess
+from harness.stack_fixtures import group_program, registrations, start_provider
 
 COUNT = 40
 

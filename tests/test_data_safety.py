@@ -11,11 +11,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
-from aliyunsdkslb.request.v20140515.CreateMasterSlaveServerGroupRequest import CreateMasterSlaveServerGroupRequest
+from aliyunsdkslb.request.v20140515.CreateMasterSlaveServerGroupRequest import (
+    CreateMasterSlaveServerGroupRequest,
+)
+from slb_master_slave import MasterSlaveServerGroup
+from slb_master_slave.spec import OWNER_TAG_KEY
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
@@ -23,8 +28,6 @@ from harness.mangling_proxy import ManglingProxy
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import start_provider
-from slb_master_slave import MasterSlaveServerGroup
-from slb_master_slave.spec import OWNER_TAG_KEY
 
 HANGZHOU = {"load_balancer_id": "lb-demo-hangzhou",
             "servers": [{"server_id": "i-demo-web-1", "port": 80}, {"server_id": "i-demo-web-2", "port": 80, "server_type": "Slave"}]}

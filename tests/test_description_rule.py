@@ -18,10 +18,10 @@ import json
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkslb.request.v20140515 import CreateMasterSlaveServerGroupRequest
-
-from harness.emulator_process import EmulatorProcess
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.validation import VALID_EXAMPLE
+
+from harness.emulator_process import EmulatorProcess
 
 # (description, what the API reference allows)
 CASES = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 from pulumi.output import Unknown
-
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.validation import VALID_EXAMPLE
 

@@ -5,12 +5,19 @@ import json
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkslb.request.v20140515 import (
-    CreateLoadBalancerTCPListenerRequest, CreateLoadBalancerUDPListenerRequest,
-    CreateMasterSlaveServerGroupRequest, DeleteLoadBalancerListenerRequest,
-    DeleteMasterSlaveServerGroupRequest, DescribeLoadBalancerAttributeRequest,
-    DescribeMasterSlaveServerGroupAttributeRequest, DescribeMasterSlaveServerGroupsRequest,
-    ListTagResourcesRequest, SetLoadBalancerTCPListenerAttributeRequest,
-    TagResourcesRequest, UntagResourcesRequest)
+    CreateLoadBalancerTCPListenerRequest,
+    CreateLoadBalancerUDPListenerRequest,
+    CreateMasterSlaveServerGroupRequest,
+    DeleteLoadBalancerListenerRequest,
+    DeleteMasterSlaveServerGroupRequest,
+    DescribeLoadBalancerAttributeRequest,
+    DescribeMasterSlaveServerGroupAttributeRequest,
+    DescribeMasterSlaveServerGroupsRequest,
+    ListTagResourcesRequest,
+    SetLoadBalancerTCPListenerAttributeRequest,
+    TagResourcesRequest,
+    UntagResourcesRequest,
+)
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from aliyunsdkslb.request.v20140515 import (
-    CreateLoadBalancerTCPListenerRequest, CreateMasterSlaveServerGroupRequest)
+    CreateLoadBalancerTCPListenerRequest,
+    CreateMasterSlaveServerGroupRequest,
+)
 
 from harness.emulator_process import raw_call
 

@@ -9,8 +9,9 @@ import urllib.request
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 from aliyunsdkslb.request.v20140515 import (
-    CreateMasterSlaveServerGroupRequest, DescribeLoadBalancerAttributeRequest)
-
+    CreateMasterSlaveServerGroupRequest,
+    DescribeLoadBalancerAttributeRequest,
+)
 
 LB = "lb-demo-hangzhou"
 SERVERS = json.dumps([{"ServerId": "i-demo-web-1", "Port": 80},

@@ -10,10 +10,12 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
+from aliyunsdkslb.request.v20140515 import (
+    CreateMasterSlaveServerGroupRequest,
+    DescribeMasterSlaveServerGroupAttributeRequest,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from aliyunsdkslb.request.v20140515 import (
-    CreateMasterSlaveServerGroupRequest, DescribeMasterSlaveServerGroupAttributeRequest)
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 

@@ -8,9 +8,14 @@ import json
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkslb.request.v20140515 import (
-    CreateLoadBalancerTCPListenerRequest, CreateMasterSlaveServerGroupRequest,
-    DescribeLoadBalancerAttributeRequest, DescribeMasterSlaveServerGroupsRequest,
-    ListTagResourcesRequest, TagResourcesRequest, UntagResourcesRequest)
+    CreateLoadBalancerTCPListenerRequest,
+    CreateMasterSlaveServerGroupRequest,
+    DescribeLoadBalancerAttributeRequest,
+    DescribeMasterSlaveServerGroupsRequest,
+    ListTagResourcesRequest,
+    TagResourcesRequest,
+    UntagResourcesRequest,
+)
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 

@@ -19,11 +19,11 @@ from aliyunsdkslb.request.v20140515 import (
     CreateMasterSlaveServerGroupRequest,
     DescribeMasterSlaveServerGroupsRequest,
 )
+from slb_master_slave import operations
+from slb_master_slave.settings import resolve_settings
 
 from harness.emulator_process import EmulatorProcess
 from harness.stack_fixtures import stack_config
-from slb_master_slave import operations
-from slb_master_slave.settings import resolve_settings
 
 SERVERS = [{"ServerId": "i-demo-web-1", "Port": "80", "ServerType": "Master"},
            {"ServerId": "i-demo-web-2", "Port": "80", "ServerType": "Slave"}]

@@ -13,7 +13,14 @@ import uuid
 import pulumi
 import pytest
 
-from harness.engine_harness import UNKNOWN, Engine, ProviderCrashed, ProviderError, load_state, scratch_project
+from harness.engine_harness import (
+    UNKNOWN,
+    Engine,
+    ProviderCrashed,
+    ProviderError,
+    load_state,
+    scratch_project,
+)
 from harness.program import collect_registrations
 from harness.provider_process import ProviderProcess, ProviderStartError
 from harness.toy_provider import SecretToyThing, ToyThing, read_store

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from pulumi.runtime import MockResourceArgs
-
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
+
 from harness.program import DefaultMocks, collect_registrations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,10 +113,11 @@ class EmulatorMocks(CheckingMocks):
 
 @pytest.mark.parametrize("preview", [False, True])
 def test_lookup_example_lists_gets_and_protects(emu, preview: bool) -> None:
-    from harness.program import collect_registrations as collect
-    from harness.stack_fixtures import stack_config
     from slb_master_slave import operations
     from slb_master_slave.settings import resolve_settings
+
+    from harness.program import collect_registrations as collect
+    from harness.stack_fixtures import stack_config
 
     config = stack_config(emu)
     outside, _ = operations.create(resolve_settings(config, environ={}), {

@@ -17,15 +17,15 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from harness.stack_fixtures import group_program, registrations, start_provider
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.provider_process import ProviderProcess
+from harness.stack_fixtures import group_program, registrations, start_provider
 
 RESOURCES = 2  # two resources per run, so "every 2nd call" and "count=1" hit one of them
 LATENCY_SECONDS = 2.0

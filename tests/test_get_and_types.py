@@ -11,14 +11,14 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import MockResourceArgs
+from slb_master_slave import BackendServerArgsDict, MasterSlaveServerGroup, operations
+from slb_master_slave.provider import MasterSlaveServerGroupProvider
+from slb_master_slave.settings import resolve_settings
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.program import DefaultMocks, collect_registrations
-from harness.stack_fixtures import group_program, start_provider, stack_config
-from slb_master_slave import BackendServerArgsDict, MasterSlaveServerGroup, operations
-from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.settings import resolve_settings
+from harness.stack_fixtures import group_program, stack_config, start_provider
 
 GROUP_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
 

@@ -8,14 +8,19 @@ secret key must appear nowhere the engine stores or shows.
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from harness.stack_fixtures import DEMO_SECRET, registrations, group_program, start_provider
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import scratch_project
 from harness.provider_process import ProviderError, ProviderProcess
+from harness.stack_fixtures import (
+    DEMO_SECRET,
+    group_program,
+    registrations,
+    start_provider,
+)
 
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::group-0"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 
 REQUIRED = ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_REGION", "SLB_LIVE_LOAD_BALANCER_ID",

@@ -9,24 +9,23 @@ The programs run with the harness's engine-like monitor (not a MockMonitor): und
 from __future__ import annotations
 
 import dataclasses
-
 from typing import Any
 
 import pulumi
 import pytest
-
-from harness.emulator_process import EmulatorProcess
-from harness.program import collect_registrations
-from harness.stack_fixtures import DEMO_SECRET, stack_config
 from slb_master_slave import (
     GetMasterSlaveServerGroupsResult,
     LookupFailed,
     get_master_slave_server_groups,
     get_master_slave_server_groups_output,
+    operations,
 )
-from slb_master_slave import operations
 from slb_master_slave.api import SlbGateway
 from slb_master_slave.settings import resolve_settings
+
+from harness.emulator_process import EmulatorProcess
+from harness.program import collect_registrations
+from harness.stack_fixtures import DEMO_SECRET, stack_config
 
 SECRET_KEYS = ["alicloud:secretKey"]
 

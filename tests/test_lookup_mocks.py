@@ -14,10 +14,6 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi.runtime import MockCallArgs
-
-from harness.emulator_process import EmulatorProcess
-from harness.program import DefaultMocks, collect_registrations
-from harness.stack_fixtures import DEMO_SECRET, stack_config
 from slb_master_slave import (
     LOOKUP_TOKEN,
     GetMasterSlaveServerGroupsResult,
@@ -25,6 +21,10 @@ from slb_master_slave import (
     get_master_slave_server_groups,
     get_master_slave_server_groups_output,
 )
+
+from harness.emulator_process import EmulatorProcess
+from harness.program import DefaultMocks, collect_registrations
+from harness.stack_fixtures import DEMO_SECRET, stack_config
 
 WEB = {"id": "rsp-mock-web", "name": "web", "tags": {"team": "web"},
        "servers": [{"server_id": "i-web-1", "port": 80, "weight": 60, "description": "primary"},

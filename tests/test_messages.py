@@ -14,14 +14,18 @@ import time
 from typing import Any
 
 import pytest
+from slb_master_slave import (
+    LookupFailed,
+    MasterSlaveServerGroup,
+    get_master_slave_server_groups,
+)
+from slb_master_slave.api import SlbApiError, SlbGateway
+from slb_master_slave.provider import MasterSlaveServerGroupProvider
+from slb_master_slave.settings import resolve_settings
 
 from harness.emulator_process import EmulatorProcess
 from harness.program import collect_registrations
 from harness.stack_fixtures import group_program, stack_config
-from slb_master_slave import LookupFailed, MasterSlaveServerGroup, get_master_slave_server_groups
-from slb_master_slave.api import SlbApiError, SlbGateway
-from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.settings import resolve_settings
 
 
 def test_a_clock_off_by_an_hour_is_told_to_check_the_clock(emu: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> None:

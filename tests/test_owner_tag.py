@@ -7,7 +7,6 @@ import hashlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from slb_master_slave.owner_tag import (
     MAX_TAG_VALUE,
     PENDING_PREFIX,

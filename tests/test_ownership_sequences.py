@@ -28,19 +28,20 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 import pulumi
 import pytest
+from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import scratch_project
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import start_provider
-from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
 
 OWNER_KEY = "slb-master-slave:owner"
 TOKEN_KEY = "slb-master-slave:create-token"  # the first release's per-create tag
@@ -102,7 +103,7 @@ class Stack:
     def ids(self) -> list[str]:
         return [r["id"] for r in self.resources.values()]
 
-    def renamed(self, new_name: str) -> "Stack":
+    def renamed(self, new_name: str) -> Stack:
         """`pulumi stack rename`: URNs rewritten, stored inputs and outputs left as they are."""
         moved = {urn.replace(f"urn:pulumi:{self.name}::", f"urn:pulumi:{new_name}::", 1): copy.deepcopy(r)
                  for urn, r in self.resources.items()}
@@ -123,7 +124,7 @@ def up_create(p: ProviderProcess, stack: Stack, reg) -> str:
     return group_id
 
 
-def up_existing(p: ProviderProcess, stack: Stack, reg, *, old_urn: Optional[str] = None) -> str:
+def up_existing(p: ProviderProcess, stack: Stack, reg, *, old_urn: str | None = None) -> str:
     """A resource in state (under old_urn for an alias): Check(olds, news), Diff, then same,
     update, or the Diff-driven replace (Check({}, news), Create, Delete(old)). Returns the op."""
     prior = stack.resources.pop(old_urn or reg.urn)

@@ -9,15 +9,15 @@ still shows. Through the engine harness and the real provider process.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from harness.stack_fixtures import group_program, registrations, start_provider
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.provider_process import ProviderProcess
+from harness.stack_fixtures import group_program, registrations, start_provider
 
 OTHER_INVALID_PARAMETER = [
     "The specified parameter MasterSlaveBackendServers is not valid.",
@@ -87,7 +87,9 @@ def test_a_not_found_answer_alone_never_drops_a_group_the_listing_still_shows(
 
 @pytest.mark.parametrize("op", list(OPS))
 def test_a_group_deleted_outside_is_gone_once_the_listing_confirms(op: str, engine: Engine, emu: EmulatorProcess) -> None:
-    from aliyunsdkslb.request.v20140515.DeleteMasterSlaveServerGroupRequest import DeleteMasterSlaveServerGroupRequest
+    from aliyunsdkslb.request.v20140515.DeleteMasterSlaveServerGroupRequest import (
+        DeleteMasterSlaveServerGroupRequest,
+    )
 
     [group_id] = [g["id"] for g in emu.state()["groups"]]
     request = DeleteMasterSlaveServerGroupRequest()

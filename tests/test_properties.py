@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.validation import RULES
+
 from harness.emulator_process import EmulatorProcess
 
 CODES = {rule.code for rule in RULES} | {"InvalidConfiguration", "InvalidParameter"}

@@ -5,19 +5,19 @@ The emulator's request log is the ground truth for which calls were made.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from slb_master_slave import preview_checks
+from slb_master_slave.preview_checks import attribute_failures, live_failures
+from slb_master_slave.settings import Settings
+from slb_master_slave.spec import LoadBalancer
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.provider_process import ProviderProcess
 from harness.stack_fixtures import group_program, registrations, start_provider
-from slb_master_slave import preview_checks
-from slb_master_slave.preview_checks import attribute_failures, live_failures
-from slb_master_slave.spec import LoadBalancer
-from slb_master_slave.settings import Settings
 
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::group-0"
 

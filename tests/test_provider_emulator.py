@@ -11,9 +11,9 @@ import json
 from typing import Any
 
 import pytest
-
-from slb_master_slave.spec import OWNER_TAG_KEY as IDEMPOTENCY_TAG_KEY
 from slb_master_slave.provider import MasterSlaveServerGroupProvider, ProviderError
+from slb_master_slave.spec import OWNER_TAG_KEY as IDEMPOTENCY_TAG_KEY
+
 from harness.emulator_process import EmulatorProcess
 
 DEMO_KEY, DEMO_SECRET = "emulator-demo-key", "emulator-demo-secret"
@@ -130,7 +130,9 @@ def test_delete_is_a_delete_and_a_look_up_and_already_gone_is_success(emu: Emula
 
 
 def test_delete_of_a_listener_held_group_names_the_listener(emu: EmulatorProcess) -> None:
-    from aliyunsdkslb.request.v20140515.CreateLoadBalancerTCPListenerRequest import CreateLoadBalancerTCPListenerRequest
+    from aliyunsdkslb.request.v20140515.CreateLoadBalancerTCPListenerRequest import (
+        CreateLoadBalancerTCPListenerRequest,
+    )
 
     provider = configured(emu, **{"slb-master-slave:timeoutSeconds": "3"})
     created = create(provider)

@@ -17,11 +17,11 @@ import base64
 from urllib.parse import quote
 
 import pytest
+from slb_master_slave.api import SlbApiError, SlbGateway, scrub
+from slb_master_slave.settings import resolve_settings
 
 from harness.emulator_process import EmulatorProcess
 from harness.stack_fixtures import stack_config
-from slb_master_slave.api import SlbApiError, SlbGateway, scrub
-from slb_master_slave.settings import resolve_settings
 
 API_SENTENCE = "Specified signature is not matched with our calculation"
 

@@ -16,16 +16,16 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 import pytest
 
-from harness.stack_fixtures import group_program, registrations
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.provider_process import ProviderProcess
+from harness.stack_fixtures import group_program, registrations
 
 ACCESS_KEY = "reliability-key"
 SECRET = "s3cr/t+key=&value~!"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
-from slb_master_slave.settings import Endpoint, SettingsError, parse_endpoint, resolve_settings
+from slb_master_slave.settings import (
+    Endpoint,
+    SettingsError,
+    parse_endpoint,
+    resolve_settings,
+)
 
 
 def test_config_wins_over_environment_key_by_key() -> None:

@@ -7,15 +7,15 @@ process; the emulator's request log and state are the ground truth.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from harness.stack_fixtures import group_program, registrations, start_provider
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.provider_process import ProviderProcess
+from harness.stack_fixtures import group_program, registrations, start_provider
 
 
 @pytest.fixture(scope="module")

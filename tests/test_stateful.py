@@ -84,13 +84,22 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from slb_master_slave.owner_tag import LEGACY_TOKEN_KEY, OWNER_TAG_KEY, owner_value
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
@@ -98,7 +107,6 @@ from harness.mangling_proxy import MANGLES, ManglingProxy
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import start_provider
-from slb_master_slave.owner_tag import LEGACY_TOKEN_KEY, OWNER_TAG_KEY, owner_value
 
 ALL_KINDS = ("declare", "twin", "change", "remove", "region", "adopt", "refresh", "destroy", "converge",
              "outside", "fault", "crash", "replace", "rename", "alias", "upgrade")
@@ -169,8 +177,8 @@ class Decl:
     port: int = 80
     name: str = "web"
     tags: tuple = ()
-    desc: Optional[str] = None  # the Master's description: part of servers, so a change replaces
-    adopt_id: Optional[str] = None
+    desc: str | None = None  # the Master's description: part of servers, so a change replaces
+    adopt_id: str | None = None
 
     def server_list(self) -> list[dict[str, Any]]:
         out = []
@@ -200,7 +208,7 @@ def live_key(group: dict) -> tuple:
             tuple(sorted((s["ServerId"], int(s["Port"])) for s in group["servers"])))
 
 
-def inputs_key(inputs: dict) -> Optional[tuple]:
+def inputs_key(inputs: dict) -> tuple | None:
     try:
         return (inputs["load_balancer_id"], inputs.get("name", ""),
                 tuple(sorted((s["server_id"], int(s["port"])) for s in inputs["servers"])))
@@ -299,7 +307,7 @@ class Shared:
     examples: int = 0
 
 
-SHARED: Optional[Shared] = None
+SHARED: Shared | None = None
 
 
 class InvariantBroken(AssertionError):
@@ -390,7 +398,7 @@ class SlbStack(RuleBasedStateMachine):
 
     # -- running an operation with a fault or a crash ----------------------------------
 
-    def _with_event(self, event: Optional[tuple], run: Callable[[], Any]) -> Any:
+    def _with_event(self, event: tuple | None, run: Callable[[], Any]) -> Any:
         emu = self.emu
         if event is None:
             return run()
@@ -512,7 +520,7 @@ class SlbStack(RuleBasedStateMachine):
     # -- program edits -------------------------------------------------------------------
 
     @initialize(decls=st.lists(_decls(), min_size=1, max_size=3), event=_events(("Create",)))
-    def start(self, decls: list[Decl], event: Optional[tuple]) -> None:
+    def start(self, decls: list[Decl], event: tuple | None) -> None:
         """Every example starts by deploying a stack, so the search spends its steps on
         changes to something that exists; that first up may itself meet a fault or be
         interrupted (the most common crash: the first deployment dies)."""
@@ -632,7 +640,7 @@ class SlbStack(RuleBasedStateMachine):
     # -- runs ----------------------------------------------------------------------------
 
     @rule(event=_events(("Create", "Update", "Delete")))
-    def up(self, event: Optional[tuple]) -> None:
+    def up(self, event: tuple | None) -> None:
         self._step(f"up {event or ''}".strip())
         expect = event is None and self._expect_clean_up_to_work()
         result = self._with_event(event, lambda: self.engine.up(program(self.decls, self.stack)))
@@ -646,7 +654,7 @@ class SlbStack(RuleBasedStateMachine):
 
     @precondition(lambda self: "refresh" in KINDS)
     @rule(event=_events(("Read",)))
-    def refresh(self, event: Optional[tuple]) -> None:
+    def refresh(self, event: tuple | None) -> None:
         self._step(f"refresh {event or ''}".strip())
         result = self._with_event(event, self.engine.refresh)
         self._after_refresh(result)
@@ -656,7 +664,7 @@ class SlbStack(RuleBasedStateMachine):
 
     @precondition(lambda self: "destroy" in KINDS)
     @rule(event=_events(("Delete",)))
-    def destroy(self, event: Optional[tuple]) -> None:
+    def destroy(self, event: tuple | None) -> None:
         self._step(f"destroy {event or ''}".strip())
         result = self._with_event(event, self.engine.destroy)
         self._resolve_pending(result, destroyed=True)

@@ -12,11 +12,6 @@ import math
 from pathlib import Path
 
 import pytest
-
-from harness.emulator_process import EmulatorProcess
-from harness.engine_harness import scratch_project
-from harness.provider_process import ProviderError
-from harness.stack_fixtures import registrations, group_program, start_provider
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.settings import (
     CONFIG_REQUEST_TIMEOUT,
@@ -27,6 +22,11 @@ from slb_master_slave.settings import (
     resolve_settings,
 )
 from slb_master_slave.validation import VALID_EXAMPLE
+
+from harness.emulator_process import EmulatorProcess
+from harness.engine_harness import scratch_project
+from harness.provider_process import ProviderError
+from harness.stack_fixtures import group_program, registrations, start_provider
 
 TIME_KEYS = (CONFIG_TIMEOUT, CONFIG_REQUEST_TIMEOUT)
 NOT_A_BUDGET = ("inf", "-inf", "Infinity", "1e400", "nan", "-1", "0", "-0.0", "1e12", "soon", "")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from harness.pulumi_cli import CliStack, LanguageHost
+
 from .result import CommandResult
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Optional
+from typing import Any
 
 from harness.emulator_process import EmulatorProcess
 from harness.pulumi_cli import LanguageHost, find_cli
@@ -48,7 +48,7 @@ def run_tool(name: str, make: Any, emu: EmulatorProcess, work: str, counts: list
     return result
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench peers", description=__doc__)
     parser.add_argument("--counts", type=int, nargs="*", default=[1, 50], help="group counts for the lifecycle")
     parser.add_argument("--no-faults", action="store_true", help="the lifecycle only")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 

@@ -15,7 +15,6 @@ import re
 import subprocess
 import time
 from pathlib import Path
-from typing import Optional
 
 from .result import CommandResult
 
@@ -24,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 BUILD_SCRIPT = HERE / "build.sh"
 
 
-def built_paths() -> tuple[Optional[tuple[str, str]], str]:
+def built_paths() -> tuple[tuple[str, str] | None, str]:
     """(terraform, provider) from `build.sh --print-paths`, or None and why not (it builds nothing)."""
     done = subprocess.run(["bash", str(BUILD_SCRIPT), "--print-paths"], capture_output=True, text=True,
                           timeout=30)

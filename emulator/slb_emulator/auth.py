@@ -32,7 +32,8 @@ import hashlib
 import hmac
 import re
 import time
-from typing import Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import Protocol
 from urllib.parse import quote
 
 from . import exceptions as exc

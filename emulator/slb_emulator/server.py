@@ -21,8 +21,9 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit
 
-from . import auth, console, faults as faults_mod, responses
+from . import auth, console, responses
 from . import exceptions as exc
+from . import faults as faults_mod
 from .models import Backend
 from .seed import SeedError, validate_load_balancer
 
@@ -261,7 +262,7 @@ class Handler(BaseHTTPRequestHandler):
                     break
                 chunks.append(chunk)
                 remaining -= len(chunk)
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             self.close_connection = True
             raise exc.RequestTimeout()
         finally:

@@ -8,7 +8,6 @@ makes such a group on the emulator and prints the config command to run.
 """
 
 import pulumi
-
 from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
 
 config = pulumi.Config()

@@ -10,7 +10,9 @@ import sys
 
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.http import protocol_type
-from aliyunsdkslb.request.v20140515.CreateMasterSlaveServerGroupRequest import CreateMasterSlaveServerGroupRequest
+from aliyunsdkslb.request.v20140515.CreateMasterSlaveServerGroupRequest import (
+    CreateMasterSlaveServerGroupRequest,
+)
 
 
 def make_group(endpoint: str = "http://127.0.0.1:8080") -> str:

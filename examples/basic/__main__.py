@@ -1,7 +1,6 @@
 """One active/standby group on the emulator's demo load balancer."""
 
 import pulumi
-
 from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
 
 group = MasterSlaveServerGroup(

@@ -8,7 +8,6 @@ holds any more. With delete-before-replace the delete would fail with RspoolVipE
 
 import pulumi
 import pulumi_alicloud as alicloud
-
 from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
 
 config = pulumi.Config()

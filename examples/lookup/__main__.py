@@ -13,7 +13,6 @@ are answered by `Mocks.call`, and nothing is sent to SLB.
 """
 
 import pulumi
-
 from slb_master_slave import (
     BackendServerArgs,
     MasterSlaveServerGroup,

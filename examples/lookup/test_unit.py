@@ -11,7 +11,6 @@ import runpy
 from pathlib import Path
 
 import pulumi
-
 from slb_master_slave import LOOKUP_TOKEN
 
 

@@ -5,8 +5,6 @@ provider class lives in `slb_master_slave.provider` and is pickled into state by
 reference: its module path and name are part of the state format.
 """
 
-from .resource import BackendServerArgs, BackendServerArgsDict, MasterSlaveServerGroup
-from .provider import MasterSlaveServerGroupProvider
 from .lookup import (
     LOOKUP_TOKEN,
     GetMasterSlaveServerGroupsResult,
@@ -14,6 +12,8 @@ from .lookup import (
     get_master_slave_server_groups,
     get_master_slave_server_groups_output,
 )
+from .provider import MasterSlaveServerGroupProvider
+from .resource import BackendServerArgs, BackendServerArgsDict, MasterSlaveServerGroup
 
 __all__ = [
     "LOOKUP_TOKEN",

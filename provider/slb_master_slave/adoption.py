@@ -15,7 +15,14 @@ from typing import Any
 from . import tagging
 from .api import SlbApiError, SlbGateway
 from .errors import ProviderError
-from .owner_tag import LEGACY_TOKEN_KEY, OWNER_TAG_KEY, PENDING_PREFIX, is_pending, names_owner, pending_value
+from .owner_tag import (
+    LEGACY_TOKEN_KEY,
+    OWNER_TAG_KEY,
+    PENDING_PREFIX,
+    is_pending,
+    names_owner,
+    pending_value,
+)
 from .ownership import declaration_mismatches, owner_of, without_owner
 from .spec import MAX_TAGS, GroupSpec
 

@@ -21,15 +21,28 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 import pulumi
 
 from .errors import ProviderError
-from .lookup_mocks import LOOKUP_TOKEN, MockAnswerError, invoke_mocks, mocks_active, result_fields
+from .lookup_mocks import (
+    LOOKUP_TOKEN,
+    MockAnswerError,
+    invoke_mocks,
+    mocks_active,
+    result_fields,
+)
 from .ownership import without_owner
-from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
+from .settings import (
+    CONFIG_KEYS,
+    Settings,
+    SettingsError,
+    resolve_region,
+    resolve_settings,
+)
 from .spec import LiveGroup
 
 __all__ = [
@@ -56,8 +69,8 @@ class ServerInfo:
     weight: int
     server_type: str
     type: str
-    description: Optional[str] = None
-    server_ip: Optional[str] = None
+    description: str | None = None
+    server_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ class GetMasterSlaveServerGroupsResult:
     ids: list[str]
     names: list[str]
     groups: list[MasterSlaveServerGroupInfo]
-    name_regex: Optional[str] = None
+    name_regex: str | None = None
 
 
 def group_from_live(live: LiveGroup, load_balancer_id: str) -> MasterSlaveServerGroupInfo:
@@ -136,12 +149,12 @@ def _validated(load_balancer_id: Any, ids: Any, name_regex: Any, region_id: Any,
 
 def get_master_slave_server_groups(
     load_balancer_id: str,
-    ids: Optional[Sequence[str]] = None,
-    name_regex: Optional[str] = None,
-    region_id: Optional[str] = None,
-    tags: Optional[Mapping[str, str]] = None,
+    ids: Sequence[str] | None = None,
+    name_regex: str | None = None,
+    region_id: str | None = None,
+    tags: Mapping[str, str] | None = None,
     *,
-    settings: Optional[Settings] = None,
+    settings: Settings | None = None,
 ) -> GetMasterSlaveServerGroupsResult:
     """The groups of one load balancer, filtered by ids, name_regex and tags (all given must match)."""
     from .api import SlbApiError, SlbGateway
@@ -189,8 +202,8 @@ def get_master_slave_server_groups(
     )
 
 
-def _answered_by_mocks(load_balancer_id: str, ids: Optional[Sequence[str]], name_regex: Optional[str],
-                       region_id: Optional[str], tags: Optional[dict[str, str]]) -> GetMasterSlaveServerGroupsResult:
+def _answered_by_mocks(load_balancer_id: str, ids: Sequence[str] | None, name_regex: str | None,
+                       region_id: str | None, tags: dict[str, str] | None) -> GetMasterSlaveServerGroupsResult:
     """The look-up as an invoke of LOOKUP_TOKEN, answered by the user's `Mocks.call`
     (lookup_mocks.py has the contract), in the real look-up's result types."""
     arguments = {"load_balancer_id": load_balancer_id, "ids": list(ids) if ids is not None else None,
@@ -212,11 +225,11 @@ def _answered_by_mocks(load_balancer_id: str, ids: Optional[Sequence[str]], name
 
 def get_master_slave_server_groups_output(
     load_balancer_id: pulumi.Input[str],
-    ids: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-    name_regex: Optional[pulumi.Input[str]] = None,
-    region_id: Optional[pulumi.Input[str]] = None,
-    tags: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
-) -> "pulumi.Output[GetMasterSlaveServerGroupsResult]":
+    ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+    name_regex: pulumi.Input[str] | None = None,
+    region_id: pulumi.Input[str] | None = None,
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+) -> pulumi.Output[GetMasterSlaveServerGroupsResult]:
     """The Output form: runs once every argument is known (during preview too, when they are)."""
     return pulumi.Output.all(
         pulumi.Output.from_input(load_balancer_id),

@@ -24,7 +24,7 @@ pending group.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .owner_tag import OWNER_TAG_KEY, OWNER_TAG_PREFIX
 from .spec import GroupSpec, LiveGroup

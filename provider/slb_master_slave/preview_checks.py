@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .settings import CONFIG_PREVIEW_CHECKS, Settings
 from .spec import LoadBalancer, is_unknown

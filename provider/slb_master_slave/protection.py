@@ -8,14 +8,16 @@ update with no API call. Pure helpers here, plus the one read-only call for dele
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from .spec import PROTECTION_FLAG as FLAG
 from .spec import is_unknown, normalize_flag
+
 CODE = "InvalidParameter.DeleteProtectionValidation"
 
 
-def flag_failure(value: Any) -> Optional[tuple[str, str]]:
+def flag_failure(value: Any) -> tuple[str, str] | None:
     """(property, reason) when the flag is not a boolean, as the static rules report it."""
     normalized = normalize_flag(value)
     if isinstance(normalized, bool) or is_unknown(normalized):
@@ -27,7 +29,7 @@ def flag_of(props: Mapping[str, Any]) -> Any:
     return normalize_flag(props.get(FLAG))
 
 
-def protected_delete_message(group_id: str, load_balancer_id: str, region: Optional[str], request_id: Optional[str]) -> str:
+def protected_delete_message(group_id: str, load_balancer_id: str, region: str | None, request_id: str | None) -> str:
     return (
         f"group {group_id} was not deleted: its load balancer {load_balancer_id} ({region}) has DeleteProtection on "
         f"and {FLAG} is true (DescribeLoadBalancerAttribute, RequestId {request_id}). The group stays in state. "
@@ -36,7 +38,7 @@ def protected_delete_message(group_id: str, load_balancer_id: str, region: Optio
     )
 
 
-def refuse_if_protected(gateway: Any, group_id: str, props: Mapping[str, Any]) -> Optional[str]:
+def refuse_if_protected(gateway: Any, group_id: str, props: Mapping[str, Any]) -> str | None:
     """The refusal message when the flag is on and the load balancer is protected; None to go ahead.
 
     One read-only call; an error of that call propagates (the delete does not happen blind).

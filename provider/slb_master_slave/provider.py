@@ -8,7 +8,8 @@ __getstate__ drops it anyway, so no credential can ride into state with `__provi
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -21,12 +22,20 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import engine_presence  # noqa: F401 (notes the engine's processes at its first call)
-from . import preview_checks
+from . import (
+    engine_presence,  # noqa: F401 (notes the engine's processes at its first call)
+    preview_checks,
+)
 from .errors import ProviderError
-from .protection import flag_failure, flag_of
-from .settings import CONFIG_KEYS, Settings, SettingsError, resolve_region, resolve_settings
 from .owner_tag import owner_value
+from .protection import flag_failure, flag_of
+from .settings import (
+    CONFIG_KEYS,
+    Settings,
+    SettingsError,
+    resolve_region,
+    resolve_settings,
+)
 from .spec import (
     OWNER_TAG_OUTPUT,
     PROTECTION_FLAG,

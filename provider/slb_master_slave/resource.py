@@ -11,8 +11,9 @@ report it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Awaitable, Mapping, Optional, Sequence, TypedDict, Union, cast
+from typing import Any, TypedDict, Union, cast
 
 import pulumi
 import pulumi.dynamic
@@ -28,12 +29,12 @@ class BackendServerArgs:
     """One server of the pair. Ports and weights may be ints or numeric strings."""
 
     server_id: pulumi.Input[str]
-    port: pulumi.Input[Union[int, str]]
-    weight: Optional[pulumi.Input[Union[int, str]]] = None
-    server_type: Optional[pulumi.Input[str]] = None
-    type: Optional[pulumi.Input[str]] = None
-    description: Optional[pulumi.Input[str]] = None
-    server_ip: Optional[pulumi.Input[str]] = None
+    port: pulumi.Input[int | str]
+    weight: pulumi.Input[int | str] | None = None
+    server_type: pulumi.Input[str] | None = None
+    type: pulumi.Input[str] | None = None
+    description: pulumi.Input[str] | None = None
+    server_ip: pulumi.Input[str] | None = None
 
     def to_input(self) -> dict[str, Any]:
         return {key: value for key, value in vars(self).items() if value is not None}
@@ -41,13 +42,13 @@ class BackendServerArgs:
 
 class _BackendServerRequired(TypedDict):
     server_id: pulumi.Input[str]
-    port: pulumi.Input[Union[int, str]]
+    port: pulumi.Input[int | str]
 
 
 class BackendServerArgsDict(_BackendServerRequired, total=False):
     """The dict form of BackendServerArgs, for type checkers (pulumi-alicloud's *ArgsDict style)."""
 
-    weight: pulumi.Input[Union[int, str]]
+    weight: pulumi.Input[int | str]
     server_type: pulumi.Input[str]
     type: pulumi.Input[str]
     description: pulumi.Input[str]
@@ -77,7 +78,7 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
     name: pulumi.Output[str]
     servers: pulumi.Output[list[dict[str, Any]]]
     tags: pulumi.Output[dict[str, str]]
-    adopt_id: pulumi.Output[Optional[str]]
+    adopt_id: pulumi.Output[str | None]
     owner: pulumi.Output[str]
     delete_protection_validation: pulumi.Output[bool]
 
@@ -87,12 +88,12 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         *,
         load_balancer_id: pulumi.Input[str],
         servers: pulumi.Input[Sequence[ServerInput]],
-        name: Optional[pulumi.Input[str]] = None,
-        region_id: Optional[pulumi.Input[str]] = None,
-        tags: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
-        adopt_id: Optional[pulumi.Input[str]] = None,
-        delete_protection_validation: Optional[pulumi.Input[bool]] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        name: pulumi.Input[str] | None = None,
+        region_id: pulumi.Input[str] | None = None,
+        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        delete_protection_validation: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "load_balancer_id": load_balancer_id,
@@ -109,14 +110,14 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         self._init_with_typed_outputs(resource_name, props, opts)
 
     def _init_with_typed_outputs(self, resource_name: str, props: dict[str, Any],
-                                 opts: Optional[pulumi.ResourceOptions]) -> None:
+                                 opts: pulumi.ResourceOptions | None) -> None:
         super().__init__(_PROVIDER, resource_name, props, opts)
         # Every number crosses the engine as a float: give the program the ints the README promises.
         self.servers = self.servers.apply(typed_servers)
 
     @staticmethod
-    def get(resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
-            region_id: Optional[pulumi.Input[str]] = None) -> "MasterSlaveServerGroup":
+    def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None,
+            region_id: pulumi.Input[str] | None = None) -> MasterSlaveServerGroup:
         """Read an existing group into the program without managing it (the engine's Read of an
         external resource): outputs as for a managed group. The region is `region_id`, else
         `alicloud:region` / the environment, as for the resource."""
@@ -129,7 +130,7 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         return group
 
 
-def _owner_urn(resource_name: str, type_: str, parent: Optional[pulumi.Resource]) -> pulumi.Output[str]:
+def _owner_urn(resource_name: str, type_: str, parent: pulumi.Resource | None) -> pulumi.Output[str]:
     """The resource's URN, as a value without a dependency on the parent.
 
     create_urn() builds it from the parent's URN, and an Output carries the resources it

@@ -16,7 +16,9 @@ from typing import Any
 
 from pulumi.output import Unknown
 
-from .owner_tag import OWNER_TAG_KEY as OWNER_TAG_KEY  # re-exported: tests and tools import it from here
+from .owner_tag import (
+    OWNER_TAG_KEY as OWNER_TAG_KEY,  # re-exported: tests and tools import it from here
+)
 from .owner_tag import OWNER_TAG_PREFIX as OWNER_TAG_PREFIX
 from .owner_tag import owner_value
 

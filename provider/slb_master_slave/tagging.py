@@ -15,7 +15,13 @@ from collections.abc import Mapping
 from .api import ErrorKind, SlbApiError, SlbGateway
 from .engine_presence import engine_gone
 from .errors import ProviderError
-from .owner_tag import LEGACY_TOKEN_KEY, OWNER_TAG_KEY, legacy_values, owner_value, pending_value
+from .owner_tag import (
+    LEGACY_TOKEN_KEY,
+    OWNER_TAG_KEY,
+    legacy_values,
+    owner_value,
+    pending_value,
+)
 from .ownership import owner_of, without_owner
 from .spec import MAX_TAGS
 

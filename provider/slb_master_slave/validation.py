@@ -14,12 +14,19 @@ import copy
 import difflib
 import ipaddress
 import re
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from .owner_tag import MAX_TAG_VALUE, RESERVED_TAG_PREFIXES, URL_MARKERS
-from .spec import BACKEND_TYPES, MAX_USER_TAGS, OWNER_TAG_PREFIX, SERVER_FIELDS, SERVER_TYPES, is_unknown
+from .spec import (
+    BACKEND_TYPES,
+    MAX_USER_TAGS,
+    OWNER_TAG_PREFIX,
+    SERVER_FIELDS,
+    SERVER_TYPES,
+    is_unknown,
+)
 
 MAX_TAG_KEY = 64
 MAX_DESCRIPTION = 80

@@ -14,7 +14,12 @@ import pytest
 from harness.pulumi_cli import wait_for
 
 from . import programs
-from .invariants import assert_invariants, assert_outputs_match_state, live_group_ids, state_ids
+from .invariants import (
+    assert_invariants,
+    assert_outputs_match_state,
+    live_group_ids,
+    state_ids,
+)
 
 BOTH = {"web_group_id": "web", "api_group_id": "api"}
 

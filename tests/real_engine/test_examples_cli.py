@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 import os
 
-from .invariants import assert_invariants, assert_outputs_match_state, live_group_ids, state_ids
+from .invariants import (
+    assert_invariants,
+    assert_outputs_match_state,
+    live_group_ids,
+    state_ids,
+)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(REPO, "examples")

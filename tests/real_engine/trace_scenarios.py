@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Optional
+from typing import Any
 
 from . import programs
 
 GOLDEN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden_traces")
 ENGINE_VERSION = "v3.260.0"
 
-Step = tuple[str, Optional[str], tuple[str, ...]]
+Step = tuple[str, str | None, tuple[str, ...]]
 
 SCENARIOS: dict[str, list[Step]] = {
     "up_fresh": [("up", programs.TWO_GROUPS, ())],
