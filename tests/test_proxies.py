@@ -293,3 +293,11 @@ def test_a_socks_proxy_is_refused_naming_the_setting_and_the_fix(monkeypatch: py
         SlbGateway(resolve_settings(config, {})).describe_group("rsp-1")
     assert error.value.kind is ErrorKind.SETTING and error.value.attempts == 1, "a setting is not retried"
     assert "socks5" in str(error.value) and "HTTPS_PROXY" in str(error.value)
+
+
+@pytest.mark.usefixtures("trusted")
+def test_all_proxy_is_the_fallback_for_both_schemes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALL_PROXY", "proxy.invalid:3128")
+    assert proxy_for("slb.aliyuncs.com", "https") == proxy_for("slb.aliyuncs.com", "http") == "http://proxy.invalid:3128"
+    monkeypatch.setenv("HTTPS_PROXY", "https://tls-proxy.invalid:3129")
+    assert proxy_for("slb.aliyuncs.com", "https") == "https://tls-proxy.invalid:3129", "the scheme's own variable wins"

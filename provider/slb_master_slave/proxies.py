@@ -47,7 +47,8 @@ def proxy_for(host: str, scheme: str) -> str | None:
     """The proxy URL for a request to `host` over `scheme`, or None to connect directly."""
     if not host or _is_loopback(host) or urllib.request.proxy_bypass(host):
         return None
-    value = urllib.request.getproxies().get(scheme)
+    proxies = urllib.request.getproxies()
+    value = proxies.get(scheme) or proxies.get("all")
     return normalize_proxy(value, scheme) if value else None
 
 
