@@ -20,7 +20,7 @@ from slb_master_slave.api import (
     summarize,
 )
 from slb_master_slave.settings import Settings, resolve_settings
-from slb_master_slave.signing import RequestSigner
+from slb_master_slave.signing import EndpointNotResolved, RequestSigner, default_host
 from slb_master_slave.spec import OWNER_TAG_KEY, BackendServer, GroupSpec
 from slb_master_slave.transport import Answer, Target
 
@@ -49,6 +49,22 @@ def test_proxy_from_environment_and_no_proxy_honoured(monkeypatch: pytest.Monkey
     monkeypatch.setenv("NO_PROXY", "internal.example")
     assert proxy_of("https://slb.internal.example") is None
     assert proxy_of("https://slb.aliyuncs.com") == "http://proxy.invalid:3128"
+
+
+def test_the_default_endpoint_comes_from_the_sdks_endpoint_data_without_the_network() -> None:
+    assert default_host("cn-hangzhou") == "slb.aliyuncs.com"
+    assert default_host("eu-central-1") == "slb.eu-central-1.aliyuncs.com"
+    with pytest.raises(EndpointNotResolved, match="slb-master-slave:endpoint"):
+        default_host("xx-nowhere-9")  # the SDK's client would ask its location service here
+
+
+def test_a_region_without_an_endpoint_fails_at_once_naming_the_setting() -> None:
+    settings = resolve_settings({"alicloud:accessKey": "id", "alicloud:secretKey": "secret",
+                                 "alicloud:region": "xx-nowhere-9"}, {})
+    with pytest.raises(SlbApiError) as info:
+        SlbGateway(settings).describe_group("rsp-1")
+    assert info.value.kind is ErrorKind.SETTING and info.value.attempts == 1
+    assert "slb-master-slave:endpoint" in str(info.value)
 
 
 @pytest.mark.parametrize(("code", "message", "status", "not_found"), [
@@ -246,3 +262,28 @@ def test_live_groups_come_from_either_nesting() -> None:
         assert live.servers[1] == BackendServer("i-2", 80, 100, "Slave", "eni", None, "10.0.0.2")
         assert live.tags == {"a": "b"} and live.load_balancer_id == "lb-1"
     assert live_group_from_api({"MasterSlaveServerGroupId": "rsp-1"}).tags is None
+
+
+def _listing(*ids: str, **extra: Any) -> tuple[int, dict[str, Any]]:
+    groups = [{"MasterSlaveServerGroupId": group_id} for group_id in ids]
+    return 200, {"RequestId": "R", "MasterSlaveServerGroups": {"MasterSlaveServerGroup": groups}, **extra}
+
+
+def test_the_listing_follows_every_page_by_page_number_and_stops_on_a_repeated_token() -> None:
+    sent: list[dict[str, str]] = []
+
+    def by_page(action: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        sent.append(params)
+        page = int(params.get("PageNumber", "1"))
+        return _listing(f"rsp-{2 * page - 1}", f"rsp-{2 * page}", TotalCount=5, PageSize=2) if page < 3 \
+            else _listing("rsp-5", TotalCount=5, PageSize=2)
+
+    gateway, _, _ = gateway_with(by_page)
+    assert [g.id for g in gateway.list_groups("lb-1", include_listener=True)] == [f"rsp-{n}" for n in range(1, 6)]
+    assert [p.get("PageNumber") for p in sent] == [None, "2", "3"]
+    assert all(p["IncludeListener"] == "true" for p in sent), "every page asks the same question"
+
+    gateway, transport, _ = gateway_with(lambda a, p: _listing("rsp-1", NextToken="same"))
+    assert [g.id for g in gateway.list_groups("lb-1")] == ["rsp-1", "rsp-1"]  # what the two pages said
+    assert len(transport.actions) == 2, "a token seen before ends the listing instead of looping"
+    assert SlbGateway.list_groups_all_pages is SlbGateway.list_groups, "the old name is the same listing"
