@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
@@ -12,35 +14,57 @@ from slb_master_slave.api import (
     Retry,
     SlbApiError,
     SlbGateway,
-    _proxies_for,
     live_group_from_api,
     retry_decision,
     scrub,
     summarize,
 )
-from slb_master_slave.settings import resolve_settings
+from slb_master_slave.settings import Settings, resolve_settings
+from slb_master_slave.signing import EndpointNotResolved, RequestSigner, default_host
 from slb_master_slave.spec import OWNER_TAG_KEY, BackendServer, GroupSpec
-from slb_master_slave.transport import Answer
+from slb_master_slave.transport import Answer, Target
 
 
-def settings_for(endpoint: str | None = None, **extra: str):
+def settings_for(endpoint: str | None = None, **extra: str) -> Settings:
     config = {"alicloud:accessKey": "id", "alicloud:secretKey": "secret", "alicloud:region": "cn-hangzhou", **extra}
     if endpoint:
         config["slb-master-slave:endpoint"] = endpoint
     return resolve_settings(config, {})
 
 
+def proxy_of(endpoint: str) -> str | None:
+    """The proxy a request to `endpoint` goes through, as the gateway's signer picks it."""
+    return RequestSigner(settings_for(endpoint)).target().proxy
+
+
 def test_loopback_never_goes_through_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
-    assert _proxies_for(settings_for("http://127.0.0.1:8080")) == {"http": None, "https": None}
-    assert _proxies_for(settings_for("http://localhost:8080")) == {"http": None, "https": None}
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    for endpoint in ("http://127.0.0.1:8080", "http://localhost:8080", "https://127.0.0.1:8443", "http://[::1]:8080"):
+        assert proxy_of(endpoint) is None, endpoint
 
 
 def test_proxy_from_environment_and_no_proxy_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     monkeypatch.setenv("NO_PROXY", "internal.example")
-    assert _proxies_for(settings_for("https://slb.internal.example"))["https"] is None
-    assert _proxies_for(settings_for("https://slb.aliyuncs.com"))["https"] == "http://proxy.invalid:3128"
+    assert proxy_of("https://slb.internal.example") is None
+    assert proxy_of("https://slb.aliyuncs.com") == "http://proxy.invalid:3128"
+
+
+def test_the_default_endpoint_comes_from_the_sdks_endpoint_data_without_the_network() -> None:
+    assert default_host("cn-hangzhou") == "slb.aliyuncs.com"
+    assert default_host("eu-central-1") == "slb.eu-central-1.aliyuncs.com"
+    with pytest.raises(EndpointNotResolved, match="slb-master-slave:endpoint"):
+        default_host("xx-nowhere-9")  # the SDK's client would ask its location service here
+
+
+def test_a_region_without_an_endpoint_fails_at_once_naming_the_setting() -> None:
+    settings = resolve_settings({"alicloud:accessKey": "id", "alicloud:secretKey": "secret",
+                                 "alicloud:region": "xx-nowhere-9"}, {})
+    with pytest.raises(SlbApiError) as info:
+        SlbGateway(settings).describe_group("rsp-1")
+    assert info.value.kind is ErrorKind.SETTING and info.value.attempts == 1
+    assert "slb-master-slave:endpoint" in str(info.value)
 
 
 @pytest.mark.parametrize(("code", "message", "status", "not_found"), [
@@ -104,7 +128,7 @@ def test_scrub_removes_raw_and_encoded_secrets() -> None:
     lambda s: quote(quote(s, safe=""), safe=""), lambda s: base64.b64encode(s.encode()).decode(),
     lambda s: quote(s, safe="~").lower(),
 ])
-def test_scrub_removes_every_encoding(form) -> None:
+def test_scrub_removes_every_encoding(form: Callable[[str], str]) -> None:
     token = "CAIS+tok/en=&v~1!"
     assert form(token) not in scrub(f"before {form(token)} after", [token])
 
@@ -119,21 +143,25 @@ def test_backoff_stays_within_the_deadline() -> None:
 
 
 # -- the retry loop and messages, against a scripted transport and a fake clock --------
+Script = Callable[[str, dict[str, str]], tuple[int, dict[str, Any]]]
+
+
 class ScriptedTransport:
     """Answers each request from `script(action, params)`; records the actions sent."""
 
-    def __init__(self, script) -> None:
+    def __init__(self, script: Script) -> None:
         self.script = script
         self.actions: list[str] = []
 
-    def send(self, target, method, path, headers, body, *, connect_deadline, read_seconds, deadline) -> Answer:
+    def send(self, target: Target, method: str, path: str, headers: Mapping[str, str], body: bytes | None,
+             *, connect_deadline: float, read_seconds: float, deadline: float) -> Answer:
         params = dict(parse_qsl(urlsplit(path).query))
         self.actions.append(params["Action"])
         status, document = self.script(params["Action"], params)
         return Answer(status, "application/json", json.dumps(document).encode())
 
 
-def gateway_with(script, timeout: str = "300") -> tuple[SlbGateway, ScriptedTransport, list[float]]:
+def gateway_with(script: Script, timeout: str = "300") -> tuple[SlbGateway, ScriptedTransport, list[float]]:
     now = [0.0]
     slept: list[float] = []
 
@@ -147,7 +175,7 @@ def gateway_with(script, timeout: str = "300") -> tuple[SlbGateway, ScriptedTran
     return gateway, transport, slept
 
 
-def api_error(code: str, message: str = "m", status: int = 400) -> tuple[int, dict]:
+def api_error(code: str, message: str = "m", status: int = 400) -> tuple[int, dict[str, Any]]:
     return status, {"Code": code, "Message": message, "RequestId": "REQ-1"}
 
 
@@ -164,9 +192,9 @@ def test_a_listener_holding_a_group_is_waited_out_slowly_and_boundedly() -> None
 
 @pytest.mark.parametrize("code", ["Throttling", "Throttling.User", "Rejected.Throttling", "Throttling.Api"])
 def test_every_throttling_code_is_retried(code: str) -> None:
-    calls = []
+    calls: list[str] = []
 
-    def script(action, params):
+    def script(action: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         calls.append(action)
         servers = {"MasterSlaveBackendServer": [{"ServerId": "i-1", "Port": 80, "ServerType": "Master"},
                                                 {"ServerId": "i-2", "Port": 80, "ServerType": "Slave"}]}
@@ -202,7 +230,7 @@ def test_a_tag_update_on_a_group_deleted_outside_says_refresh() -> None:
 def test_a_lost_create_is_settled_by_the_hook_before_anything_is_sent_again() -> None:
     sent: dict[str, str] = {}
 
-    def script(action, params):
+    def script(action: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         sent.update(params)
         return api_error("ServiceUnavailable", "try later", status=503)  # applied, answer lost
 
@@ -211,7 +239,11 @@ def test_a_lost_create_is_settled_by_the_hook_before_anything_is_sent_again() ->
         {"server_id": "i-1", "port": 80}, {"server_id": "i-2", "port": "80", "server_type": "Slave", "weight": 50.0}]},
         "cn-hangzhou")
     looked: list[str] = []
-    settle = lambda: looked.append("look-up") or "rsp-made"  # noqa: E731 - the caller's owned-group look-up
+
+    def settle() -> str:  # the caller's owned-group look-up
+        looked.append("look-up")
+        return "rsp-made"
+
     assert gateway.create_group(spec, {OWNER_TAG_KEY: "urn:x"}, settle) == "rsp-made"
     assert transport.actions == ["CreateMasterSlaveServerGroup"] and looked == ["look-up"]
     assert sent["Tag.1.Key"] == OWNER_TAG_KEY
@@ -230,3 +262,28 @@ def test_live_groups_come_from_either_nesting() -> None:
         assert live.servers[1] == BackendServer("i-2", 80, 100, "Slave", "eni", None, "10.0.0.2")
         assert live.tags == {"a": "b"} and live.load_balancer_id == "lb-1"
     assert live_group_from_api({"MasterSlaveServerGroupId": "rsp-1"}).tags is None
+
+
+def _listing(*ids: str, **extra: Any) -> tuple[int, dict[str, Any]]:
+    groups = [{"MasterSlaveServerGroupId": group_id} for group_id in ids]
+    return 200, {"RequestId": "R", "MasterSlaveServerGroups": {"MasterSlaveServerGroup": groups}, **extra}
+
+
+def test_the_listing_follows_every_page_by_page_number_and_stops_on_a_repeated_token() -> None:
+    sent: list[dict[str, str]] = []
+
+    def by_page(action: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        sent.append(params)
+        page = int(params.get("PageNumber", "1"))
+        return _listing(f"rsp-{2 * page - 1}", f"rsp-{2 * page}", TotalCount=5, PageSize=2) if page < 3 \
+            else _listing("rsp-5", TotalCount=5, PageSize=2)
+
+    gateway, _, _ = gateway_with(by_page)
+    assert [g.id for g in gateway.list_groups("lb-1", include_listener=True)] == [f"rsp-{n}" for n in range(1, 6)]
+    assert [p.get("PageNumber") for p in sent] == [None, "2", "3"]
+    assert all(p["IncludeListener"] == "true" for p in sent), "every page asks the same question"
+
+    gateway, transport, _ = gateway_with(lambda a, p: _listing("rsp-1", NextToken="same"))
+    assert [g.id for g in gateway.list_groups("lb-1")] == ["rsp-1", "rsp-1"]  # what the two pages said
+    assert len(transport.actions) == 2, "a token seen before ends the listing instead of looping"
+    assert SlbGateway.list_groups_all_pages is SlbGateway.list_groups, "the old name is the same listing"

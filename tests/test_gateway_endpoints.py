@@ -16,11 +16,14 @@ import concurrent.futures
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from harness.bad_endpoints import BadEndpoint
+from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import scratch_project
 from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import group_program, registrations, start_provider
@@ -71,7 +74,7 @@ def providers(project: str) -> Iterator[Providers]:
         process.stop()
 
 
-def inputs(provider: ProviderProcess, **kwargs: object) -> dict:
+def inputs(provider: ProviderProcess, **kwargs: Any) -> dict[str, Any]:
     [registration] = registrations(group_program(**kwargs))
     checked = provider.check(URN, {}, registration.inputs)
     assert checked.failures == []
@@ -211,7 +214,7 @@ def test_four_drip_fed_creates_do_not_starve_an_unrelated_check(providers: Provi
     print(f"\nfour drip-fed creates: {max(durations):.2f} s at most; the Check answered after {check_done:.2f} s")
 
 
-def _timed_create(provider: ProviderProcess, news: dict) -> float:
+def _timed_create(provider: ProviderProcess, news: dict[str, Any]) -> float:
     started = time.monotonic()
     with pytest.raises(ProviderError):
         provider.create(URN, news)
@@ -223,7 +226,7 @@ def test_signature_mismatch_shows_no_string_to_sign_and_the_token_is_nowhere(pro
     message = "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&{query}"
     with BadEndpoint("api_error", code="SignatureDoesNotMatch", status=400, message=message) as bad:
         provider = providers(bad.url)
-        elapsed, details = run(provider, "create")
+        _, details = run(provider, "create")
         [target] = bad.targets[-1:]
     assert "SecurityToken=" in target, "the token was sent (as the STS signer does), so it could leak"
     text = assert_message(details, action=CREATE_LOOK_UP, code="SignatureDoesNotMatch",
@@ -247,13 +250,13 @@ def test_an_endpoint_with_a_path_is_refused_at_preview(providers: Providers) -> 
     provider = providers("http://127.0.0.1:9/api")
     [registration] = registrations(group_program())
     checked = provider.check(URN, {}, registration.inputs)
-    [(path, reason)] = checked.failures
+    [(_, reason)] = checked.failures
     assert reason.startswith("InvalidConfiguration:") and "'http://127.0.0.1:9/api' has a path" in reason
 
 
 
 # -- messages that name the region and the fix, against the emulator ---------------------
-def test_a_load_balancer_in_another_region_is_named_with_the_region_asked(emu, tmp_path) -> None:
+def test_a_load_balancer_in_another_region_is_named_with_the_region_asked(emu: EmulatorProcess, tmp_path: Path) -> None:
     with start_provider(scratch_project(tmp_path), emu, **{"slb-master-slave:timeoutSeconds": str(BUDGET)}) as provider:
         [registration] = registrations(group_program())
         news = dict(registration.inputs, load_balancer_id="lb-demo-shanghai")  # lives in cn-shanghai
@@ -265,10 +268,11 @@ def test_a_load_balancer_in_another_region_is_named_with_the_region_asked(emu, t
     assert first.startswith(f"SLB {CREATE_LOOK_UP} failed for load balancer lb-demo-shanghai in "
                             "cn-hangzhou: InvalidLoadBalancerId.NotFound: ")
     assert "not found in cn-hangzhou" in second and "region_id" in second
-    assert "may have happened" not in message and emu.state()["groups"] == []
+    groups = emu.state()["groups"]  # type: ignore[no-untyped-call]  # harness's EmulatorProcess is not typed yet
+    assert "may have happened" not in message and groups == []
 
 
-def test_a_tag_update_on_a_group_deleted_outside_says_to_refresh(emu, tmp_path) -> None:
+def test_a_tag_update_on_a_group_deleted_outside_says_to_refresh(emu: EmulatorProcess, tmp_path: Path) -> None:
     with start_provider(scratch_project(tmp_path), emu, **{"slb-master-slave:timeoutSeconds": str(BUDGET)}) as provider:
         [registration] = registrations(group_program(tags={"env": "dev"}))
         checked = provider.check(URN, {}, registration.inputs)

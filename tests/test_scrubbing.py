@@ -14,6 +14,7 @@ The trimming of the server's string to sign also cut mid-sentence ("...calculati
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
@@ -40,7 +41,7 @@ def test_a_wrong_secret_leaves_the_apis_message_readable(emu: EmulatorProcess, w
 
 ALIBABA_LIKE = "Ab3/xY+9=&k~!Zq7wE5rT8uI0oP2aS"  # 30 characters, as Alibaba Cloud's secrets are
 SHORT = "k3y/s+x"
-ENCODINGS = {
+ENCODINGS: dict[str, Callable[[str], str]] = {
     "raw": lambda s: s,
     "url": lambda s: quote(s, safe=""),
     "url~": lambda s: quote(s, safe="~"),

@@ -1,38 +1,41 @@
 """HTTP for the gateway: one request inside a hard deadline, a size cap, classified failures.
 
-The SDK signs; this module sends. The SDK's own transport (vendored requests,
-`timeout=(connect, read)`, the whole body read at once) can give neither a total deadline
-nor a size cap: a server dripping one byte every 0.3 s resets its read timeout forever,
-and a 400 MB answer is read into memory whole. Here every socket operation gets the time
-left before the request's deadline as its timeout, so no phase (connect, TLS handshake,
-sending, headers, body) can outlive it; an answer larger than `MAX_ANSWER_BYTES` is
-refused after at most that many bytes; and every failure comes out as a `TransportFailure`
-of a known `Failure` class, so the retry policy and the question "may the request have
-reached the server?" are decided from the class, never from message text.
-
-Standard library only (http.client, socket, ssl); idle connections are kept per
-(scheme, host, port, proxy) and checked before reuse.
+The SDK signs; this module sends, on urllib3 (pools, proxies, CONNECT, TLS to the target
+and to an https proxy). urllib3's timeouts, like the SDK's vendored requests', measure
+inactivity: a server dripping one byte every 0.3 s resets them forever. So each request
+also gets a watchdog that shuts its socket down at the request's deadline, whatever phase
+it is in; a host name resolves in a helper thread we stop waiting for (getaddrinfo honours
+no timeout); an answer larger than `MAX_ANSWER_BYTES` (after gzip decoding) is refused
+after at most that many bytes; and every failure comes out as a `TransportFailure` of a
+known `Failure` class, so the retry policy and the question "may the request have reached
+the server?" are decided from the class, never from message text.
 """
 
 from __future__ import annotations
 
-import base64
 import concurrent.futures
 import enum
 import functools
 import http.client
-import io
 import ipaddress
+import logging
 import os
-import select
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import Any, Protocol
+
+import urllib3
+from urllib3 import exceptions as u3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from .proxies import split_credentials
+from .watchdog import Watch, Watchdog
 
 MAX_ANSWER_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
@@ -90,169 +93,137 @@ class Target:
         return f"{'https' if self.https else 'http'}://{host}{port}"
 
 
-class _DeadlineSocket:
-    """A socket whose every send and receive times out at one deadline, not per call."""
+class Sender(Protocol):
+    """What the gateway sends with: `Transport`, or a scripted stand-in in unit tests."""
 
-    def __init__(self, sock: socket.socket, clock: Callable[[], float]) -> None:
-        self.sock = sock
-        self.deadline = float("inf")
-        self.received = 0
-        self._clock = clock
-        self._readers = 0
-        self._closed = False
-
-    def arm(self) -> None:
-        left = self.deadline - self._clock()
-        if left <= 0:
-            raise TimeoutError("deadline reached")
-        self.sock.settimeout(left)
-
-    def sendall(self, data: bytes) -> None:
-        self.arm()
-        self.sock.sendall(data)
-
-    def recv_into(self, buffer: Any) -> int:
-        self.arm()
-        n = self.sock.recv_into(buffer)
-        self.received += n
-        return n
-
-    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
-        self._readers += 1
-        return io.BufferedReader(_Reader(self), 8192)
-
-    def close(self) -> None:
-        """Like a socket with files made from it: really closed once the last reader is."""
-        self._closed = True
-        if self._readers == 0:
-            self.sock.close()
-
-    def reader_closed(self) -> None:
-        self._readers -= 1
-        if self._closed and self._readers == 0:
-            self.sock.close()
-
-    def stale(self) -> bool:
-        """An idle kept-alive connection with anything to read has been closed (or spoken on)."""
-        try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
-        except (OSError, ValueError):
-            return True
-        return bool(readable)
+    def send(self, target: Target, method: str, path: str, headers: Mapping[str, str], body: bytes | None,
+             *, connect_deadline: float, read_seconds: float, deadline: float) -> Answer: ...
 
 
-class _Reader(io.RawIOBase):
-    def __init__(self, owner: _DeadlineSocket) -> None:
-        self._owner = owner
+# -- the watched connection: tells the request's watch which socket to shut down ---------
+# urllib3 logs trouble with an answer's headers together with the request's URL, whose query
+# holds the signature and the STS token: none of it may reach a handler of the root logger.
+logging.getLogger("urllib3").propagate = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        return self._owner.recv_into(buffer)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._owner.reader_closed()
-        super().close()
-
-
-class _Connection(http.client.HTTPConnection):
-    """http.client on a socket we opened ourselves (connect never runs here)."""
-
-    def __init__(self, host: str, port: int, sock: _DeadlineSocket) -> None:
-        super().__init__(host, port)
-        self.sock = sock
-        self.deadline_socket = sock
-
-    def connect(self) -> None:  # pragma: no cover - the socket is always given
-        raise http.client.NotConnected("connection closed")
-
-
-@functools.lru_cache(maxsize=1)
-def _tls_context() -> ssl.SSLContext:
-    """Verify against ALIBABA_CLOUD_CA_BUNDLE or the bundle the SDK ships, as the SDK does."""
-    bundle = os.environ.get("ALIBABA_CLOUD_CA_BUNDLE")
-    if not bundle:
-        try:
-            from aliyunsdkcore.vendored.requests.certs import where
-
-            bundle = where()
-        except ImportError:  # pragma: no cover - the SDK is a dependency
-            bundle = None
-    return ssl.create_default_context(cafile=bundle)
-
-
+_current = threading.local()
 _resolver = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="slb-dns")
 
 
-def _resolve(host: str, port: int, deadline: float, clock: Callable[[], float]) -> list[Any]:
-    """getaddrinfo honours no timeout: a hostname resolves in a helper thread we stop waiting for."""
+def _resolve_within(host: str, port: int, seconds: float | None) -> None:
+    """Fail a host name that does not resolve within `seconds` (urllib3 then resolves it
+    again, answered from the resolver's cache at once)."""
     try:
-        ipaddress.ip_address(host)
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        ipaddress.ip_address(host.strip("[]"))
+        return
     except ValueError:
         pass
     future = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        return future.result(timeout=max(0.0, deadline - clock()))
+        future.result(timeout=seconds)
     except concurrent.futures.TimeoutError:
         raise TransportFailure(Failure.CONNECT_TIMEOUT, f"resolving {host} took too long", sent=False) from None
     except socket.gaierror as error:
         raise TransportFailure(Failure.DNS, f"{host}: {error.strerror or error}", sent=False) from None
 
 
-def _open_socket(host: str, port: int, deadline: float, clock: Callable[[], float]) -> socket.socket:
-    last: TransportFailure | None = None
-    for family, kind, proto, _, address in _resolve(host, port, deadline, clock):
-        left = deadline - clock()
-        if left <= 0:
-            break
-        sock = socket.socket(family, kind, proto)
-        sock.settimeout(left)
-        try:
-            sock.connect(address)
-        except ConnectionRefusedError:
-            last = TransportFailure(Failure.REFUSED, "", sent=False)
-        except TimeoutError:
-            last = TransportFailure(Failure.CONNECT_TIMEOUT, "", sent=False)
-        except OSError as error:
-            last = TransportFailure(Failure.UNREACHABLE, error.strerror or str(error), sent=False)
-        else:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return sock
-        sock.close()
-    raise last or TransportFailure(Failure.CONNECT_TIMEOUT, "", sent=False)
+def _watch() -> Watch | None:
+    watch: Watch | None = getattr(_current, "watch", None)
+    return watch
 
 
-def _proxy_auth(proxy: str) -> dict[str, str]:
-    parts = urlsplit(proxy)
-    if parts.username is None:
-        return {}
-    credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-    return {"Proxy-Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+class _WatchedConnection(HTTPConnection):
+    def connect(self) -> None:
+        watch = _watch()
+        if watch is not None:
+            watch.connection = self
+        timeout = self.timeout if isinstance(self.timeout, (int, float)) else None
+        _resolve_within(self.host, self.port, timeout)
+        super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        watch = _watch()
+        if watch is not None:
+            watch.sending(self)
+        super().request(*args, **kwargs)
+        if watch is not None:
+            watch.sent = True
 
 
-def _tunnel(sock: _DeadlineSocket, target: Target, proxy: str) -> None:
-    """CONNECT host:port through an http proxy; its answer must be 2xx."""
-    authority = f"{target.host}:{target.port}"
-    lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
-    lines += [f"{k}: {v}" for k, v in _proxy_auth(proxy).items()]
-    try:
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        reader = sock.makefile()
-        status_line = reader.readline(65537).decode("latin-1", "replace")
-        while True:
-            line = reader.readline(65537)
-            if line in (b"\r\n", b"\n", b""):
-                break
-    except TimeoutError:
-        raise TransportFailure(Failure.CONNECT_TIMEOUT, "the proxy did not answer CONNECT", sent=False) from None
-    except OSError as error:
-        raise TransportFailure(Failure.PROXY, error.strerror or str(error), sent=False) from None
-    parts = status_line.split(None, 2)
-    if len(parts) < 2 or not parts[1].startswith("2"):
-        raise TransportFailure(Failure.PROXY, status_line.strip()[:100], sent=False)
+class _WatchedTlsConnection(_WatchedConnection, HTTPSConnection):
+    pass
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _TlsPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedTlsConnection
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(bundle: str | None) -> ssl.SSLContext:
+    """Verify against ALIBABA_CLOUD_CA_BUNDLE or the bundle the SDK ships, as the SDK does."""
+    if not bundle:
+        from aliyunsdkcore.vendored.requests.certs import where
+
+        bundle = where()
+    return ssl.create_default_context(cafile=bundle)
+
+
+# -- failures: urllib3's exceptions as our classes ---------------------------------------
+def _cause(error: BaseException) -> BaseException | None:
+    return error.__cause__ or error.__context__
+
+
+def _connect_failure(error: BaseException) -> TransportFailure:
+    """A failure before anything was sent: the name, the connection, the proxy, TLS."""
+    if isinstance(error, TransportFailure):
+        return error
+    if isinstance(error, u3.ProxyError):
+        inner = error.original_error
+        if isinstance(inner, (u3.NewConnectionError, u3.ConnectTimeoutError, u3.SSLError, TransportFailure)):
+            return _connect_failure(inner)
+        return TransportFailure(Failure.PROXY, str(inner)[:100], sent=False)
+    if isinstance(error, u3.NewConnectionError):
+        return _no_connection(error)
+    if isinstance(error, u3.ConnectTimeoutError):
+        return TransportFailure(Failure.CONNECT_TIMEOUT, "", sent=False)
+    return TransportFailure(Failure.TLS, _why(_cause(error) or error), sent=False)
+
+
+def _no_connection(error: u3.NewConnectionError) -> TransportFailure:
+    cause = _cause(error)
+    if isinstance(error, u3.NameResolutionError):
+        return TransportFailure(Failure.DNS, str(cause or error), sent=False)
+    if isinstance(cause, ConnectionRefusedError):
+        return TransportFailure(Failure.REFUSED, "", sent=False)
+    if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+        return TransportFailure(Failure.UNREACHABLE, cause.strerror or str(cause), sent=False)
+    return TransportFailure(Failure.CONNECT_TIMEOUT, "", sent=False)
+
+
+def _exchange_failure(error: BaseException, watch: Watch) -> TransportFailure:
+    """A failure once sending began."""
+    if watch.fired:
+        if not watch.began:
+            return TransportFailure(Failure.CONNECT_TIMEOUT, "", sent=False)
+        return TransportFailure(Failure.READ_TIMEOUT, "", sent=watch.sent)
+    if isinstance(error, (u3.ReadTimeoutError, TimeoutError)):
+        return TransportFailure(Failure.READ_TIMEOUT, "", sent=True)
+    inner = error.args[1] if isinstance(error, u3.ProtocolError) and len(error.args) > 1 else _cause(error)
+    if not watch.sent:
+        return TransportFailure(Failure.SEND_FAILED, _why(inner or error), sent=False)
+    if isinstance(inner, http.client.RemoteDisconnected):
+        return TransportFailure(Failure.DROPPED, "closed without an answer", sent=True)
+    if isinstance(inner, http.client.IncompleteRead):
+        return TransportFailure(Failure.DROPPED, "the answer was cut short", sent=True)
+    if isinstance(inner, (http.client.HTTPException, ValueError)) or isinstance(error, u3.DecodeError):
+        return TransportFailure(Failure.BAD_HTTP, type(inner or error).__name__, sent=True)
+    return TransportFailure(Failure.DROPPED, _why(inner or error), sent=True)
+
+
+_CONNECT_ERRORS = (u3.ProxyError, u3.NewConnectionError, u3.ConnectTimeoutError, u3.SSLError)
 
 
 class Transport:
@@ -260,131 +231,103 @@ class Transport:
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._idle: dict[Target, list[_Connection]] = {}
+        self._managers: dict[tuple[str | None, str | None], urllib3.PoolManager] = {}
         self._lock = threading.Lock()
+        self._watchdog = Watchdog(clock)
 
-    def _connect(self, target: Target, deadline: float) -> _Connection:
-        proxy = urlsplit(target.proxy) if target.proxy else None
-        if proxy is not None:
-            raw = _open_socket(proxy.hostname or "", proxy.port or 80, deadline, self._clock)
+    def _manager(self, proxy: str | None) -> urllib3.PoolManager:
+        """One pool manager per proxy (and CA bundle), made on first use."""
+        bundle = os.environ.get("ALIBABA_CLOUD_CA_BUNDLE") or None
+        with self._lock:
+            manager = self._managers.get((proxy, bundle))
+            if manager is None:
+                manager = self._managers[(proxy, bundle)] = self._new_manager(proxy, _tls_context(bundle))
+        return manager
+
+    @staticmethod
+    def _new_manager(proxy: str | None, context: ssl.SSLContext) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager
+        if proxy is None:
+            manager = urllib3.PoolManager(maxsize=_POOL_SIZE, ssl_context=context)
         else:
-            raw = _open_socket(target.host, target.port, deadline, self._clock)
-        sock = _DeadlineSocket(raw, self._clock)
-        sock.deadline = deadline
-        try:
-            if target.https:
-                if target.proxy:
-                    _tunnel(sock, target, target.proxy)
-                raw.settimeout(max(0.001, deadline - self._clock()))
-                try:
-                    sock.sock = _tls_context().wrap_socket(raw, server_hostname=target.host)
-                except TimeoutError:
-                    raise TransportFailure(Failure.CONNECT_TIMEOUT, "the TLS handshake stalled", sent=False) from None
-                except ssl.SSLError as error:
-                    raise TransportFailure(Failure.TLS, error.reason or str(error), sent=False) from None
-                except OSError as error:
-                    raise TransportFailure(Failure.TLS, error.strerror or str(error), sent=False) from None
-        except BaseException:
-            raw.close()
-            raise
-        return _Connection(target.host, target.port, sock)
-
-    def _checkout(self, target: Target) -> _Connection | None:
-        with self._lock:
-            idle = self._idle.get(target, [])
-            while idle:
-                connection = idle.pop()
-                if not connection.deadline_socket.stale():
-                    return connection
-                connection.close()
-        return None
-
-    def _checkin(self, target: Target, connection: _Connection) -> None:
-        with self._lock:
-            idle = self._idle.setdefault(target, [])
-            if len(idle) < _POOL_SIZE:
-                idle.append(connection)
-                return
-        connection.close()
+            url, headers = split_credentials(proxy)
+            manager = urllib3.ProxyManager(url, maxsize=_POOL_SIZE, proxy_headers=headers, ssl_context=context,
+                                           proxy_ssl_context=context)
+        manager.pool_classes_by_scheme = {"http": _Pool, "https": _TlsPool}
+        return manager
 
     def send(self, target: Target, method: str, path: str, headers: Mapping[str, str], body: bytes | None,
              *, connect_deadline: float, read_seconds: float, deadline: float) -> Answer:
         """One exchange: connected by `connect_deadline`, answered within `read_seconds` of
-        connecting, and never past `deadline`."""
-        if min(connect_deadline, deadline) <= self._clock():
+        starting to send, and never past `deadline`."""
+        now = self._clock()
+        connect_left = min(connect_deadline, deadline) - now
+        if connect_left <= 0:
             raise TransportFailure(Failure.CONNECT_TIMEOUT, "no time left in the budget", sent=False)
-        connection = self._checkout(target)
-        if connection is None:
-            connection = self._connect(target, min(connect_deadline, deadline))
-        sock = connection.deadline_socket
-        sock.deadline = min(deadline, self._clock() + read_seconds)
-        sock.received = 0
-        url = path
-        extra: dict[str, str] = {}
-        if target.proxy and not target.https:
-            url = target.origin + path
-            extra = _proxy_auth(target.proxy)
-        keep = False
-        response: http.client.HTTPResponse | None = None
-        try:
+        timeout = urllib3.Timeout(connect=connect_left, read=max(0.001, min(read_seconds, deadline - now)))
+        manager = self._manager(target.proxy)
+        with self._watched(min(deadline, now + connect_left + read_seconds), deadline, read_seconds) as watch:
             try:
-                connection.request(method, url, body=body, headers={**headers, **extra})
-            except (TimeoutError, OSError) as error:
-                raise TransportFailure(Failure.SEND_FAILED, _why(error), sent=False) from None
-            try:
-                response = connection.getresponse()
-                answer, keep = self._read(response)
+                response = manager.urlopen(method, target.origin + path, body=body, headers=dict(headers),
+                                           retries=False, redirect=False, timeout=timeout,
+                                           preload_content=False, assert_same_host=False)
+            except _CONNECT_ERRORS as error:
+                failure = _connect_failure(error)
+                if watch.fired and failure.failure is Failure.TLS:  # the watchdog cut a stalled handshake
+                    failure = TransportFailure(Failure.CONNECT_TIMEOUT, "the TLS handshake stalled", sent=False)
+                raise failure from None
             except TransportFailure:
                 raise
-            except TimeoutError:
-                raise TransportFailure(Failure.READ_TIMEOUT, "", sent=True) from None
-            except http.client.RemoteDisconnected:
-                raise TransportFailure(Failure.DROPPED, "closed without an answer", sent=True) from None
-            except http.client.IncompleteRead:
-                raise TransportFailure(Failure.DROPPED, "the answer was cut short", sent=True) from None
-            except (http.client.HTTPException, ValueError) as error:
-                raise TransportFailure(Failure.BAD_HTTP, type(error).__name__, sent=True) from None
-            except OSError as error:
-                raise TransportFailure(Failure.DROPPED, _why(error), sent=True) from None
-            return answer
-        finally:
-            if response is not None and not keep:
+            except (u3.HTTPError, OSError, http.client.HTTPException) as error:
+                raise _exchange_failure(error, watch) from None
+            try:
+                answer = self._read(response)
+                watch.finish()
+                if watch.fired:  # the deadline cut the answer short where HTTP cannot tell
+                    raise TransportFailure(Failure.READ_TIMEOUT, "", sent=True)
+                return answer
+            except TransportFailure:
                 response.close()
-            if keep:
-                self._checkin(target, connection)
-            else:
-                connection.close()
+                raise
+            except (u3.HTTPError, OSError, http.client.HTTPException, ValueError) as error:
+                response.close()
+                raise _exchange_failure(error, watch) from None
+            finally:
+                response.release_conn()
+
+    @contextmanager
+    def _watched(self, at: float, deadline: float, read_seconds: float) -> Iterator[Watch]:
+        watch = Watch(at, deadline, read_seconds, self._clock)
+        _current.watch = watch
+        self._watchdog.arm(watch)
+        try:
+            yield watch
+        finally:
+            _current.watch = None
+            self._watchdog.disarm(watch)
 
     @staticmethod
-    def _read(response: http.client.HTTPResponse) -> tuple[Answer, bool]:
-        content_type = (response.getheader("Content-Type") or "").split(";")[0].strip()
-        length = response.getheader("Content-Length")
+    def _read(response: urllib3.BaseHTTPResponse) -> Answer:
+        content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        length = response.headers.get("Content-Length")
         if length and length.strip().isdigit() and int(length) > MAX_ANSWER_BYTES:
             raise TransportFailure(Failure.TOO_LARGE, f"Content-Length {int(length)}", sent=True,
                                    status=response.status)
         chunks: list[bytes] = []
         total = 0
-        while True:
-            chunk = response.read(_CHUNK)
-            if not chunk:
-                break
+        for chunk in response.stream(_CHUNK, decode_content=True):
             total += len(chunk)
             if total > MAX_ANSWER_BYTES:
                 raise TransportFailure(Failure.TOO_LARGE, "", sent=True, status=response.status)
             chunks.append(chunk)
-        return Answer(response.status, content_type, b"".join(chunks)), not response.will_close
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, {}
-        for connections in idle.values():
-            for connection in connections:
-                connection.close()
+        return Answer(response.status, content_type, b"".join(chunks))
 
 
 def _why(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return "timed out"
+    if isinstance(error, ssl.SSLError) and error.reason:
+        return str(error.reason)
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     return type(error).__name__

@@ -1,0 +1,360 @@
+"""The SLB gateway: one operation's view of SLB, with calls named for the wire actions.
+
+It takes and returns domain types (`GroupSpec`, `LiveGroup`, `LoadBalancer`); `wire` holds
+the API's field names, `signing` the SDK, `transport` the HTTP, `retry_policy` the cadence,
+`api_errors` and `hints` what a failure says. One loop here (`SlbGateway._call`) sends a
+`Call` until it is answered, retrying what can heal within the operation's deadline.
+
+A create whose outcome is unknown may still have happened (the API takes no client token),
+so the loop runs the call's settle hook (the caller's look-up of the group the create would
+have made, by the pending ownership tag sent with it) before it sends the create again. A
+200 that does not say what it should (no group id, no two servers, no listing) is an
+invalid answer: retried, then surfaced, never stored. This module knows nothing of Pulumi.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .api_errors import (
+    FAILURE_KINDS,
+    GATEWAY_STATUSES,
+    INVALID_RESPONSE,
+    TRANSPORT_CODES,
+    CreateOutcomeUnknown,
+    ErrorKind,
+    SlbApiError,
+)
+from .hints import hint_for
+from .proxies import UnsupportedProxy
+from .retry_policy import Backoff, Retry, retry_decision
+from .scrubbing import scrub, summarize, trim_api_message
+from .settings import Settings
+from .signing import EndpointNotResolved, SignedRequest, signer_for
+from .spec import GroupSpec, LiveGroup, LoadBalancer
+from .transport import Answer, Sender, Target, Transport, TransportFailure
+from .wire import (
+    create_params,
+    created_problem,
+    group_problem,
+    list_params,
+    listed_groups,
+    listing_problem,
+    live_group_from_api,
+    load_balancer_from_api,
+    next_page_params,
+    tag_resource_params,
+    untag_resource_params,
+)
+
+# Time create and delete keep back from the budget for one look-up after them: the lost
+# create's tag, or the listeners holding a group, within the operation's budget.
+LOOKUP_RESERVE_SECONDS = 2.0
+MAX_LIST_PAGES = 100
+
+Answered = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call for the retry loop: what to send, about what, and how to treat its answers.
+
+    `validate` names what a 2xx answer lacks (it is then an invalid answer); `settle` runs
+    before a request whose predecessor may have been applied is sent again, and may answer
+    in its place; `reserve` is time kept back from the deadline for a look-up after it.
+    """
+
+    action: str
+    params: Mapping[str, Any]
+    subject: str
+    load_balancer_id: str | None = None
+    wait_out_listener: bool = False
+    settle: Callable[[SlbApiError], Answered | None] | None = None
+    validate: Callable[[Mapping[str, Any]], str | None] | None = None
+    reserve: float = 0.0
+
+
+@dataclass
+class PendingCreate:
+    """A create we send: the caller's look-up of the group it may have made, and whether a
+    lost answer could not be matched to a group (`unsettled`)."""
+
+    settle: Callable[[], str | None]
+    unsettled: bool = False
+
+
+_transport = Transport()
+
+
+class SlbGateway:
+    """One operation's view of SLB: a deadline, and calls named for what they do on the wire."""
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, rng: Callable[[], float] = random.random,
+                 transport: Sender | None = None) -> None:
+        settings.require_credentials()
+        self.settings = settings
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self._transport: Sender = transport or _transport
+        self.started = clock()
+        self.deadline = self.started + settings.timeout_seconds
+
+    # -- one exchange on the wire -------------------------------------------------------
+    def _sign(self, action: str, params: Mapping[str, Any]) -> SignedRequest:
+        try:
+            return signer_for(self.settings).sign(action, params)
+        except (UnsupportedProxy, EndpointNotResolved) as error:
+            raise self._error(action, type(error).__name__, str(error), kind=ErrorKind.SETTING,
+                              may_have_applied=False, endpoint=self._endpoint_origin()) from None
+
+    def _send(self, action: str, params: Mapping[str, Any], *, reserve: float = 0.0) -> Answered:
+        """One request, ended `reserve` seconds before the operation's deadline."""
+        request = self._sign(action, params)
+        target = request.target
+        deadline = self.deadline - reserve
+        try:
+            answer = self._transport.send(
+                target, request.method, request.path, request.headers, request.body,
+                connect_deadline=min(deadline, self._clock() + self.settings.connect_timeout_seconds),
+                read_seconds=self.settings.request_timeout_seconds, deadline=deadline)
+        except TransportFailure as failure:
+            raise self._transport_error(action, failure, target) from None
+        return self._parse(action, answer, target)
+
+    def _transport_error(self, action: str, failure: TransportFailure, target: Target) -> SlbApiError:
+        kind = FAILURE_KINDS[failure.failure]
+        reached = failure.sent and (kind in (ErrorKind.READ_TIMEOUT, ErrorKind.DROPPED)
+                                    or failure.status in GATEWAY_STATUSES)
+        message = f"{target.origin}: {failure}"
+        if failure.status:
+            message += f" (HTTP {failure.status})"
+        return self._error(action, TRANSPORT_CODES[kind], message, kind=kind, may_have_applied=reached,
+                           endpoint=target.origin)
+
+    def _parse(self, action: str, answer: Answer, target: Target) -> Answered:
+        try:
+            document = json.loads(answer.body)
+        except ValueError:
+            document = None
+        accepted = 200 <= answer.status < 300
+        if isinstance(document, dict) and accepted:
+            return document
+        if accepted:  # the API accepted the request; its answer did not survive
+            raise self._error(action, INVALID_RESPONSE, f"{target.origin} answered HTTP {answer.status} "
+                              f"with no readable API answer: {summarize(answer.body, 80) or 'an empty body'}",
+                              kind=ErrorKind.INVALID, may_have_applied=True, http_status=answer.status,
+                              endpoint=target.origin)
+        if isinstance(document, dict) and isinstance(document.get("Code"), str) and answer.status >= 300:
+            message, note = trim_api_message(str(document.get("Message") or ""))
+            raise self._error(action, document["Code"], message, note=note,
+                              request_id=str(document.get("RequestId") or "") or None, http_status=answer.status,
+                              endpoint=target.origin)
+        # anything else is not the API talking: a 2xx that is not a JSON object, an error
+        # without the API's error body (HTML from a proxy or another server, an empty 502)
+        what = f"HTTP {answer.status}" + (f" {answer.content_type}" if answer.content_type else "")
+        summary = summarize(answer.body)
+        raise self._error(
+            action, "NotSlbApi", f"{target.origin} answered {what}" + (f": {summary}" if summary else ", no API answer"),
+            kind=ErrorKind.NOT_API, may_have_applied=answer.status in GATEWAY_STATUSES, endpoint=target.origin)
+
+    def _error(self, action: str, code: str, message: str, *, note: str = "", **kwargs: Any) -> SlbApiError:
+        """The error with `message` (text from outside: scrubbed) and our `note` after it."""
+        return SlbApiError(action, code, scrub(message, self.settings.secrets()) + note,
+                           region=self.settings.region, **kwargs)
+
+    # -- the one retry loop -------------------------------------------------------------
+    def _call(self, call: Call) -> Answered:
+        """Send until answered, retrying what can heal; see `Call` for the hooks."""
+        backoff = Backoff(self._rng)
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = self._attempt(call, attempt)
+            if not isinstance(outcome, SlbApiError):
+                return outcome
+            decision = retry_decision(outcome, wait_out_listener=call.wait_out_listener)
+            if decision is Retry.NO:
+                raise outcome
+            if call.settle is not None and outcome.may_have_applied:
+                settled = call.settle(outcome)
+                if settled is not None:
+                    return settled
+            delay = backoff.delay(decision, attempt)
+            if delay is None:
+                raise outcome
+            self._pause(delay, outcome, reserve=call.reserve)
+
+    def _attempt(self, call: Call, attempt: int) -> Answered | SlbApiError:
+        """One try: the valid answer, or the error with the attempt, subject and fix told."""
+        try:
+            answer = self._send(call.action, call.params, reserve=call.reserve)
+            problem = call.validate(answer) if call.validate is not None else None
+            if problem is None:
+                return answer
+            raise self._error(call.action, INVALID_RESPONSE, problem, kind=ErrorKind.INVALID, may_have_applied=True,
+                              http_status=200, request_id=str(answer.get("RequestId") or "") or None,
+                              endpoint=self._endpoint_origin())
+        except SlbApiError as raw:
+            error = raw.with_context(attempts=attempt, subject=call.subject, seconds=self._clock() - self.started)
+            return error.with_context(hint=hint_for(error, self.settings, load_balancer_id=call.load_balancer_id))
+
+    def _reserve(self) -> float:
+        """What create and delete keep back from the budget for one look-up after them."""
+        return min(LOOKUP_RESERVE_SECONDS, 0.2 * self.settings.timeout_seconds)
+
+    def _pause(self, delay: float, error: SlbApiError, *, reserve: float = 0.0) -> None:
+        """Sleep before the next attempt; if that leaves no time for it, the last error stands."""
+        if self._clock() + delay + reserve >= self.deadline - 0.05:
+            raise error
+        self._sleep(delay)
+
+    # -- create, and settling a create whose answer was lost ------------------------------
+    def create_group(self, spec: GroupSpec, tags: Mapping[str, str], settle: Callable[[], str | None]) -> str:
+        """The new group's id: exactly one group per call, even when answers are lost or mangled.
+
+        When an attempt may have been applied (sent and the answer lost, a 5xx, a 200
+        without a readable id), the loop calls the settle hook before sending again: `settle`
+        (the caller's look-up of this resource's pending groups) answers in the create's place
+        if it finds the group; after a read timeout it keeps looking for two more read
+        timeouts, since the server may still apply the held request.
+        """
+        pending = PendingCreate(settle)
+        call = Call("CreateMasterSlaveServerGroup", create_params(spec, tags),
+                    subject=f"load balancer {spec.load_balancer_id}", load_balancer_id=spec.load_balancer_id,
+                    validate=created_problem, settle=lambda error: self._settle_create(pending, error),
+                    reserve=self._reserve())  # time kept back so a lost create can still be looked up
+        try:
+            answer = self._call(call)
+        except CreateOutcomeUnknown:
+            raise
+        except SlbApiError as error:
+            if error.may_have_applied or pending.unsettled:
+                raise self._outcome_unknown(error, None) from None
+            raise
+        return str(answer["MasterSlaveServerGroupId"])
+
+    def _settle_create(self, pending: PendingCreate, error: SlbApiError) -> Answered | None:
+        """The settle hook: the group a create that may have been applied made, as its answer, or None."""
+        found = self._find_created(pending, error)
+        if found is None and error.timed_out:
+            found = self._await_late_create(pending, error)
+        if found is None:
+            pending.unsettled = True
+            return None
+        return {"MasterSlaveServerGroupId": found}
+
+    def _await_late_create(self, pending: PendingCreate, cause: SlbApiError) -> str | None:
+        """A create that timed out on our side may still be applied when the server gets to it.
+
+        Sending it again at once would make a second group when the first one lands. Give
+        the held request two more read timeouts to land, looking for it, before re-sending.
+        """
+        grace_end = min(self.deadline - self._reserve(), self._clock() + 2 * self.settings.request_timeout_seconds)
+        while self._clock() < grace_end - 0.05:
+            self._sleep(min(0.25, max(0.0, grace_end - self._clock())))
+            found = self._find_created(pending, cause)
+            if found:
+                return found
+        return None
+
+    def _find_created(self, pending: PendingCreate, cause: SlbApiError) -> str | None:
+        try:
+            return pending.settle()
+        except SlbApiError as error:
+            raise self._outcome_unknown(cause, error) from None
+
+    @staticmethod
+    def _outcome_unknown(cause: SlbApiError, lookup: SlbApiError | None) -> CreateOutcomeUnknown:
+        if lookup is None:
+            looked = ""
+        elif lookup.kind in (ErrorKind.CONNECT_TIMEOUT, ErrorKind.READ_TIMEOUT):
+            looked = " (looking it up timed out too)"
+        else:
+            looked = f" (looking it up failed: {lookup.code})"
+        hint = (f"The create may have happened{looked}. Run `pulumi up` again: the group carries this resource's "
+                "pending ownership tag and is taken over (or removed) instead of created twice. " + cause.hint).strip()
+        return CreateOutcomeUnknown(
+            cause.action, cause.code, cause.message, request_id=cause.request_id, http_status=cause.http_status,
+            attempts=cause.attempts, kind=cause.kind, may_have_applied=True, subject=cause.subject,
+            region=cause.region, endpoint=cause.endpoint, hint=hint, seconds=cause.seconds)
+
+    # -- the other calls ------------------------------------------------------------------
+    def describe_group(self, group_id: str) -> LiveGroup:
+        """The group's attributes; an answer without the group's id and its two servers is
+        invalid (retried, then surfaced), never taken for a group with no servers."""
+        answer = self._call(Call("DescribeMasterSlaveServerGroupAttribute", {"MasterSlaveServerGroupId": group_id},
+                                 subject=f"group {group_id}",
+                                 validate=lambda answer: group_problem(group_id, answer)))
+        return live_group_from_api({"MasterSlaveServerGroupId": group_id, **answer})
+
+    def list_groups(self, load_balancer_id: str, *, include_listener: bool = False,
+                    tags: Mapping[str, str] | None = None, max_pages: int = MAX_LIST_PAGES) -> list[LiveGroup]:
+        """Every group of a load balancer (with a tag filter: every matching one), all pages.
+
+        The API reference documents no paging for DescribeMasterSlaveServerGroups, and the
+        emulator pages none: one answer holds every group. Should an answer ever carry
+        NextToken, or a TotalCount beyond what was listed, the next pages are fetched (up to
+        `max_pages`), so no caller can take a first page for the whole listing.
+        """
+        base = list_params(load_balancer_id, include_listener=include_listener, tags=tags)
+        groups: list[LiveGroup] = []
+        params: Mapping[str, Any] | None = base
+        seen_tokens: set[str] = set()
+        for page in range(1, max_pages + 1):
+            if params is None:
+                break
+            answer = self._call(Call("DescribeMasterSlaveServerGroups", params,
+                                     subject=f"load balancer {load_balancer_id}", load_balancer_id=load_balancer_id,
+                                     validate=listing_problem))
+            listed = listed_groups(answer, load_balancer_id)
+            groups.extend(listed)
+            params = next_page_params(base, answer, page, len(groups), len(listed))
+            token = str(params.get("NextToken") or "") if params is not None else ""
+            if token and token in seen_tokens:  # a token seen before would list the same pages again
+                break
+            seen_tokens.add(token)
+        return groups
+
+    # Re-exported names for importers (operations.py, lookup.py) until they move to list_groups.
+    list_groups_all_pages = list_groups
+
+    def listeners_holding(self, load_balancer_id: str, group_id: str) -> list[str]:
+        """'tcp:80'-style names of the listeners using a group, best effort, for an error message,
+        within what is left of the budget (delete keeps some back for it)."""
+        try:
+            groups = self.list_groups(load_balancer_id, include_listener=True)
+        except SlbApiError:
+            return []
+        return next((list(g.listeners) for g in groups if g.id == group_id), [])
+
+    def delete_group(self, group_id: str) -> None:
+        """A listener holding the group is waited out at a slow cadence, keeping back enough of
+        the budget to name the listeners; a not-found answer is raised like any other, for the
+        caller to confirm against a listing."""
+        self._call(Call("DeleteMasterSlaveServerGroup", {"MasterSlaveServerGroupId": group_id},
+                        subject=f"group {group_id}", wait_out_listener=True, reserve=self._reserve()))
+
+    def tag_group(self, group_id: str, tags: Mapping[str, str]) -> None:
+        if tags:
+            self._call(Call("TagResources", tag_resource_params(group_id, tags), subject=f"group {group_id}"))
+
+    def untag_group(self, group_id: str, keys: list[str]) -> None:
+        if keys:
+            self._call(Call("UntagResources", untag_resource_params(group_id, keys), subject=f"group {group_id}"))
+
+    def describe_load_balancer(self, load_balancer_id: str) -> LoadBalancer:
+        """DescribeLoadBalancerAttribute: status, spec, network type, DeleteProtection."""
+        answer = self._call(Call("DescribeLoadBalancerAttribute", {"LoadBalancerId": load_balancer_id},
+                                 subject=f"load balancer {load_balancer_id}", load_balancer_id=load_balancer_id))
+        return load_balancer_from_api(answer, load_balancer_id)
+
+    def _endpoint_origin(self) -> str:
+        endpoint = self.settings.endpoint
+        return endpoint.url if endpoint is not None else "the regional SLB endpoint"
