@@ -218,6 +218,8 @@ class Handler(AdminApi):
             return handler(backend, call.params)
 
     def _api(self, query: str) -> None:
+        """One SLB call: read it, let the injected faults act, perform it, log it, answer
+        (or drop the connection). Every outcome is logged, a dropped one too."""
         server = self.server
         started = time.monotonic()
 
