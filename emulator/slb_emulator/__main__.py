@@ -4,18 +4,22 @@
 Prints the base URL as the first line of stdout, then serves until SIGTERM/SIGINT.
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 import signal
 import sqlite3
 import sys
 import threading
+from collections.abc import Sequence
+from types import FrameType
 
 from .seed import SeedError, load_seed
 from .server import make_server
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m slb_emulator",
                                      description="A local Alibaba Cloud SLB API emulator.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -59,7 +63,7 @@ def main(argv=None):
 
     stop = threading.Event()
 
-    def on_signal(signum, frame):
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -71,8 +75,7 @@ def main(argv=None):
     sys.stdout.write(server.url + "\n")
     sys.stdout.flush()
     try:
-        while not stop.wait(0.5):
-            pass
+        stop.wait()   # until SIGTERM or SIGINT sets it
     finally:
         server.shutdown()
         server.server_close()

@@ -33,13 +33,13 @@ import hmac
 import re
 import time
 from collections.abc import Callable, Mapping
+from email.message import Message
 from typing import Protocol
 from urllib.parse import quote
 
 from . import exceptions as exc
 
 MAX_SKEW_SECONDS = 15 * 60
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Whole seconds, or milliseconds as the npm aliyun-sdk sends (2026-11-26T06:36:41.027Z).
 _TIMESTAMP = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})"
                         r"(\.[0-9]{1,6})?Z$")
@@ -63,18 +63,23 @@ class NonceBook(Protocol):
         ...
 
 
-def percent_encode(value):
+Account = Mapping[str, str | None]          # access_key_secret, security_token
+FindAccount = Callable[[str], Account | None]
+HeaderValues = Callable[[str], list[str]]
+
+
+def percent_encode(value: object) -> str:
     return quote(str(value).encode("utf-8"), safe="~")
 
 
-def string_to_sign(method, params):
+def string_to_sign(method: str, params: Mapping[str, str]) -> str:
     canonical = "&".join(
         percent_encode(k) + "=" + percent_encode(v)
         for k, v in sorted(params.items()) if k != "Signature")
     return method.upper() + "&%2F&" + percent_encode(canonical)
 
 
-def sign(string, secret):
+def sign(string: str, secret: str) -> str:
     digest = hmac.new((secret + "&").encode("utf-8"), string.encode("utf-8"),
                       hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
@@ -87,8 +92,8 @@ def parse_timestamp(value: str) -> float:
         raise exc.InvalidTimeStampFormat()
     try:
         whole = calendar.timegm(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S"))
-    except (ValueError, TypeError, OverflowError):
-        raise exc.InvalidTimeStampFormat()
+    except (ValueError, TypeError, OverflowError) as e:
+        raise exc.InvalidTimeStampFormat() from e
     return whole + (float(m.group(2)) if m.group(2) else 0.0)
 
 
@@ -114,45 +119,59 @@ def _check_token(account: Mapping[str, str | None], token: str | None) -> None:
             "A security token was given for an access key that is not an STS key.")
 
 
-def authenticate(method, params, find_account, nonces, now=None):
-    """Check a request's signature; return the access key id, or raise an SlbError.
+def _required(params: Mapping[str, str], name: str) -> str:
+    value = params.get(name)
+    if not value:
+        raise exc.MissingParameter(name)
+    return value
 
-    ``find_account(key_id)`` returns ``{"access_key_secret", "security_token"}`` or None.
-    """
-    now = time.time() if now is None else now
-    key_id = params.get("AccessKeyId")
-    if not key_id:
-        raise exc.MissingParameter("AccessKeyId")
-    if not params.get("Signature"):
-        raise exc.MissingParameter("Signature")
-    method_name = params.get("SignatureMethod")
-    if not method_name:
-        raise exc.MissingParameter("SignatureMethod")
-    if method_name != "HMAC-SHA1":
+
+def _check_v1_scheme(params: Mapping[str, str]) -> None:
+    """SignatureMethod HMAC-SHA1 and SignatureVersion 1.0, each named and supported."""
+    if _required(params, "SignatureMethod") != "HMAC-SHA1":
         raise exc.InvalidSignatureMethod()
-    version = params.get("SignatureVersion")
-    if not version:
-        raise exc.MissingParameter("SignatureVersion")
-    if version != "1.0":
+    if _required(params, "SignatureVersion") != "1.0":
         raise exc.InvalidSignatureVersion()
-    stamp = params.get("Timestamp")
-    if not stamp:
-        raise exc.MissingParameter("Timestamp")
+
+
+def _checked_time(stamp: str, now: float) -> float:
+    """The request's time, within MAX_SKEW_SECONDS of ours."""
     when = parse_timestamp(stamp)
     if abs(now - when) > MAX_SKEW_SECONDS:
         raise exc.InvalidTimeStampExpired()
-    nonce = params.get("SignatureNonce")
-    if not nonce:
-        raise exc.MissingParameter("SignatureNonce")
+    return when
 
+
+def _account(find_account: FindAccount, key_id: str) -> Account:
     account = find_account(key_id)
     if account is None:
         raise exc.InvalidAccessKeyIdNotFound()
+    return account
+
+
+def _secret(account: Account) -> str:
+    return account["access_key_secret"] or ""
+
+
+def authenticate(method: str, params: Mapping[str, str], find_account: FindAccount,
+                 nonces: NonceBook, now: float | None = None) -> str:
+    """Check a request's signature; return the access key id, or raise an SlbError.
+
+    ``find_account(key_id)`` returns ``{"access_key_secret", "security_token"}`` or None.
+    Checks in order: key id, signature, its scheme, timestamp, nonce, account, signature
+    value, token, replay.
+    """
+    now = time.time() if now is None else now
+    key_id = _required(params, "AccessKeyId")
+    signature = _required(params, "Signature")
+    _check_v1_scheme(params)
+    when = _checked_time(_required(params, "Timestamp"), now)
+    nonce = _required(params, "SignatureNonce")
+    account = _account(find_account, key_id)
 
     expected_string = string_to_sign(method, params)
-    expected = sign(expected_string, account["access_key_secret"])
-    if not hmac.compare_digest(expected.encode("ascii"),
-                               params["Signature"].encode("utf-8", "replace")):
+    expected = sign(expected_string, _secret(account))
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace")):
         raise exc.SignatureDoesNotMatch(expected_string)
 
     _check_token(account, params.get("SecurityToken"))
@@ -162,7 +181,7 @@ def authenticate(method, params, find_account, nonces, now=None):
 
 # --- V3 ------------------------------------------------------------------------------
 
-def is_v3(headers: Mapping[str, str]) -> bool:
+def is_v3(headers: Mapping[str, str] | Message) -> bool:
     """A V3 request: the Authorization header names an ACS3 algorithm."""
     return (headers.get("Authorization") or "").lstrip().upper().startswith("ACS3-")
 
@@ -192,64 +211,84 @@ def v3_sign(algorithm: str, string: str, secret: str) -> str:
                     V3_ALGORITHMS[algorithm]).hexdigest()
 
 
+class _V3Authorization:
+    """The parts of a V3 Authorization header, checked for form."""
+
+    def __init__(self, header_values: HeaderValues) -> None:
+        m = _AUTHORIZATION.match((_first(header_values, "authorization") or "").strip())
+        if not m:
+            raise exc.IncompleteSignature(
+                "The Authorization header is not ALGORITHM Credential=<AccessKeyId>,"
+                "SignedHeaders=<a;b;...>,Signature=<hex>.")
+        self.algorithm: str = m.group("algo")
+        self.key_id: str = m.group("cred")
+        self.signature: str = m.group("sig")
+        if self.algorithm not in V3_ALGORITHMS:
+            raise exc.InvalidSignatureMethod(
+                "Specified signature method is not supported (%s)."
+                % ", ".join(sorted(V3_ALGORITHMS)))
+        if not self.key_id:
+            raise exc.MissingParameter("AccessKeyId")
+        self.signed: list[str] = m.group("signed").split(";") if m.group("signed") else []
+        if any(not n or n != n.lower() for n in self.signed):
+            raise exc.IncompleteSignature(
+                "SignedHeaders must be lower-case names separated by ';'.")
+        for name in V3_MUST_SIGN:
+            if header_values(name) and name not in self.signed:
+                raise exc.IncompleteSignature(
+                    "The header %s is sent but not in SignedHeaders." % name)
+
+
+def _first(header_values: HeaderValues, name: str) -> str | None:
+    """A header's first value, stripped; None when it is absent."""
+    values = header_values(name)
+    return values[0].strip() if values else None
+
+
+def _v3_required(header_values: HeaderValues, name: str) -> str:
+    value = _first(header_values, name)
+    if not value:
+        raise exc.MissingParameter(name)
+    return value
+
+
+def _v3_payload_hash(algorithm: str, body: bytes, claimed: str | None) -> str:
+    """The body's hash as the signature covers it: the claimed x-acs-content-sha256 must
+    be the body's own."""
+    body_hash = v3_hash(algorithm, body)
+    if claimed is None:
+        return body_hash
+    if not hmac.compare_digest(claimed.lower().encode("utf-8", "replace"),
+                               body_hash.encode("ascii")):
+        raise exc.ContentSha256Mismatch()
+    return claimed.lower() if claimed else body_hash
+
+
 def authenticate_v3(method: str, query_pairs: list[tuple[str, str]],
-                    header_values: Callable[[str], list[str]], body: bytes,
-                    find_account: Callable[[str], dict | None], nonces: NonceBook,
+                    header_values: HeaderValues, body: bytes,
+                    find_account: FindAccount, nonces: NonceBook,
                     now: float | None = None) -> str:
     """Check a V3-signed request; return the access key id, or raise an SlbError.
 
     ``header_values(name)`` gives every value of a (lower-case) header as received.
+    Checks in order: the Authorization header's form, date, nonce, body hash, account,
+    signature value, token, replay.
     """
     now = time.time() if now is None else now
+    authorization = _V3Authorization(header_values)
+    algorithm, key_id = authorization.algorithm, authorization.key_id
+    when = _checked_time(_v3_required(header_values, "x-acs-date"), now)
+    nonce = _v3_required(header_values, "x-acs-signature-nonce")
+    payload_hash = _v3_payload_hash(algorithm, body, _first(header_values, "x-acs-content-sha256"))
 
-    def header(name: str) -> str | None:
-        values = header_values(name)
-        return values[0].strip() if values else None
-
-    m = _AUTHORIZATION.match((header("authorization") or "").strip())
-    if not m:
-        raise exc.IncompleteSignature(
-            "The Authorization header is not ALGORITHM Credential=<AccessKeyId>,"
-            "SignedHeaders=<a;b;...>,Signature=<hex>.")
-    algorithm, key_id = m.group("algo"), m.group("cred")
-    if algorithm not in V3_ALGORITHMS:
-        raise exc.InvalidSignatureMethod(
-            "Specified signature method is not supported (%s)."
-            % ", ".join(sorted(V3_ALGORITHMS)))
-    if not key_id:
-        raise exc.MissingParameter("AccessKeyId")
-    signed = m.group("signed").split(";") if m.group("signed") else []
-    if any(not n or n != n.lower() for n in signed):
-        raise exc.IncompleteSignature("SignedHeaders must be lower-case names separated by ';'.")
-    for name in V3_MUST_SIGN:
-        if header_values(name) and name not in signed:
-            raise exc.IncompleteSignature(
-                "The header %s is sent but not in SignedHeaders." % name)
-    stamp = header("x-acs-date")
-    if not stamp:
-        raise exc.MissingParameter("x-acs-date")
-    when = parse_timestamp(stamp)
-    if abs(now - when) > MAX_SKEW_SECONDS:
-        raise exc.InvalidTimeStampExpired()
-    nonce = header("x-acs-signature-nonce")
-    if not nonce:
-        raise exc.MissingParameter("x-acs-signature-nonce")
-    body_hash = v3_hash(algorithm, body)
-    claimed = header("x-acs-content-sha256")
-    if claimed is not None and not hmac.compare_digest(claimed.lower().encode("utf-8", "replace"),
-                                                       body_hash.encode("ascii")):
-        raise exc.ContentSha256Mismatch()
-
-    account = find_account(key_id)
-    if account is None:
-        raise exc.InvalidAccessKeyIdNotFound()
-    canonical = v3_canonical_request(method, query_pairs, header_values, signed,
-                                     claimed.lower() if claimed else body_hash)
+    account = _account(find_account, key_id)
+    canonical = v3_canonical_request(method, query_pairs, header_values, authorization.signed,
+                                     payload_hash)
     expected_string = algorithm + "\n" + v3_hash(algorithm, canonical.encode("utf-8"))
-    expected = v3_sign(algorithm, expected_string, account["access_key_secret"])
+    expected = v3_sign(algorithm, expected_string, _secret(account))
     if not hmac.compare_digest(expected.encode("ascii"),
-                               m.group("sig").lower().encode("ascii")):
+                               authorization.signature.lower().encode("ascii")):
         raise exc.SignatureDoesNotMatch(expected_string)
-    _check_token(account, header("x-acs-security-token"))
+    _check_token(account, _first(header_values, "x-acs-security-token"))
     _check_skew_and_nonce(nonces, key_id, nonce, when, now)
     return key_id

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import time
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+from .faults import KINDS
+
+if TYPE_CHECKING:
+    from .server import EmulatorServer
 
 REFRESH_SECONDS = 5
 LOG_ROWS = 50
+# The form's fault kinds, the most used first.
+CONSOLE_KINDS = ("error", *(kind for kind in KINDS if kind != "error"))
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
@@ -51,8 +58,8 @@ def fault_from_form(form: dict[str, str]) -> dict[str, Any]:
         if text:
             try:
                 spec[name] = kind(text)
-            except ValueError:
-                raise ValueError("%s must be a number" % name)
+            except ValueError as e:
+                raise ValueError("%s must be a number" % name) from e
     for name in ("code", "message"):
         text = form.get(name, "").strip()
         if text:
@@ -60,7 +67,7 @@ def fault_from_form(form: dict[str, str]) -> dict[str, Any]:
     return spec
 
 
-def render(server: Any, token: str | None = None, error: str | None = None) -> str:
+def render(server: EmulatorServer, token: str | None = None, error: str | None = None) -> str:
     """The whole page for the emulator's current state."""
     backend = server.backend
     suffix = "?token=" + quote(token, safe="") if token else ""
@@ -83,14 +90,17 @@ def render(server: Any, token: str | None = None, error: str | None = None) -> s
             for s in g["servers"])
         tags = "<br>".join("<code>%s</code>=<code>%s</code>" % (_e(k), _e(v))
                            for k, v in g["tags"].items()) or '<span class="muted">none</span>'
-        bound = ", ".join("%s:%s" % (_e(l["protocol"]), _e(l["port"])) for l in listeners
-                          if l["master_slave_server_group_id"] == g["id"])
+        bound = ", ".join("%s:%s" % (_e(listener["protocol"]), _e(listener["port"]))
+                          for listener in listeners
+                          if listener["master_slave_server_group_id"] == g["id"])
         group_rows.append([_e(g["id"]), _e(g["name"]), _e(g["load_balancer_id"]),
                            _e(g["region_id"]), _e(g["create_time"]), servers, tags,
                            bound or '<span class="muted">none</span>'])
-    listener_rows = [[_e(l["load_balancer_id"]), _e(l["protocol"]), _e(l["port"]),
-                      _e(l["master_slave_server_group_id"]) if l["master_slave_server_group_id"]
-                      else '<span class="muted">unbound</span>'] for l in listeners]
+    listener_rows = [[_e(listener["load_balancer_id"]), _e(listener["protocol"]),
+                      _e(listener["port"]),
+                      _e(listener["master_slave_server_group_id"])
+                      if listener["master_slave_server_group_id"]
+                      else '<span class="muted">unbound</span>'] for listener in listeners]
     log_rows = []
     for r in reversed(server.log.list()[-LOG_ROWS:]):
         when = time.strftime("%H:%M:%S", time.gmtime(r["time"])) + (
@@ -115,8 +125,7 @@ def render(server: Any, token: str | None = None, error: str | None = None) -> s
         fault_rows.append([_e(f["id"]), _e(f["kind"]), _e(f["action"] or "every action"),
                            _e(detail), _e("%s/%s" % (f["fired"], f["seen"])), delete])
 
-    kinds = "".join('<option value="%s">%s</option>' % (k, k) for k in
-                    ("error", "latency", "quota", "drop_before", "drop_after", "hold_after", "disk_full"))
+    kinds = "".join('<option value="%s">%s</option>' % (k, k) for k in CONSOLE_KINDS)
     error_html = '<p class="err" id="console-error">%s</p>' % _e(error) if error else ""
     return """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -4,13 +4,16 @@ Every error is an ``SlbError``: an HTTP status, a code and a message. The server
 renders it as ``{"RequestId", "HostId", "Code", "Message", "Recommend"}``.
 """
 
+from __future__ import annotations
+
 
 class SlbError(Exception):
-    status = 400
-    code = "InvalidParameter"
-    message = "The specified parameter is not valid."
+    status: int = 400
+    code: str = "InvalidParameter"
+    message: str = "The specified parameter is not valid."
 
-    def __init__(self, message=None, *, code=None, status=None):
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 status: int | None = None) -> None:
         super().__init__(message or self.message)
         if message is not None:
             self.message = message
@@ -19,7 +22,7 @@ class SlbError(Exception):
         if status is not None:
             self.status = status
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "%s %s: %s" % (self.status, self.code, self.message)
 
 
@@ -28,7 +31,7 @@ class SlbError(Exception):
 class MissingParameter(SlbError):
     code = "MissingParameter"
 
-    def __init__(self, name, message=None):
+    def __init__(self, name: str, message: str | None = None) -> None:
         super().__init__(message or
             'The input parameter "%s" that is mandatory for processing this request '
             "is not supplied." % name)
@@ -37,7 +40,7 @@ class MissingParameter(SlbError):
 class InvalidParameter(SlbError):
     code = "InvalidParameter"
 
-    def __init__(self, name=None, message=None):
+    def __init__(self, name: str | None = None, message: str | None = None) -> None:
         super().__init__(message or "The specified parameter %s is not valid." % name)
 
 
@@ -86,7 +89,7 @@ class InvalidAccessKeyIdNotFound(SlbError):
 class SignatureDoesNotMatch(SlbError):
     code = "SignatureDoesNotMatch"
 
-    def __init__(self, string_to_sign):
+    def __init__(self, string_to_sign: str) -> None:
         # The SDK splits this message on ':' and compares the second part with its own
         # string to sign: keep exactly one ':' before it (the string itself has none,
         # every ':' in it is percent-encoded).
@@ -214,7 +217,7 @@ class MasterSlaveGroupNotFound(SlbError):
 class BackendServerNotExist(SlbError):
     code = "InvalidBackendServers.ServerIdNotExist"
 
-    def __init__(self, server_id):
+    def __init__(self, server_id: str) -> None:
         super().__init__("The specified backend server %s does not exist." % server_id)
 
 
@@ -287,7 +290,7 @@ class InvalidTagCount(SlbError):
 class InvalidResourceIdNotFound(SlbError):
     code = "InvalidResourceId.NotFound"
 
-    def __init__(self, resource_id):
+    def __init__(self, resource_id: str) -> None:
         super().__init__("The specified resource %s does not exist." % resource_id)
 
 
@@ -309,7 +312,7 @@ class ListenerNotFound(SlbError):
 class GroupNotInLoadBalancer(SlbError):
     code = "InvalidParameter"
 
-    def __init__(self, group_id, load_balancer_id):
+    def __init__(self, group_id: str | None, load_balancer_id: str) -> None:
         super().__init__(
             "The specified MasterSlaveServerGroupId %s does not belong to load balancer %s."
             % (group_id, load_balancer_id))

@@ -18,20 +18,25 @@ matching call; default 1).
   on a full disk, with sqlite's own "database or disk is full"; nothing is applied.
 """
 
+from __future__ import annotations
+
 import collections
 import itertools
 import threading
 import time
+from typing import Any
 
 KINDS = ("latency", "quota", "error", "drop_before", "drop_after", "hold_after", "disk_full")
-TERMINAL = ("quota", "error", "drop_before")
+
+Fault = dict[str, Any]   # a validated fault: its spec, then "id", "seen", "fired" (and a quota's "_window")
 
 
 class FaultError(ValueError):
     pass
 
 
-def _number(spec, name, low, high, default=None, integer=False):
+def _number(spec: dict[str, Any], name: str, low: float, high: float,
+            default: float | None = None, integer: bool = False) -> Any:
     value = spec.get(name, default)
     if value is None:
         return None
@@ -43,7 +48,25 @@ def _number(spec, name, low, high, default=None, integer=False):
     return value
 
 
-def validate(spec):
+def _quota_settings(spec: dict[str, Any]) -> Fault:
+    rps = _number(spec, "rps", 0, 10 ** 6)
+    if rps is None:
+        raise FaultError("a quota needs rps")
+    return {"rps": rps}
+
+
+def _error_settings(spec: dict[str, Any]) -> Fault:
+    code = spec.get("code", "ServiceUnavailable")
+    if not isinstance(code, str) or not code:
+        raise FaultError("code must be a non-empty string")
+    status = _number(spec, "status", 400, 599, default=503, integer=True)
+    message = spec.get("message") or "The request has failed due to an injected fault."
+    if not isinstance(message, str):
+        raise FaultError("message must be a string")
+    return {"code": code, "status": status, "message": message}
+
+
+def validate(spec: object) -> Fault:
     if not isinstance(spec, dict):
         raise FaultError("a fault is a JSON object")
     kind = spec.get("kind")
@@ -52,7 +75,7 @@ def validate(spec):
     action = spec.get("action")
     if action is not None and not isinstance(action, str):
         raise FaultError("action must be a string or null")
-    fault = {
+    fault: Fault = {
         "kind": kind,
         "action": action,
         "count": _number(spec, "count", 1, 10 ** 9, integer=True),
@@ -61,43 +84,81 @@ def validate(spec):
     if kind in ("latency", "hold_after"):
         fault["seconds"] = _number(spec, "seconds", 0, 60, default=0.1)
     elif kind == "quota":
-        rps = _number(spec, "rps", 0, 10 ** 6)
-        if rps is None:
-            raise FaultError("a quota needs rps")
-        fault["rps"] = rps
+        fault.update(_quota_settings(spec))
     elif kind == "error":
-        code = spec.get("code", "ServiceUnavailable")
-        if not isinstance(code, str) or not code:
-            raise FaultError("code must be a non-empty string")
-        status = _number(spec, "status", 400, 599, default=503, integer=True)
-        message = spec.get("message") or "The request has failed due to an injected fault."
-        if not isinstance(message, str):
-            raise FaultError("message must be a string")
-        fault.update(code=code, status=status, message=message)
+        fault.update(_error_settings(spec))
     return fault
 
 
 class Decision:
-    def __init__(self):
+    """What the faults that fired on one call do to it."""
+
+    def __init__(self) -> None:
         self.latency = 0.0
-        self.terminal = None      # the fault dict that decides the outcome, if any
+        self.terminal: Fault | None = None   # the fault that decides the outcome, if any
         self.drop_after = False
         self.hold_after = 0.0     # seconds the answer waits after the call was applied
         self.disk_full = False    # the call's writes fail as on a full disk
-        self.names = []
+        self.names: list[str] = []
 
     @property
-    def name(self):
+    def name(self) -> str | None:
         return "+".join(self.names) if self.names else None
+
+    def add(self, fault: Fault) -> None:
+        """A fault fired: its effect joins those of the faults before it."""
+        kind = fault["kind"]
+        self.names.append(kind)
+        if kind == "latency":
+            self.latency += fault["seconds"]
+        elif kind == "drop_after":
+            self.drop_after = True
+        elif kind == "hold_after":
+            self.hold_after += fault["seconds"]
+        elif kind == "disk_full":
+            self.disk_full = True
+        else:
+            self.terminal = fault
+
+    def settle(self) -> None:
+        """A call that is not applied has no answer to lose: a terminal fault wins over
+        drop_after."""
+        if self.terminal is not None and self.drop_after:
+            self.drop_after = False
+            self.names.remove("drop_after")
+
+
+def _applies(fault: Fault, action: str, decision: Decision) -> bool:
+    """Does this fault take part in this call (action, outcome decided, count used up)?"""
+    if fault["action"] is not None and fault["action"] != action:
+        return False
+    if decision.terminal is not None and fault["kind"] != "latency":
+        return False
+    return fault["count"] is None or fault["fired"] < fault["count"]
+
+
+def _fires(fault: Fault, now: float) -> bool:
+    """Count the call as seen; True when the fault fires on it (a quota: over its rate;
+    any other: every Nth call)."""
+    fault["seen"] += 1
+    if fault["kind"] == "quota":
+        window = fault["_window"]
+        while window and now - window[0] >= 1.0:
+            window.popleft()
+        if len(window) < fault["rps"]:
+            window.append(now)
+            return False
+        return True
+    return bool(fault["seen"] % fault["every"] == 0)
 
 
 class Faults:
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._faults = collections.OrderedDict()
+        self._faults: collections.OrderedDict[str, Fault] = collections.OrderedDict()
         self._ids = itertools.count(1)
 
-    def add(self, spec):
+    def add(self, spec: object) -> str:
         fault = validate(spec)
         with self._lock:
             fault_id = "fault-%d" % next(self._ids)
@@ -107,54 +168,27 @@ class Faults:
             self._faults[fault_id] = fault
         return fault_id
 
-    def list(self):
+    def list(self) -> list[Fault]:
         with self._lock:
             return [{k: v for k, v in f.items() if not k.startswith("_")}
                     for f in self._faults.values()]
 
-    def remove(self, fault_id):
+    def remove(self, fault_id: str) -> bool:
         with self._lock:
             return self._faults.pop(fault_id, None) is not None
 
-    def clear(self):
+    def clear(self) -> None:
         with self._lock:
             self._faults.clear()
 
-    def evaluate(self, action, now=None):
+    def evaluate(self, action: str, now: float | None = None) -> Decision:
+        """The faults that fire on this call, in the order they were added."""
         now = time.monotonic() if now is None else now
         decision = Decision()
         with self._lock:
             for fault in list(self._faults.values()):
-                if fault["action"] is not None and fault["action"] != action:
-                    continue
-                kind = fault["kind"]
-                if decision.terminal is not None and kind != "latency":
-                    continue
-                if fault["count"] is not None and fault["fired"] >= fault["count"]:
-                    continue
-                fault["seen"] += 1
-                if kind == "quota":
-                    window = fault["_window"]
-                    while window and now - window[0] >= 1.0:
-                        window.popleft()
-                    if len(window) < fault["rps"]:
-                        window.append(now)
-                        continue
-                elif fault["seen"] % fault["every"] != 0:
-                    continue
-                fault["fired"] += 1
-                decision.names.append(kind)
-                if kind == "latency":
-                    decision.latency += fault["seconds"]
-                elif kind == "drop_after":
-                    decision.drop_after = True
-                elif kind == "hold_after":
-                    decision.hold_after += fault["seconds"]
-                elif kind == "disk_full":
-                    decision.disk_full = True
-                else:
-                    decision.terminal = fault
-            if decision.terminal is not None and decision.drop_after:
-                decision.drop_after = False
-                decision.names.remove("drop_after")
+                if _applies(fault, action, decision) and _fires(fault, now):
+                    fault["fired"] += 1
+                    decision.add(fault)
+            decision.settle()
         return decision

@@ -1,20 +1,41 @@
-"""Emulator state in sqlite, and the resource rules that act on it.
+"""Emulator state in sqlite, and the actions on it (the value rules they apply are in
+validation.py, their numbers in rules.py).
 
 One connection (``check_same_thread=False``) guarded by one lock: every public method
 runs as a single transaction, so concurrent requests served by ThreadingHTTPServer see
 a consistent state, and a request that fails half way changes nothing.
 """
 
+from __future__ import annotations
+
 import contextlib
 import json
-import re
 import secrets
 import sqlite3
 import string
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, TypedDict, cast
 
 from . import exceptions as exc
+from .rules import (
+    BACKEND_TYPES,
+    DEFAULT_SERVER_TYPE,
+    DESCRIPTION,
+    GROUP_ID_LENGTH,
+    GROUP_ID_PREFIX,
+    LOAD_BALANCER_DEFAULTS,
+    MAX_GROUP_NAME,
+    MAX_TAGS,
+    SERVER_TYPES,
+)
+from .validation import Server, TagFilter, matches, normalize_servers, validate_tags
+
+# The rule names and checks models.py has always offered, re-exported (a test compares the
+# rule names with the provider's).
+__all__ = ["BACKEND_TYPES", "DESCRIPTION", "MAX_TAGS", "SERVER_TYPES", "Backend", "Group",
+           "Server", "normalize_servers", "storage_failure", "validate_tags"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -72,128 +93,34 @@ CREATE TABLE IF NOT EXISTS listeners (
 );
 """
 
-MAX_TAGS = 20
-SERVER_TYPES = ("Master", "Slave")
-BACKEND_TYPES = ("ecs", "eni", "eci")
 ID_ALPHABET = string.ascii_lowercase + string.digits
-# Server Description (API reference): 1-80 letters, digits, Chinese characters, - / . _
-# (empty means "not given"). The reference names no code points; "Chinese characters" is
-# read as the CJK Unified Ideographs block, U+4E00-U+9FFF, as the provider reads it.
-DESCRIPTION = re.compile(r"[A-Za-z0-9\u4e00-\u9fff\-/._]{1,80}")
+
+class Group(TypedDict):
+    id: str
+    name: str
+    load_balancer_id: str
+    region_id: str
+    create_time: str
+    servers: list[Server]
+    tags: dict[str, str]
 
 
-def new_group_id():
-    return "rsp-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
+class ListenerRef(TypedDict):
+    Protocol: str
+    Port: int
 
 
-def _is_int_text(value):
-    return isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+class GroupWithListeners(Group, total=False):
+    """DescribeMasterSlaveServerGroups with IncludeListener: the listeners bound to it."""
+    listeners: list[ListenerRef]
 
 
-def _as_int(value):
-    """An int from an int or a string of decimal digits; None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if _is_int_text(value) and len(value.strip()) <= 9:
-        return int(value.strip())
-    return None
+
+JsonObject = dict[str, Any]
 
 
-def _empty(value):
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
-def normalize_servers(items):
-    """Validate the parsed server list (pure) and return normalized server dicts.
-
-    Order of the checks: count, then each server (ServerId, ServerType, Port, Weight,
-    Type), then the pair (same ServerId and Port, one Master and one Slave).
-    """
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise exc.InvalidServerList()
-    if len(items) != 2:
-        raise exc.BackendServersNumMustBeTwo()
-    servers = []
-    for item in items:
-        server_id = item.get("ServerId")
-        if _empty(server_id):
-            raise exc.BackendServerIdCanNotEmpty()
-        if not isinstance(server_id, str):
-            raise exc.InvalidServerList()
-        server_type = item.get("ServerType", "Master")
-        if server_type is None:
-            server_type = "Master"
-        if server_type not in SERVER_TYPES:
-            raise exc.InvalidServerType()
-        port = item.get("Port")
-        if _empty(port):
-            raise exc.BackendServerPortCanNotEmpty()
-        port = _as_int(port)
-        if port is None or not 1 <= port <= 65535:
-            raise exc.RealServerPortNotSupport()
-        weight = item.get("Weight")
-        if weight is None:
-            weight = 100
-        weight = _as_int(weight)
-        if weight is None or not 0 <= weight <= 100:
-            raise exc.InvalidWeight()
-        backend_type = item.get("Type")
-        if backend_type is None:
-            backend_type = "ecs"
-        if backend_type not in BACKEND_TYPES:
-            raise exc.InvalidType()
-        description = item.get("Description")
-        if description is None:
-            description = ""
-        server_ip = item.get("ServerIp")
-        if server_ip is None:
-            server_ip = ""
-        if not isinstance(description, str) or not isinstance(server_ip, str):
-            raise exc.InvalidServerList()
-        if description and not DESCRIPTION.fullmatch(description):
-            raise exc.InvalidServerDescription()
-        servers.append({
-            "ServerId": server_id.strip(),
-            "Port": port,
-            "Weight": weight,
-            "ServerType": server_type,
-            "Type": backend_type,
-            "Description": description,
-            "ServerIp": server_ip,
-        })
-    first, second = servers
-    if first["ServerId"] == second["ServerId"] and first["Port"] == second["Port"]:
-        raise exc.BackendServersHaveSamePortAndServerId()
-    if sorted(s["ServerType"] for s in servers) != ["Master", "Slave"]:
-        raise exc.BackendServersOneMasterOneSlave()
-    return servers
-
-
-def validate_tags(tags):
-    """tags: list of (key, value) from the request. Returns a dict, or raises."""
-    if len(tags) > MAX_TAGS:
-        raise exc.InvalidTagNum()
-    result = {}
-    for key, value in tags:
-        if key is None or not 1 <= len(key) <= 64:
-            raise exc.InvalidTagKey()
-        lowered = key.lower()
-        if (lowered.startswith("aliyun") or lowered.startswith("acs:")
-                or "http://" in lowered or "https://" in lowered):
-            raise exc.InvalidTagKey()
-        if value is None:
-            value = ""
-        lowered_value = value.lower()
-        if (len(value) > 128 or lowered_value.startswith("aliyun")
-                or lowered_value.startswith("acs:") or "http://" in lowered_value
-                or "https://" in lowered_value):
-            raise exc.InvalidTagValue()
-        if key in result:
-            raise exc.DuplicateTagKey()
-        result[key] = value
-    return result
+def new_group_id() -> str:
+    return GROUP_ID_PREFIX + "".join(secrets.choice(ID_ALPHABET) for _ in range(GROUP_ID_LENGTH))
 
 
 # sqlite's answers when the storage, not the request, is at fault: a full disk (or the
@@ -206,7 +133,7 @@ _STORAGE_ERROR_TEXTS = ("database or disk is full", "disk i/o error", "database 
                         "attempt to write a readonly database")
 
 
-def storage_failure(error):
+def storage_failure(error: BaseException) -> bool:
     """True when a failed transaction is the storage's fault (the client did nothing wrong)."""
     if isinstance(error, OSError):
         return True
@@ -218,14 +145,16 @@ def storage_failure(error):
 
 
 class Backend:
-    def __init__(self, db_path=None):
+    """The emulator's state: one sqlite connection, one lock, one transaction per call."""
+
+    def __init__(self, db_path: str | None = None) -> None:
         self.db_path = db_path or ":memory:"
         self._lock = threading.RLock()
         self._request = threading.local()   # per request thread: do its writes fail?
         self._conn = sqlite3.connect(self.db_path, check_same_thread=False,
                                      isolation_level=None)
         self._conn.row_factory = sqlite3.Row
-        self._unlimited_pages = self._conn.execute("PRAGMA max_page_count").fetchone()[0]
+        self._unlimited_pages: int = self._conn.execute("PRAGMA max_page_count").fetchone()[0]
         with self._lock:
             if self.db_path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
@@ -236,7 +165,7 @@ class Backend:
             self._migrate()
 
     # Columns added after a release: a --db file written by an older emulator lacks them.
-    _ADDED_COLUMNS = {
+    _ADDED_COLUMNS: ClassVar[dict[str, tuple[tuple[str, str], ...]]] = {
         "load_balancers": (
             ("delete_protection", "TEXT NOT NULL DEFAULT 'off'"),
             ("status", "TEXT NOT NULL DEFAULT 'active'"),
@@ -253,12 +182,12 @@ class Backend:
                 if name not in have:
                     self._conn.execute("ALTER TABLE %s ADD COLUMN %s %s" % (table, name, decl))
 
-    def close(self):
+    def close(self) -> None:
         with self._lock:
             self._conn.close()
 
     @contextlib.contextmanager
-    def _tx(self):
+    def _tx(self) -> Iterator[sqlite3.Connection]:
         """One transaction: committed whole or rolled back whole. A storage failure (a full
         disk) becomes 503 ServiceUnavailable, as the real API answers its own trouble: the
         request was fine and may be sent again, and nothing of it was applied."""
@@ -284,7 +213,7 @@ class Backend:
     # --- storage: a full disk, for the admin API and the disk_full fault ----------
 
     @contextlib.contextmanager
-    def disk_full(self, on=True):
+    def disk_full(self, on: bool = True) -> Iterator[None]:
         """Within this block (this request's thread), every transaction that writes fails
         as on a full disk and is rolled back; reads go on."""
         before = getattr(self._request, "disk_full", False)
@@ -294,13 +223,13 @@ class Backend:
         finally:
             self._request.disk_full = before
 
-    def storage(self):
+    def storage(self) -> JsonObject:
         with self._lock:
             pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
             limit = self._conn.execute("PRAGMA max_page_count").fetchone()[0]
         return {"page_count": pages, "max_page_count": limit, "limited": limit != self._unlimited_pages}
 
-    def set_max_pages(self, max_pages):
+    def set_max_pages(self, max_pages: int | None) -> JsonObject:
         """sqlite's max_page_count: a write that would grow the database past it fails with
         "database or disk is full" (sqlite never sets it below the current size). None lifts it."""
         value = self._unlimited_pages if max_pages is None else int(max_pages)
@@ -310,12 +239,12 @@ class Backend:
 
     # --- seed and admin ---------------------------------------------------------
 
-    def apply_seed(self, seed):
+    def apply_seed(self, seed: Mapping[str, Any]) -> None:
         with self._tx() as c:
             self._upsert_seed(c, seed)
 
     @staticmethod
-    def _upsert_seed(c, seed):
+    def _upsert_seed(c: sqlite3.Connection, seed: Mapping[str, Any]) -> None:
         for a in seed.get("accounts", []):
             c.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?)",
                       (a["access_key_id"], a["access_key_secret"], a.get("security_token")))
@@ -326,18 +255,20 @@ class Backend:
                       (s["server_id"], s["region_id"], s.get("type") or "ecs", s.get("ip")))
 
     @staticmethod
-    def _put_load_balancer(c, lb: dict) -> None:
-        """Insert or replace one load balancer from a seed-shaped dict."""
-        spec = lb.get("spec")
+    def _put_load_balancer(c: sqlite3.Connection, lb: Mapping[str, Any]) -> None:
+        """Insert or replace one load balancer from a seed-shaped dict. A missing or empty
+        field takes its default, except spec, where "" is a shared-performance instance."""
+        values = {field: lb.get(field) or default for field, default in LOAD_BALANCER_DEFAULTS.items()}
+        if lb.get("spec") is not None:
+            values["spec"] = lb["spec"]
         c.execute("INSERT OR REPLACE INTO load_balancers (load_balancer_id, region_id, name, "
                   "address, delete_protection, status, spec, address_type, network_type) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  (lb["load_balancer_id"], lb["region_id"], lb.get("name") or "",
-                   lb.get("address") or "", lb.get("delete_protection") or "off",
-                   lb.get("status") or "active", "slb.s1.small" if spec is None else spec,
-                   lb.get("address_type") or "internet", lb.get("network_type") or "vpc"))
+                  (lb["load_balancer_id"], lb["region_id"], values["name"], values["address"],
+                   values["delete_protection"], values["status"], values["spec"],
+                   values["address_type"], values["network_type"]))
 
-    def add_load_balancer(self, lb: dict) -> None:
+    def add_load_balancer(self, lb: Mapping[str, Any]) -> None:
         """Admin API: add (or replace) a load balancer; lb is validated like a seed entry."""
         with self._tx() as c:
             self._put_load_balancer(c, lb)
@@ -360,7 +291,7 @@ class Backend:
             c.execute("DELETE FROM groups WHERE load_balancer_id = ?", (load_balancer_id,))
             return True
 
-    def load_balancers(self) -> list[dict]:
+    def load_balancers(self) -> list[JsonObject]:
         with self._tx() as c:
             return [dict(r) for r in c.execute("SELECT * FROM load_balancers "
                                                "ORDER BY region_id, load_balancer_id")]
@@ -378,21 +309,21 @@ class Backend:
             c.execute("INSERT INTO nonces VALUES (?, ?, ?)", (key_id, nonce, expires_at))
             return True
 
-    def reset(self, seed):
+    def reset(self, seed: Mapping[str, Any]) -> None:
         with self._tx() as c:
             for table in ("groups", "tags", "listeners", "accounts", "load_balancers",
                           "backend_servers", "nonces"):
                 c.execute("DELETE FROM %s" % table)
             self._upsert_seed(c, seed)
 
-    def find_account(self, key_id):
+    def find_account(self, key_id: str) -> dict[str, str | None] | None:
         with self._lock:
             row = self._conn.execute(
                 "SELECT access_key_secret, security_token FROM accounts "
                 "WHERE access_key_id = ?", (key_id,)).fetchone()
         return dict(row) if row else None
 
-    def dump_state(self):
+    def dump_state(self) -> JsonObject:
         with self._tx() as c:
             groups = [self._group_dict(c, row, with_ip=True) for row in
                       c.execute("SELECT * FROM groups ORDER BY rowid").fetchall()]
@@ -412,29 +343,33 @@ class Backend:
     # --- helpers ----------------------------------------------------------------
 
     @staticmethod
-    def _load_balancer(c, load_balancer_id, region_id):
-        row = c.execute("SELECT * FROM load_balancers WHERE load_balancer_id = ?",
-                        (load_balancer_id,)).fetchone()
+    def _load_balancer(c: sqlite3.Connection, load_balancer_id: str,
+                       region_id: str | None) -> sqlite3.Row:
+        row: sqlite3.Row | None = c.execute(
+            "SELECT * FROM load_balancers WHERE load_balancer_id = ?", (load_balancer_id,)).fetchone()
         if row is None or (region_id and row["region_id"] != region_id):
             raise exc.InvalidLoadBalancerIdNotFound()
         return row
 
     @staticmethod
-    def _group_row(c, group_id, region_id):
-        row = c.execute("SELECT * FROM groups WHERE id = ?", (group_id,)).fetchone()
+    def _group_row(c: sqlite3.Connection, group_id: str, region_id: str | None) -> sqlite3.Row:
+        row: sqlite3.Row | None = c.execute("SELECT * FROM groups WHERE id = ?",
+                                            (group_id,)).fetchone()
         if row is None or (region_id and row["region_id"] != region_id):
             raise exc.MasterSlaveGroupNotFound()
         return row
 
     @staticmethod
-    def _tags_of(c, group_id):
+    def _tags_of(c: sqlite3.Connection, group_id: str) -> dict[str, str]:
         return {r["key"]: r["value"] for r in c.execute(
             "SELECT key, value FROM tags WHERE group_id = ? ORDER BY rowid", (group_id,))}
 
-    def _group_dict(self, c, row, with_ip=False):
-        servers = json.loads(row["servers"])
+    def _group_dict(self, c: sqlite3.Connection, row: sqlite3.Row,
+                    with_ip: bool = False) -> GroupWithListeners:
+        servers: list[Server] = json.loads(row["servers"])
         if not with_ip:
-            servers = [{k: v for k, v in s.items() if k != "ServerIp"} for s in servers]
+            servers = [cast(Server, {k: v for k, v in s.items() if k != "ServerIp"})
+                       for s in servers]
         return {
             "id": row["id"], "name": row["name"],
             "load_balancer_id": row["load_balancer_id"], "region_id": row["region_id"],
@@ -444,7 +379,9 @@ class Backend:
 
     # --- master/slave server groups ---------------------------------------------
 
-    def create_group(self, region_id, load_balancer_id, parse_servers, name, tags):
+    def create_group(self, region_id: str, load_balancer_id: str,
+                     parse_servers: Callable[[], object], name: str | None,
+                     tags: Sequence[tuple[str | None, str | None]]) -> Group:
         """parse_servers: a callable returning the raw parsed list (it may raise)."""
         with self._tx() as c:
             lb = self._load_balancer(c, load_balancer_id, region_id)
@@ -455,11 +392,11 @@ class Backend:
                 if (row is None or row["region_id"] != lb["region_id"]
                         or row["type"] != s["Type"]):
                     raise exc.BackendServerNotExist(s["ServerId"])
-            if name is not None and len(name) > 80:
+            if name is not None and len(name) > MAX_GROUP_NAME:
                 raise exc.InvalidGroupName()
             tag_map = validate_tags(tags)
             # Master first, as the real API lists them.
-            servers.sort(key=lambda s: s["ServerType"] != "Master")
+            servers.sort(key=lambda s: s["ServerType"] != DEFAULT_SERVER_TYPE)
             while True:
                 group_id = new_group_id()
                 if c.execute("SELECT 1 FROM groups WHERE id = ?", (group_id,)).fetchone() is None:
@@ -472,7 +409,7 @@ class Backend:
                 c.execute("INSERT INTO tags VALUES (?, ?, ?)", (group_id, key, value))
             return self._group_dict(c, self._group_row(c, group_id, None))
 
-    def delete_group(self, region_id, group_id):
+    def delete_group(self, region_id: str | None, group_id: str) -> None:
         with self._tx() as c:
             self._group_row(c, group_id, region_id)
             if c.execute("SELECT 1 FROM listeners WHERE master_slave_server_group_id = ?",
@@ -481,20 +418,21 @@ class Backend:
             c.execute("DELETE FROM groups WHERE id = ?", (group_id,))
             c.execute("DELETE FROM tags WHERE group_id = ?", (group_id,))
 
-    def describe_group(self, region_id, group_id):
+    def describe_group(self, region_id: str | None, group_id: str) -> Group:
         with self._tx() as c:
             return self._group_dict(c, self._group_row(c, group_id, region_id))
 
-    def describe_groups(self, region_id, load_balancer_id, tag_filter, include_listeners):
+    def describe_groups(self, region_id: str | None, load_balancer_id: str,
+                        tag_filter: TagFilter,
+                        include_listeners: bool) -> list[GroupWithListeners]:
         """tag_filter: list of (key, value-or-None); a group must carry every one."""
         with self._tx() as c:
             self._load_balancer(c, load_balancer_id, region_id)
-            result = []
+            result: list[GroupWithListeners] = []
             for row in c.execute("SELECT * FROM groups WHERE load_balancer_id = ? "
                                  "ORDER BY rowid", (load_balancer_id,)).fetchall():
                 group = self._group_dict(c, row)
-                if not all(k in group["tags"] and (v is None or group["tags"][k] == v)
-                           for k, v in tag_filter):
+                if not matches(group["tags"], tag_filter):
                     continue
                 if include_listeners:
                     group["listeners"] = [
@@ -508,7 +446,8 @@ class Backend:
 
     # --- tags -------------------------------------------------------------------
 
-    def tag_groups(self, region_id, group_ids, tags):
+    def tag_groups(self, region_id: str | None, group_ids: Sequence[str],
+                   tags: Sequence[tuple[str | None, str | None]]) -> None:
         with self._tx() as c:
             tag_map = validate_tags(tags)
             for gid in group_ids:
@@ -521,7 +460,8 @@ class Backend:
                 for key, value in tag_map.items():
                     c.execute("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", (gid, key, value))
 
-    def untag_groups(self, region_id, group_ids, keys, remove_all):
+    def untag_groups(self, region_id: str | None, group_ids: Sequence[str],
+                     keys: Sequence[str], remove_all: bool) -> None:
         with self._tx() as c:
             for gid in group_ids:
                 self._resource(c, gid, region_id)
@@ -532,35 +472,36 @@ class Backend:
                     for key in keys:
                         c.execute("DELETE FROM tags WHERE group_id = ? AND key = ?", (gid, key))
 
-    def list_group_tags(self, region_id, group_ids, tag_filter):
+    def list_group_tags(self, region_id: str | None, group_ids: Sequence[str],
+                        tag_filter: TagFilter) -> list[tuple[str, str, str]]:
+        """(group id, key, value) of every tag of the matching groups, in creation order."""
         with self._tx() as c:
             if group_ids:
                 rows = [self._resource(c, gid, region_id) for gid in group_ids]
+            elif region_id:
+                rows = c.execute("SELECT * FROM groups WHERE region_id = ? ORDER BY rowid",
+                                 (region_id,)).fetchall()
             else:
-                sql = "SELECT * FROM groups"
-                args = ()
-                if region_id:
-                    sql += " WHERE region_id = ?"
-                    args = (region_id,)
-                rows = c.execute(sql + " ORDER BY rowid", args).fetchall()
-            result = []
+                rows = c.execute("SELECT * FROM groups ORDER BY rowid").fetchall()
+            result: list[tuple[str, str, str]] = []
             for row in rows:
                 tags = self._tags_of(c, row["id"])
-                if not all(k in tags and (v is None or tags[k] == v) for k, v in tag_filter):
+                if not matches(tags, tag_filter):
                     continue
                 result.extend((row["id"], k, v) for k, v in tags.items())
             return result
 
     @staticmethod
-    def _resource(c, group_id, region_id):
-        row = c.execute("SELECT * FROM groups WHERE id = ?", (group_id,)).fetchone()
+    def _resource(c: sqlite3.Connection, group_id: str, region_id: str | None) -> sqlite3.Row:
+        row: sqlite3.Row | None = c.execute("SELECT * FROM groups WHERE id = ?",
+                                            (group_id,)).fetchone()
         if row is None or (region_id and row["region_id"] != region_id):
             raise exc.InvalidResourceIdNotFound(group_id)
         return row
 
     # --- load balancers and listeners -------------------------------------------
 
-    def describe_load_balancer(self, region_id, load_balancer_id):
+    def describe_load_balancer(self, region_id: str | None, load_balancer_id: str) -> JsonObject:
         with self._tx() as c:
             lb = dict(self._load_balancer(c, load_balancer_id, region_id))
             lb["listeners"] = [dict(r) for r in c.execute(
@@ -569,14 +510,16 @@ class Backend:
             return lb
 
     @staticmethod
-    def _check_group_for_listener(c, group_id, load_balancer_id):
+    def _check_group_for_listener(c: sqlite3.Connection, group_id: str | None,
+                                  load_balancer_id: str) -> None:
         row = c.execute("SELECT load_balancer_id FROM groups WHERE id = ?",
                         (group_id,)).fetchone()
         if row is None or row["load_balancer_id"] != load_balancer_id:
             raise exc.GroupNotInLoadBalancer(group_id, load_balancer_id)
 
-    def create_listener(self, region_id, load_balancer_id, protocol, port, backend_port,
-                        bandwidth, group_id, vserver_group_id):
+    def create_listener(self, region_id: str | None, load_balancer_id: str, protocol: str,
+                        port: int, backend_port: int | None, bandwidth: int,
+                        group_id: str | None, vserver_group_id: str | None) -> None:
         with self._tx() as c:
             self._load_balancer(c, load_balancer_id, region_id)
             if group_id:
@@ -593,8 +536,8 @@ class Backend:
                       (load_balancer_id, protocol, port, backend_port, bandwidth,
                        group_id or None, None))
 
-    def set_listener_group(self, region_id, load_balancer_id, protocol, port, switch,
-                           group_id):
+    def set_listener_group(self, region_id: str | None, load_balancer_id: str, protocol: str,
+                           port: int, switch: str | None, group_id: str | None) -> None:
         """switch: 'on' binds group_id, 'off' unbinds."""
         with self._tx() as c:
             self._load_balancer(c, load_balancer_id, region_id)
@@ -613,11 +556,12 @@ class Backend:
                       "load_balancer_id = ? AND protocol = ? AND port = ?",
                       (value, load_balancer_id, protocol, port))
 
-    def delete_listener(self, region_id, load_balancer_id, port, protocol):
+    def delete_listener(self, region_id: str | None, load_balancer_id: str, port: int,
+                        protocol: str | None) -> None:
         with self._tx() as c:
             self._load_balancer(c, load_balancer_id, region_id)
             sql = "DELETE FROM listeners WHERE load_balancer_id = ? AND port = ?"
-            args = [load_balancer_id, port]
+            args: list[str | int] = [load_balancer_id, port]
             if protocol:
                 sql += " AND protocol = ?"
                 args.append(protocol)

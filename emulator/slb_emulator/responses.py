@@ -7,16 +7,35 @@ the response body without ``RequestId``; errors are raised as ``SlbError``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
 from . import exceptions as exc
+from .models import Backend, JsonObject, Server
+from .rules import (
+    API_VERSION,
+    LISTENER_GROUP_SWITCH,
+    LISTENER_PROTOCOLS,
+    MAX_BANDWIDTH,
+    MAX_INDEX,
+    MAX_PORT,
+    MAX_RESOURCE_IDS,
+    MAX_TAG_PAGE_SIZE,
+    MAX_TAGS,
+    MIN_BANDWIDTH,
+    MIN_PORT,
+    MIN_TAG_PAGE_SIZE,
+    RESOURCE_TYPE,
+    TAG_PAGE_SIZE,
+)
+from .server_list import parse_server_list
 
-VERSION = "2014-05-15"
-RESOURCE_TYPE = "masterslaveservergroup"
-MAX_INDEX = 1000
-MAX_RESOURCE_IDS = 20        # "You can specify up to 20 resources" (SDK request models)
-TAG_PAGE_SIZE = 50           # ListTagResources page size without MaxResult
+VERSION = API_VERSION   # the name server.py has always read
+
+Params = Mapping[str, str]
+ActionHandler = Callable[[Backend, Params], JsonObject]
+Tags = list[tuple[str | None, str | None]]
 
 
 # --- XML (Format=XML) -----------------------------------------------------------------
@@ -39,7 +58,7 @@ def _xml_value(name: str, value: Any, out: list[str]) -> None:
     out.append("</%s>" % name)
 
 
-def to_xml(root: str, body: dict) -> str:
+def to_xml(root: str, body: JsonObject) -> str:
     """A response body as the API's XML: ``<ActionResponse>`` on success, ``<Error>``
     on failure (the common response structure of Alibaba Cloud RPC APIs)."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
@@ -47,149 +66,9 @@ def to_xml(root: str, body: dict) -> str:
     return "".join(out)
 
 
-# --- the server list: strict JSON or the single-quoted pseudo-JSON peers send --------
-
-class _ParseError(Exception):
-    pass
-
-
-class _LenientParser:
-    """JSON plus: strings in single quotes, and a missing comma between two object
-    members (the API reference's own example has one: ``'100''ServerType'``)."""
-
-    MAX_DEPTH = 8
-    ESCAPES = {'"': '"', "'": "'", "\\": "\\", "/": "/", "b": "\b", "f": "\f",
-               "n": "\n", "r": "\r", "t": "\t"}
-    NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,3})?")
-
-    def __init__(self, text):
-        self.s = text
-        self.i = 0
-
-    def parse(self):
-        value = self.value(0)
-        self.ws()
-        if self.i != len(self.s):
-            raise _ParseError("trailing data")
-        return value
-
-    def ws(self):
-        while self.i < len(self.s) and self.s[self.i] in " \t\r\n":
-            self.i += 1
-
-    def peek(self):
-        self.ws()
-        return self.s[self.i] if self.i < len(self.s) else ""
-
-    def value(self, depth):
-        if depth > self.MAX_DEPTH:
-            raise _ParseError("too deep")
-        ch = self.peek()
-        if ch == "{":
-            return self.obj(depth)
-        if ch == "[":
-            return self.arr(depth)
-        if ch in ("'", '"'):
-            return self.string()
-        for word, val in (("true", True), ("false", False), ("null", None)):
-            if self.s.startswith(word, self.i):
-                self.i += len(word)
-                return val
-        m = self.NUMBER.match(self.s, self.i)
-        if m and m.group(0):
-            self.i = m.end()
-            if m.group(2) or m.group(3):
-                return float(m.group(0))
-            return int(m.group(0))
-        raise _ParseError("unexpected character")
-
-    def string(self):
-        quote = self.s[self.i]
-        self.i += 1
-        out = []
-        while True:
-            if self.i >= len(self.s):
-                raise _ParseError("unterminated string")
-            ch = self.s[self.i]
-            self.i += 1
-            if ch == quote:
-                return "".join(out)
-            if ch == "\\":
-                if self.i >= len(self.s):
-                    raise _ParseError("bad escape")
-                esc = self.s[self.i]
-                self.i += 1
-                if esc in self.ESCAPES:
-                    out.append(self.ESCAPES[esc])
-                elif esc == "u":
-                    hexa = self.s[self.i:self.i + 4]
-                    if len(hexa) != 4 or not all(h in "0123456789abcdefABCDEF" for h in hexa):
-                        raise _ParseError("bad unicode escape")
-                    code = int(hexa, 16)
-                    if 0xD800 <= code <= 0xDFFF:
-                        raise _ParseError("surrogate escape")
-                    out.append(chr(code))
-                    self.i += 4
-                else:
-                    raise _ParseError("bad escape")
-            elif ch < " ":
-                raise _ParseError("control character in string")
-            else:
-                out.append(ch)
-
-    def obj(self, depth):
-        self.i += 1
-        result = {}
-        if self.peek() == "}":
-            self.i += 1
-            return result
-        while True:
-            if self.peek() not in ("'", '"'):
-                raise _ParseError("expected a key")
-            key = self.string()
-            if self.peek() != ":":
-                raise _ParseError("expected ':'")
-            self.i += 1
-            result[key] = self.value(depth + 1)
-            ch = self.peek()
-            if ch == ",":
-                self.i += 1
-            elif ch == "}":
-                self.i += 1
-                return result
-            elif ch in ("'", '"'):
-                continue  # a missing comma before the next key: tolerated
-            else:
-                raise _ParseError("expected ',' or '}'")
-
-    def arr(self, depth):
-        self.i += 1
-        result = []
-        if self.peek() == "]":
-            self.i += 1
-            return result
-        while True:
-            result.append(self.value(depth + 1))
-            ch = self.peek()
-            if ch == ",":
-                self.i += 1
-            elif ch == "]":
-                self.i += 1
-                return result
-            else:
-                raise _ParseError("expected ',' or ']'")
-
-
-def parse_server_list(text):
-    try:
-        return _LenientParser(text).parse()
-    except (_ParseError, RecursionError, ValueError):
-        raise exc.InvalidServerList()
-
-
 # --- parameter helpers --------------------------------------------------------------
 
-def required(params, name):
+def required(params: Params, name: str) -> str:
     value = params.get(name)
     if value is None or value == "":
         raise exc.MissingParameter(name)
@@ -199,7 +78,8 @@ def required(params, name):
 _INT = re.compile(r"-?[0-9]{1,9}$")
 
 
-def int_param(params, name, low, high, default=None, required_=True):
+def int_param(params: Params, name: str, low: int, high: int, default: int | None = None,
+              required_: bool = True) -> int | None:
     value = params.get(name)
     if value is None or value == "":
         if required_:
@@ -214,13 +94,13 @@ def int_param(params, name, low, high, default=None, required_=True):
     return number
 
 
-def bool_param(params, name):
+def bool_param(params: Params, name: str) -> bool:
     return str(params.get(name, "")).strip().lower() == "true"
 
 
-def indexed(params, prefix):
+def indexed(params: Params, prefix: str) -> list[str]:
     """Values of ``prefix.N`` parameters (N from 1), in N order."""
-    found = {}
+    found: dict[int, str] = {}
     pattern = re.compile(re.escape(prefix) + r"\.([0-9]{1,6})$")
     for key, value in params.items():
         m = pattern.match(key)
@@ -235,9 +115,9 @@ def indexed(params, prefix):
 _TAG = re.compile(r"Tag\.([0-9]{1,6})\.(Key|Value)$")
 
 
-def tag_params(params):
+def tag_params(params: Params) -> Tags:
     """``Tag.N.Key``/``Tag.N.Value`` pairs as a list of (key or None, value or None)."""
-    found = {}
+    found: dict[int, dict[str, str]] = {}
     for name, value in params.items():
         m = _TAG.match(name)
         if m:
@@ -248,17 +128,20 @@ def tag_params(params):
     return [(found[n].get("Key"), found[n].get("Value")) for n in sorted(found)]
 
 
-def tag_filter(params):
+def tag_filter(params: Params) -> list[tuple[str, str | None]]:
+    """The Tag.N filter of a list call: keys required, values optional."""
     tags = tag_params(params)
-    if len(tags) > 20:
+    if len(tags) > MAX_TAGS:
         raise exc.InvalidTagNum()
-    for key, _ in tags:
+    result: list[tuple[str, str | None]] = []
+    for key, value in tags:
         if not key:
             raise exc.InvalidTagKey()
-    return tags
+        result.append((key, value))
+    return result
 
 
-def render_servers(servers):
+def render_servers(servers: list[Server]) -> JsonObject:
     return {"MasterSlaveBackendServer": [
         {"ServerId": s["ServerId"], "Port": s["Port"], "Weight": s["Weight"],
          "ServerType": s["ServerType"], "Type": s["Type"],
@@ -266,18 +149,18 @@ def render_servers(servers):
         for s in servers]}
 
 
-def render_tags(tags):
+def render_tags(tags: Mapping[str, str]) -> JsonObject:
     return {"Tag": [{"TagKey": k, "TagValue": v} for k, v in tags.items()]}
 
 
-def _check_resource_type(params):
+def _check_resource_type(params: Params) -> None:
     if required(params, "ResourceType").strip().lower() != RESOURCE_TYPE:
         raise exc.InvalidResourceType()
 
 
 # --- actions ------------------------------------------------------------------------
 
-def create_master_slave_server_group(backend, params):
+def create_master_slave_server_group(backend: Backend, params: Params) -> JsonObject:
     region_id = required(params, "RegionId")
     load_balancer_id = required(params, "LoadBalancerId")
     servers_text = required(params, "MasterSlaveBackendServers")
@@ -288,12 +171,13 @@ def create_master_slave_server_group(backend, params):
             "MasterSlaveBackendServers": render_servers(group["servers"])}
 
 
-def delete_master_slave_server_group(backend, params):
+def delete_master_slave_server_group(backend: Backend, params: Params) -> JsonObject:
     backend.delete_group(params.get("RegionId"), required(params, "MasterSlaveServerGroupId"))
     return {}
 
 
-def describe_master_slave_server_group_attribute(backend, params):
+def describe_master_slave_server_group_attribute(backend: Backend,
+                                                 params: Params) -> JsonObject:
     group = backend.describe_group(params.get("RegionId"),
                                    required(params, "MasterSlaveServerGroupId"))
     return {"MasterSlaveServerGroupId": group["id"],
@@ -304,26 +188,26 @@ def describe_master_slave_server_group_attribute(backend, params):
             "Tags": render_tags(group["tags"])}
 
 
-def describe_master_slave_server_groups(backend, params):
+def describe_master_slave_server_groups(backend: Backend, params: Params) -> JsonObject:
     include = bool_param(params, "IncludeListener")
     groups = backend.describe_groups(params.get("RegionId"),
                                      required(params, "LoadBalancerId"),
                                      tag_filter(params), include)
-    items = []
+    items: list[JsonObject] = []
     for g in groups:
-        item = {"MasterSlaveServerGroupId": g["id"],
+        item: JsonObject = {"MasterSlaveServerGroupId": g["id"],
                 "MasterSlaveServerGroupName": g["name"],
                 "CreateTime": g["create_time"],
                 "Tags": render_tags(g["tags"])}
         # No server list: the real answer has none (SDK model of the response body);
         # clients read the servers with DescribeMasterSlaveServerGroupAttribute.
         if include:
-            item["AssociatedObjects"] = {"Listeners": {"Listener": g["listeners"]}}
+            item["AssociatedObjects"] = {"Listeners": {"Listener": g.get("listeners", [])}}
         items.append(item)
     return {"MasterSlaveServerGroups": {"MasterSlaveServerGroup": items}}
 
 
-def _resource_ids(params: dict[str, str], required_: bool = True) -> list[str]:
+def _resource_ids(params: Params, required_: bool = True) -> list[str]:
     ids = indexed(params, "ResourceId")
     if not ids and required_:
         raise exc.MissingParameter("ResourceId.1")
@@ -332,7 +216,7 @@ def _resource_ids(params: dict[str, str], required_: bool = True) -> list[str]:
     return ids
 
 
-def tag_resources(backend, params):
+def tag_resources(backend: Backend, params: Params) -> JsonObject:
     _check_resource_type(params)
     ids = _resource_ids(params)
     tags = tag_params(params)
@@ -342,7 +226,7 @@ def tag_resources(backend, params):
     return {}
 
 
-def untag_resources(backend, params):
+def untag_resources(backend: Backend, params: Params) -> JsonObject:
     _check_resource_type(params)
     ids = _resource_ids(params)
     keys = indexed(params, "TagKey")
@@ -354,7 +238,18 @@ def untag_resources(backend, params):
     return {}
 
 
-def list_tag_resources(backend, params):
+def _page_start(params: Params) -> int:
+    """Where a ListTagResources page starts: 0, or the offset in a NextToken we issued."""
+    token = params.get("NextToken") or ""
+    if not token:
+        return 0
+    m = re.fullmatch(r"emu-([0-9]{1,9})", token.strip())
+    if not m:
+        raise exc.InvalidParameter("NextToken")
+    return int(m.group(1))
+
+
+def list_tag_resources(backend: Backend, params: Params) -> JsonObject:
     _check_resource_type(params)
     ids = _resource_ids(params, required_=False)
     tags = tag_filter(params)
@@ -362,14 +257,9 @@ def list_tag_resources(backend, params):
         raise exc.MissingParameter("ResourceId.1", message=(
             'The input parameter "ResourceId.N" or "Tag.N" that is mandatory for '
             "processing this request is not supplied."))
-    size = int_param(params, "MaxResult", 1, 1000, default=TAG_PAGE_SIZE, required_=False)
-    token = params.get("NextToken") or ""
-    start = 0
-    if token:
-        m = re.fullmatch(r"emu-([0-9]{1,9})", token.strip())
-        if not m:
-            raise exc.InvalidParameter("NextToken")
-        start = int(m.group(1))
+    size = int_param(params, "MaxResult", MIN_TAG_PAGE_SIZE, MAX_TAG_PAGE_SIZE,
+                     default=TAG_PAGE_SIZE, required_=False) or TAG_PAGE_SIZE
+    start = _page_start(params)
     rows = backend.list_group_tags(params.get("RegionId"), ids, tags)
     page = rows[start:start + size]
     next_token = "emu-%d" % (start + size) if start + size < len(rows) else ""
@@ -379,7 +269,7 @@ def list_tag_resources(backend, params):
                  "TagValue": v} for rid, k, v in page]}}
 
 
-def describe_load_balancer_attribute(backend, params):
+def describe_load_balancer_attribute(backend: Backend, params: Params) -> JsonObject:
     lb = backend.describe_load_balancer(params.get("RegionId"),
                                         required(params, "LoadBalancerId"))
     return {"LoadBalancerId": lb["load_balancer_id"],
@@ -391,26 +281,37 @@ def describe_load_balancer_attribute(backend, params):
             "LoadBalancerSpec": lb["spec"],
             "AddressType": lb["address_type"],
             "NetworkType": lb["network_type"],
-            "ListenerPorts": {"ListenerPort": [l["port"] for l in lb["listeners"]]},
+            "ListenerPorts": {"ListenerPort": [listener["port"] for listener in lb["listeners"]]},
             "ListenerPortsAndProtocol": {"ListenerPortAndProtocol": [
-                {"ListenerPort": l["port"], "ListenerProtocol": l["protocol"]}
-                for l in lb["listeners"]]}}
+                {"ListenerPort": listener["port"], "ListenerProtocol": listener["protocol"]}
+                for listener in lb["listeners"]]}}
 
 
-def _create_listener(protocol):
-    def handler(backend, params):
+def required_int(params: Params, name: str, low: int, high: int) -> int:
+    number = int_param(params, name, low, high)
+    if number is None:  # int_param raised MissingParameter already; this tells the type checker
+        raise exc.MissingParameter(name)
+    return number
+
+
+def _listener_port(params: Params) -> int:
+    return required_int(params, "ListenerPort", MIN_PORT, MAX_PORT)
+
+
+def _create_listener(protocol: str) -> ActionHandler:
+    def handler(backend: Backend, params: Params) -> JsonObject:
         load_balancer_id = required(params, "LoadBalancerId")
-        port = int_param(params, "ListenerPort", 1, 65535)
+        port = _listener_port(params)
         group_id = params.get("MasterSlaveServerGroupId") or None
         vserver_group_id = params.get("VServerGroupId") or None
         if group_id and vserver_group_id:
             raise exc.InvalidParameter(message="You cannot set both VServerGroupId and "
                                                "MasterSlaveServerGroupId.")
         # BackendServerPort: required unless a server group is given (SDK request model).
-        backend_port = int_param(params, "BackendServerPort", 1, 65535,
+        backend_port = int_param(params, "BackendServerPort", MIN_PORT, MAX_PORT,
                                  required_=not (group_id or vserver_group_id))
         # Bandwidth: required; -1 (unlimited) or 1..5120 Mbit/s.
-        bandwidth = int_param(params, "Bandwidth", -1, 5120)
+        bandwidth = required_int(params, "Bandwidth", MIN_BANDWIDTH, MAX_BANDWIDTH)
         if bandwidth == 0:
             raise exc.InvalidParameter("Bandwidth")
         backend.create_listener(params.get("RegionId"), load_balancer_id, protocol, port,
@@ -419,15 +320,15 @@ def _create_listener(protocol):
     return handler
 
 
-def _set_listener(protocol):
-    def handler(backend, params):
+def _set_listener(protocol: str) -> ActionHandler:
+    def handler(backend: Backend, params: Params) -> JsonObject:
         load_balancer_id = required(params, "LoadBalancerId")
-        port = int_param(params, "ListenerPort", 1, 65535)
+        port = _listener_port(params)
         switch = params.get("MasterSlaveServerGroup")
         group_id = params.get("MasterSlaveServerGroupId") or None
         if switch is not None:
             switch = switch.strip().lower()
-            if switch not in ("on", "off"):
+            if switch not in LISTENER_GROUP_SWITCH:
                 raise exc.InvalidParameter("MasterSlaveServerGroup")
         elif group_id:
             switch = "on"
@@ -439,18 +340,18 @@ def _set_listener(protocol):
     return handler
 
 
-def delete_load_balancer_listener(backend, params):
+def delete_load_balancer_listener(backend: Backend, params: Params) -> JsonObject:
     protocol = params.get("ListenerProtocol") or None
     if protocol is not None:
         protocol = protocol.strip().lower()
-        if protocol not in ("tcp", "udp", "http", "https"):
+        if protocol not in LISTENER_PROTOCOLS:
             raise exc.InvalidParameter("ListenerProtocol")
     backend.delete_listener(params.get("RegionId"), required(params, "LoadBalancerId"),
-                            int_param(params, "ListenerPort", 1, 65535), protocol)
+                            _listener_port(params), protocol)
     return {}
 
 
-ACTIONS = {
+ACTIONS: dict[str, ActionHandler] = {
     "CreateMasterSlaveServerGroup": create_master_slave_server_group,
     "DeleteMasterSlaveServerGroup": delete_master_slave_server_group,
     "DescribeMasterSlaveServerGroupAttribute": describe_master_slave_server_group_attribute,

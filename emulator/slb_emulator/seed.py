@@ -7,10 +7,23 @@
 "backend_servers": [{"server_id", "region_id", "type" (ecs|eni|eci), "ip"?}]}``
 """
 
+from __future__ import annotations
+
 import json
 import os
+from typing import Any
+
+from .rules import (
+    ADDRESS_TYPES,
+    BACKEND_TYPES,
+    DEFAULT_BACKEND_TYPE,
+    DELETE_PROTECTION,
+    LOAD_BALANCER_STATUSES,
+)
 
 DEMO_SEED_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_seed.json")
+
+Seed = dict[str, Any]
 
 _REQUIRED = {
     "accounts": ("access_key_id", "access_key_secret"),
@@ -27,9 +40,9 @@ _OPTIONAL = {
 
 # Enumerated load balancer fields: the values DescribeLoadBalancerAttribute may show.
 _LB_CHOICES = {
-    "delete_protection": ("on", "off"),
-    "status": ("active", "inactive", "locked"),
-    "address_type": ("internet", "intranet"),
+    "delete_protection": DELETE_PROTECTION,
+    "status": LOAD_BALANCER_STATUSES,
+    "address_type": ADDRESS_TYPES,
 }
 
 
@@ -37,53 +50,55 @@ class SeedError(ValueError):
     pass
 
 
-def validate_load_balancer(item, where="load balancer"):
-    """One load balancer entry (seed file or admin API); returns it, or raises SeedError."""
+def _check_fields(item: object, section: str, where: str) -> dict[str, Any]:
+    """An entry of ``section``: an object whose required fields are non-empty strings and
+    whose optional ones are strings when given."""
     if not isinstance(item, dict):
         raise SeedError("%s must be an object" % where)
-    for field in _REQUIRED["load_balancers"]:
+    for field in _REQUIRED[section]:
         if not isinstance(item.get(field), str) or not item[field]:
             raise SeedError("%s.%s must be a non-empty string" % (where, field))
-    for field in _OPTIONAL["load_balancers"]:
+    for field in _OPTIONAL[section]:
         if item.get(field) is not None and not isinstance(item[field], str):
             raise SeedError("%s.%s must be a string" % (where, field))
-    for field, choices in _LB_CHOICES.items():
-        if item.get(field) is not None and item[field] not in choices:
-            raise SeedError("%s.%s must be one of %s" % (where, field, ", ".join(choices)))
     return item
 
 
-def validate_seed(seed):
+def validate_load_balancer(item: object, where: str = "load balancer") -> dict[str, Any]:
+    """One load balancer entry (seed file or admin API); returns it, or raises SeedError."""
+    lb = _check_fields(item, "load_balancers", where)
+    for field, choices in _LB_CHOICES.items():
+        if lb.get(field) is not None and lb[field] not in choices:
+            raise SeedError("%s.%s must be one of %s" % (where, field, ", ".join(choices)))
+    return lb
+
+
+def _validate_entry(section: str, item: object, where: str) -> None:
+    entry = _check_fields(item, section, where)
+    if section == "load_balancers":
+        validate_load_balancer(entry, where)
+    if section == "backend_servers" and entry.get("type", DEFAULT_BACKEND_TYPE) not in BACKEND_TYPES:
+        raise SeedError("%s.type must be ecs, eni or eci" % where)
+
+
+def validate_seed(seed: object) -> Seed:
     if not isinstance(seed, dict):
         raise SeedError("the seed must be a JSON object")
-    for section, fields in _REQUIRED.items():
+    for section in _REQUIRED:
         items = seed.get(section, [])
         if not isinstance(items, list):
             raise SeedError("%s must be a list" % section)
         for n, item in enumerate(items):
-            where = "%s[%d]" % (section, n)
-            if not isinstance(item, dict):
-                raise SeedError("%s must be an object" % where)
-            for field in fields:
-                if not isinstance(item.get(field), str) or not item[field]:
-                    raise SeedError("%s.%s must be a non-empty string" % (where, field))
-            for field in _OPTIONAL[section]:
-                if item.get(field) is not None and not isinstance(item[field], str):
-                    raise SeedError("%s.%s must be a string" % (where, field))
-            if section == "load_balancers":
-                validate_load_balancer(item, where)
-            if section == "backend_servers" and item.get("type", "ecs") not in (
-                    "ecs", "eni", "eci"):
-                raise SeedError("%s.type must be ecs, eni or eci" % where)
+            _validate_entry(section, item, "%s[%d]" % (section, n))
     return seed
 
 
-def load_seed(path=None):
+def load_seed(path: str | None = None) -> Seed:
     """The seed at ``path``, or the packaged demo seed."""
     path = path or DEMO_SEED_PATH
     try:
         with open(path, encoding="utf-8") as f:
             seed = json.load(f)
     except (OSError, ValueError) as e:
-        raise SeedError("cannot read seed file %s: %s" % (path, e))
+        raise SeedError("cannot read seed file %s: %s" % (path, e)) from e
     return validate_seed(seed)
