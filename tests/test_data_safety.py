@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from harness.engine_harness import Engine, scratch_project
 from harness.mangling_proxy import ManglingProxy
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
+from harness.pulumi_cli import wait_for
 from harness.stack_fixtures import start_provider
 
 HANGZHOU = {"load_balancer_id": "lb-demo-hangzhou",
@@ -140,14 +140,21 @@ def test_a_create_whose_provider_process_died_is_taken_over_on_the_next_up(fresh
     doomed = fresh_provider()
     checked = doomed.check(registration.urn, {}, registration.inputs)
     emu.add_fault(kind="latency", seconds=1.0, action="CreateMasterSlaveServerGroup", count=1)
-    caller = threading.Thread(target=lambda: pytest.raises(ProviderError, doomed.create, registration.urn,
-                                                           checked.inputs))
+    raised: list[Exception] = []
+
+    def create_in_doomed_process() -> None:
+        try:
+            doomed.create(registration.urn, checked.inputs)
+        except Exception as error:  # judged by the test thread below
+            raised.append(error)
+
+    caller = threading.Thread(target=create_in_doomed_process)
     caller.start()
-    while not any(f["fired"] for f in emu.faults()):  # the API holds the create...
-        time.sleep(0.02)
+    assert wait_for(lambda: any(f["fired"] for f in emu.faults()), timeout=10), "the API never held the create"
     doomed.kill()  # ...while the process dies: the engine keeps a pending create, the API applies it
     caller.join(10)
-    time.sleep(1.3)
+    assert len(raised) == 1 and isinstance(raised[0], ProviderError), raised
+    assert wait_for(emu.groups_by_id, timeout=10), "the held create never landed"
     [first_id] = emu.groups_by_id()
     assert emu.groups_by_id()[first_id]["tags"][OWNER_TAG_KEY].startswith("pending:")
 

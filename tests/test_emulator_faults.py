@@ -5,6 +5,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
@@ -23,25 +25,26 @@ def client(emu):
     return emu.sdk_client()
 
 
-def create(client):
+def create(client: Any) -> Any:
     r = CreateMasterSlaveServerGroupRequest.CreateMasterSlaveServerGroupRequest()
     r.set_LoadBalancerId(LB)
     r.set_MasterSlaveBackendServers(SERVERS)
     return json.loads(client.do_action_with_exception(r))
 
 
-def describe_lb(client):
+def describe_lb(client: Any) -> Any:
     r = DescribeLoadBalancerAttributeRequest.DescribeLoadBalancerAttributeRequest()
     r.set_LoadBalancerId(LB)
     return json.loads(client.do_action_with_exception(r))
 
 
-def outcome(fn, *args):
+def outcome(fn: Callable[..., Any], *args: Any) -> str:
+    """"ok", or the error code the call failed with."""
     try:
         fn(*args)
         return "ok"
     except ServerException as e:
-        return e.error_code
+        return str(e.error_code)
 
 
 def test_latency(emu, client):

@@ -63,7 +63,7 @@ def test_bad_seed_file_fails_clearly(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text('{"accounts": [{"access_key_id": 1}]}')
     done = subprocess.run([sys.executable, "-m", "slb_emulator", "--port", "0",
-                           "--seed", str(seed)], capture_output=True, text=True, timeout=20)
+                           "--seed", str(seed)], capture_output=True, text=True, timeout=20, check=False)
     assert done.returncode == 2
     assert "access_key_id" in done.stderr
     with pytest.raises(RuntimeError, match="did not start"):

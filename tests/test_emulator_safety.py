@@ -94,7 +94,7 @@ def test_nonces_survive_a_restart_with_db(tmp_path):
 def test_db_in_a_missing_folder_fails_with_one_line(tmp_path):
     missing = tmp_path / "no" / "such" / "dir" / "state.db"
     proc = subprocess.run([sys.executable, "-m", "slb_emulator", "--port", "0", "--db",
-                           str(missing)], capture_output=True, text=True, timeout=30)
+                           str(missing)], capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode == 2
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()

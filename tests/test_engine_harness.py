@@ -149,7 +149,7 @@ def test_provider_start_failure_is_clear(tmp_path):
     fake = tmp_path / "fakepy"
     fake.write_text("#!/bin/sh\necho 'No module named pulumi.dynamic' >&2\nexit 1\n")
     fake.chmod(0o755)
-    with pytest.raises(ProviderStartError, match="No module named pulumi.dynamic"):
+    with pytest.raises(ProviderStartError, match=r"No module named pulumi\.dynamic"):
         ProviderProcess(str(tmp_path), python=str(fake), start_timeout=10)
 
 
@@ -390,7 +390,7 @@ def test_numbers_arrive_as_floats(world):
 
 
 def test_secret_config_arrives_unwrapped(env):
-    prov, store, _ = env
+    _prov, store, _ = env
     cfg = [e for e in read_store(store)["events"] if e["op"] == "configure"]
     assert cfg, "configure() runs on the first resource call"
     seen = cfg[0]["config"]

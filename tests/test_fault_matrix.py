@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,11 +90,10 @@ def _nothing() -> Iterator[None]:
     yield
 
 
-def render_table(rows: list[dict]) -> str:
+def render_table(rows: list[dict[str, Any]]) -> str:
     header = ["fault", "operation", "attempts", "outcome", "orphans", "duplicates", "seconds"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(str(row[h]) for h in header) + " |")
+    lines += ["| " + " | ".join(str(row[h]) for h in header) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -86,7 +86,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -287,7 +287,7 @@ def _events(crash_methods: tuple[str, ...]) -> st.SearchStrategy:
     """None (a clean run), ("fault", kind, action) or ("crash", method, applied)."""
     options: list[st.SearchStrategy] = [st.none()]
     if "fault" in KINDS:
-        options.append(FAULTS.map(lambda f: ("fault",) + f))
+        options.append(FAULTS.map(lambda f: ("fault", *f)))
     if "crash" in KINDS:
         options.append(st.tuples(st.just("crash"), st.sampled_from(crash_methods), st.booleans()))
     return st.one_of(*options)
@@ -307,9 +307,6 @@ class Shared:
     examples: int = 0
 
 
-SHARED: Shared | None = None
-
-
 class InvariantBroken(AssertionError):
     pass
 
@@ -318,22 +315,26 @@ class SlbStack(RuleBasedStateMachine):
     """One stack's life. The model: the program (`decls`), the strays made outside, and
     what the test knows the stack may legitimately be unaware of."""
 
+    # Set by the module's `shared` fixture: hypothesis builds the machine without arguments.
+    module_shared: ClassVar[Shared | None] = None
+
     def __init__(self) -> None:
         super().__init__()
-        assert SHARED is not None
-        self.shared = SHARED
-        self.emu = SHARED.emu
-        SHARED.examples += 1
+        shared = SlbStack.module_shared
+        assert shared is not None, "the shared fixture starts the emulator and the provider"
+        self.shared = shared
+        self.emu = shared.emu
+        shared.examples += 1
         self.emu.reset()
-        SHARED.proxy.clear()
-        state_dir = tempfile.mkdtemp(prefix=f"stateful-{SHARED.examples}-", dir=SHARED.tmp)
+        shared.proxy.clear()
+        state_dir = tempfile.mkdtemp(prefix=f"stateful-{shared.examples}-", dir=shared.tmp)
         # One provider process across commands (process_per_command=False) keeps the search
         # fast (a process per command and phase costs it ~7x); the engine's own sequences and
         # a fresh process per command are checked against the real engine's traces
         # (tests/test_harness_matches_engine.py) and driven by tests/test_ownership_sequences.py
         # and tests/real_engine; the replace, rename, alias and upgrade rules here start fresh
         # processes themselves.
-        self.engine = Engine(SHARED.provider, os.path.join(state_dir, "state.json"), process_per_command=False)
+        self.engine = Engine(shared.provider, os.path.join(state_dir, "state.json"), process_per_command=False)
         self.decls: dict[str, Decl] = {}
         self.stack = "dev"  # `pulumi stack rename` changes it (the engine_sequence rule)
         self.strays: set[str] = set()  # made outside, not (yet) adopted
@@ -398,26 +399,35 @@ class SlbStack(RuleBasedStateMachine):
 
     # -- running an operation with a fault or a crash ----------------------------------
 
-    def _with_event(self, event: tuple | None, run: Callable[[], Any]) -> Any:
-        emu = self.emu
+    def _with_event(self, event: tuple[Any, ...] | None, run: Callable[[], Any]) -> Any:
         if event is None:
             return run()
         if event[0] == "fault":
             _, kind, action = event
-            if kind in MANGLES:
-                self.shared.proxy.mangle(ACTIONS[action], kind)
-            else:
-                for spec in FAULT_KINDS[kind](ACTIONS[action]):
-                    emu.add_fault(**spec)
-            started = time.monotonic()
-            try:
-                return run()
-            finally:
-                if kind == "slow":  # a held request still lands: wait for it before judging
-                    time.sleep(max(0.0, SLOW + 0.3 - (time.monotonic() - started)))
-                emu.clear_faults()
-                self.shared.proxy.clear()
+            return self._with_fault(kind, action, run)
         _, method, applied = event
+        return self._with_crash(method, applied, run)
+
+    def _with_fault(self, kind: str, action: str, run: Callable[[], Any]) -> Any:
+        """Run with one emulator fault or one mangled answer on the action's calls."""
+        emu = self.emu
+        if kind in MANGLES:
+            self.shared.proxy.mangle(ACTIONS[action], kind)
+        else:
+            for spec in FAULT_KINDS[kind](ACTIONS[action]):
+                emu.add_fault(**spec)
+        started = time.monotonic()
+        try:
+            return run()
+        finally:
+            if kind == "slow":  # a held request still lands: wait for it before judging
+                time.sleep(max(0.0, SLOW + 0.3 - (time.monotonic() - started)))
+            emu.clear_faults()
+            self.shared.proxy.clear()
+
+    def _with_crash(self, method: str, applied: bool, run: Callable[[], Any]) -> Any:
+        """Run and kill the provider process while a call of `method` is held at the API."""
+        emu = self.emu
         # Every request of the action is held (and dropped, for "not applied") until the
         # faults are cleared: parallel calls in flight all meet the same fate, so a replay
         # of the example does what the first run did.
@@ -988,19 +998,18 @@ class SlbStack(RuleBasedStateMachine):
 
 @pytest.fixture(scope="module")
 def shared(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
-    global SHARED
     base = tmp_path_factory.mktemp("stateful")
     with ManglingProxy(emulator.url) as proxy:
         provider = start_provider(scratch_project(base), emulator,
                                   **{"slb-master-slave:timeoutSeconds": TIMEOUT_SECONDS,
                                      "slb-master-slave:requestTimeoutSeconds": REQUEST_TIMEOUT,
                                      "slb-master-slave:endpoint": proxy.url})
-        SHARED = Shared(emu=emulator, provider=provider, proxy=proxy, tmp=str(base))
+        shared = SlbStack.module_shared = Shared(emu=emulator, provider=provider, proxy=proxy, tmp=str(base))
         try:
-            yield SHARED
+            yield shared
         finally:
-            SHARED.provider.stop()
-            SHARED = None
+            shared.provider.stop()
+            SlbStack.module_shared = None
 
 
 def test_stack_never_loses_orphans_or_duplicates_a_group(shared: Shared) -> None:

@@ -8,6 +8,7 @@ per module; each test gets its own project copy, backend and stacks.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -52,5 +53,5 @@ def _root_program(tmp_path) -> str:
     if not target.exists():
         target.mkdir()
         for name in ("Pulumi.yaml", "__main__.py"):
-            (target / name).write_text(open(os.path.join(REPO, name), encoding="utf-8").read())
+            (target / name).write_text(Path(REPO, name).read_text(encoding="utf-8"))
     return str(target)
