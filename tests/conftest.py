@@ -1,8 +1,14 @@
-"""Suite-wide settings: keep the developer's real cloud credentials out of every test."""
+"""Suite-wide settings and the fixtures several modules share: keep the developer's real
+cloud credentials out of every test; one emulator process per module, reset per test."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+
+from harness.emulator_process import EmulatorProcess
 
 CLOUD_ENV = (
     "ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_SECRET_KEY",
@@ -22,16 +28,20 @@ def _no_ambient_cloud_credentials(monkeypatch: pytest.MonkeyPatch, request: pyte
 
 
 @pytest.fixture(scope="module")
-def emulator():
+def emulator() -> Iterator[EmulatorProcess]:
     """One emulator process per test module: starting it per test would dominate the run."""
-    from harness.emulator_process import EmulatorProcess
-
     with EmulatorProcess() as process:
         yield process
 
 
 @pytest.fixture()
-def emu(emulator):
+def emu(emulator: EmulatorProcess) -> EmulatorProcess:
     """The module's emulator, reset to its seed (no groups, faults or request log) for this test."""
     emulator.reset()
     return emulator
+
+
+@pytest.fixture()
+def client(emu: EmulatorProcess) -> Any:
+    """An official-SDK client (aliyunsdkcore's AcsClient, untyped) signed with the demo key."""
+    return emu.sdk_client()

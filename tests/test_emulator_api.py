@@ -23,18 +23,9 @@ from aliyunsdkslb.request.v20140515 import (
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
-LB = "lb-demo-hangzhou"
+from .emulator_sdk import LB, call
+
 NOT_FOUND = "The specified MasterSlaveGroupId does not exist."
-
-
-@pytest.fixture
-def client(emu: EmulatorProcess) -> Any:
-    return emu.sdk_client()
-
-
-def call(client: Any, request: Any) -> Any:
-    """One SDK request; the JSON answer (SDK errors raise ServerException)."""
-    return json.loads(client.do_action_with_exception(request))
 
 
 def servers(master: str = "i-demo-web-1", slave: str = "i-demo-web-2", **extra: Any) -> list[dict[str, Any]]:

@@ -6,18 +6,12 @@ from typing import Any
 
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
-from aliyunsdkslb.request.v20140515 import DescribeLoadBalancerAttributeRequest
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
-LB = "lb-demo-hangzhou"
+from .emulator_sdk import LB, describe_lb
+
 ACTION = "DescribeLoadBalancerAttribute"
-
-
-def describe_lb(client: Any) -> Any:
-    r = DescribeLoadBalancerAttributeRequest.DescribeLoadBalancerAttributeRequest()
-    r.set_LoadBalancerId(LB)
-    return json.loads(client.do_action_with_exception(r))
 
 
 def raw(emu: EmulatorProcess, **kwargs: Any) -> tuple[int, Any]:

@@ -12,29 +12,18 @@ import pytest
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 from aliyunsdkslb.request.v20140515 import (
     CreateMasterSlaveServerGroupRequest,
-    DescribeLoadBalancerAttributeRequest,
 )
 
-LB = "lb-demo-hangzhou"
+from .emulator_sdk import LB, describe_lb
+
 SERVERS = json.dumps([{"ServerId": "i-demo-web-1", "Port": 80},
                       {"ServerId": "i-demo-web-2", "Port": 80, "ServerType": "Slave"}])
-
-
-@pytest.fixture
-def client(emu):
-    return emu.sdk_client()
 
 
 def create(client: Any) -> Any:
     r = CreateMasterSlaveServerGroupRequest.CreateMasterSlaveServerGroupRequest()
     r.set_LoadBalancerId(LB)
     r.set_MasterSlaveBackendServers(SERVERS)
-    return json.loads(client.do_action_with_exception(r))
-
-
-def describe_lb(client: Any) -> Any:
-    r = DescribeLoadBalancerAttributeRequest.DescribeLoadBalancerAttributeRequest()
-    r.set_LoadBalancerId(LB)
     return json.loads(client.do_action_with_exception(r))
 
 
