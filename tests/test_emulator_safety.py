@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -21,7 +22,8 @@ LB = "lb-demo-hangzhou"
 STS_KEY, STS_SECRET, STS_TOKEN = "STS.emulator-demo", "emulator-sts-secret", "emulator-sts-token"
 
 
-def admin(emu, method, path, headers=None, body=None):
+def admin(emu: EmulatorProcess, method: str, path: str, headers: dict[str, str] | None = None,
+          body: Any = None) -> tuple[int, Any]:
     return raw_call(emu.url, method=method, path="/_emulator" + path, headers=headers,
                     body=None if body is None else json.dumps(body),
                     query=None)
@@ -71,7 +73,7 @@ def test_admin_token(tmp_path):
         assert status == 200 and b"token=s3cret-t0ken" in page  # forms carry it on
 
 
-def _signed_query(nonce, stamp):
+def _signed_query(nonce: str, stamp: str) -> dict[str, str]:
     return signed_params("DescribeLoadBalancerAttribute", {"LoadBalancerId": LB},
                          nonce=nonce, timestamp=stamp)
 

@@ -1012,6 +1012,9 @@ def shared(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) 
             SlbStack.module_shared = None
 
 
+# About a minute with the default knobs; a failure's shrinking replays crashes for up to
+# ~5 minutes (SLB_STATEFUL_SHRINK=0 skips it). Longer searches (SLB_STATEFUL_EXAMPLES) scale it.
+@pytest.mark.timeout(600 * max(1, EXAMPLES // 12))
 def test_stack_never_loses_orphans_or_duplicates_a_group(shared: Shared) -> None:
     run_state_machine_as_test(SlbStack, settings=settings(
         max_examples=EXAMPLES,

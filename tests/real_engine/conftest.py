@@ -15,6 +15,17 @@ import pytest
 from harness.pulumi_cli import CliStack, LanguageHost, find_cli
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = Path(__file__).resolve().parent
+# A real `pulumi up` takes 5-12 s here and each CLI run has its own 180 s limit
+# (harness.pulumi_cli): past [tool.pytest.ini_options]'s 60 s default, but never unbounded.
+REAL_ENGINE_TIMEOUT_SECONDS = 300
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every real-engine test gets the longer timeout unless it sets its own."""
+    for item in items:
+        if HERE in item.path.parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(REAL_ENGINE_TIMEOUT_SECONDS))
 
 
 @pytest.fixture(scope="session")
