@@ -36,7 +36,7 @@ SHANGHAI = {"load_balancer_id": "lb-demo-shanghai", "region_id": "cn-shanghai",
 FAST = {"slb-master-slave:timeoutSeconds": "6", "slb-master-slave:requestTimeoutSeconds": "1"}
 
 
-def stack(**groups: dict[str, Any]) -> list:
+def stack(**groups: dict[str, Any]) -> list[Any]:
     """Registrations of a program declaring one group per keyword (resource name -> arguments)."""
 
     def program() -> None:
@@ -227,7 +227,7 @@ def test_adoption_tags_the_group_and_a_second_resource_cannot_adopt_it(engine: E
 
 
 @pytest.mark.parametrize("change", [{"description": "web-1"}, {"server_ip": "192.168.0.11"}])
-def test_a_server_change_on_an_adopted_group_deletes_nothing(change: dict, engine: Engine, emu: EmulatorProcess) -> None:
+def test_a_server_change_on_an_adopted_group_deletes_nothing(change: dict[str, Any], engine: Engine, emu: EmulatorProcess) -> None:
     legacy = outside_group(emu)
     declared = {**HANGZHOU, "name": "legacy", "adopt_id": legacy}
     assert engine.up(stack(legacy=declared)).ok

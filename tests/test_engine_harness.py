@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from typing import Any
 
 import pulumi
 import pytest
@@ -74,7 +75,7 @@ class World:
     def k(self, name: str) -> str:
         return f"{self.prefix}-{name}"
 
-    def program(self, specs: dict[str, dict], opts: dict | None = None):
+    def program(self, specs: dict[str, dict[str, Any]], opts: dict[str, Any] | None = None):
         """specs: resource name -> props; the toy key is prefixed for this test."""
 
         def prog():
@@ -87,12 +88,12 @@ class World:
 
         return collect_registrations(prog, project="toyproj")
 
-    def events(self, op: str | None = None) -> list[dict]:
+    def events(self, op: str | None = None) -> list[dict[str, Any]]:
         evs = [e for e in read_store(self.store)["events"]
                if isinstance(e.get("key"), str) and e["key"].startswith(self.prefix)]
         return [e for e in evs if op is None or e["op"] == op]
 
-    def objects(self) -> dict:
+    def objects(self) -> dict[str, Any]:
         return {i: o for i, o in read_store(self.store)["objects"].items()
                 if str(o.get("key", "")).startswith(self.prefix)}
 
@@ -562,7 +563,7 @@ def test_a_crash_armed_for_a_call_that_returns_first_kills_nothing(crash_world):
     assert r.ok and trigger.missed and not trigger.fired and w.engine.provider.alive()
 
 
-def copy_state(w: World) -> dict:
+def copy_state(w: World) -> dict[str, Any]:
     import copy as _copy
 
     return _copy.deepcopy(load_state(w.state_path))

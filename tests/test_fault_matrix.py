@@ -54,7 +54,7 @@ OPERATIONS = {
 OLD_TAGS = {"env": "dev"}
 NEW_TAGS = {"team": "blue"}  # removes env (UntagResources) and adds team (TagResources)
 
-ROWS: list[dict] = []
+ROWS: list[dict[str, Any]] = []
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def program(tags: dict[str, str]):
     return registrations(group_program(tags=dict(tags), count=RESOURCES))
 
 
-def emulator_groups(emu: EmulatorProcess) -> list[dict]:
+def emulator_groups(emu: EmulatorProcess) -> list[dict[str, Any]]:
     return emu.state()["groups"]
 
 
@@ -175,12 +175,12 @@ def test_fault_matrix(fault: str, operation: str, emu: EmulatorProcess, provider
     assert emulator_groups(emu) == [] and engine.state["resources"] == []
 
 
-def _user_tags(group: dict) -> dict:
+def _user_tags(group: dict[str, Any]) -> dict[str, Any]:
     tags = group["tags"]
     return {k: v for k, v in tags.items() if not k.startswith("slb-master-slave:")}
 
 
-def _same_spec_twice(groups: list[dict]) -> int:
+def _same_spec_twice(groups: list[dict[str, Any]]) -> int:
     """Groups made for the same resource (same servers and ports) more than once."""
     keys = [(g["name"], tuple(sorted((s["ServerId"], s["Port"]) for s in g["servers"]))) for g in groups]
     return len(keys) - len(set(keys))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
     process.stop()
 
 
-def program_inputs(**kwargs) -> dict:
+def program_inputs(**kwargs) -> dict[str, Any]:
     [registration] = registrations(group_program(**kwargs))
     return registration.inputs
 

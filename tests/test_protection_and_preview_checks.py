@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slb_master_slave import preview_checks
@@ -30,7 +31,7 @@ def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
     process.stop()
 
 
-def inputs(**kwargs) -> dict:
+def inputs(**kwargs) -> dict[str, Any]:
     flag = kwargs.pop("delete_protection_validation", None)
     [registration] = registrations(group_program(**kwargs))
     if flag is not None:

@@ -42,13 +42,13 @@ def configured(emu: EmulatorProcess, **overrides: Any) -> MasterSlaveServerGroup
     return provider
 
 
-def checked(provider: MasterSlaveServerGroupProvider, props: dict | None = None) -> dict:
+def checked(provider: MasterSlaveServerGroupProvider, props: dict[str, Any] | None = None) -> dict[str, Any]:
     result = provider.check({}, copy.deepcopy(props or DECLARED))
     assert result.failures == []
     return result.inputs
 
 
-def create(provider: MasterSlaveServerGroupProvider, props: dict | None = None):
+def create(provider: MasterSlaveServerGroupProvider, props: dict[str, Any] | None = None):
     return provider.create(checked(provider, props))
 
 
@@ -151,7 +151,7 @@ def test_delete_of_a_listener_held_group_names_the_listener(emu: EmulatorProcess
     assert len(emu.state()["groups"]) == 1
 
 
-def _send(emu: EmulatorProcess, client: Any, request: Any) -> dict:
+def _send(emu: EmulatorProcess, client: Any, request: Any) -> dict[str, Any]:
     from aliyunsdkcore.http import protocol_type
 
     request.set_endpoint(emu.url.split("://", 1)[1])

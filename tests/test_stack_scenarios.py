@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,7 +126,7 @@ def test_destroy_of_a_listener_held_group_names_the_listener_and_keeps_state(eng
     assert engine.destroy().ok and group_ids(emu) == []
 
 
-def _call(emu: EmulatorProcess, action: str, **params: object) -> dict:
+def _call(emu: EmulatorProcess, action: str, **params: object) -> dict[str, Any]:
     return emu.call(action, LoadBalancerId="lb-demo-hangzhou", **params)
 
 
