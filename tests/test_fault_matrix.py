@@ -28,6 +28,8 @@ from harness.engine_harness import Engine, scratch_project
 from harness.provider_process import ProviderProcess
 from harness.stack_fixtures import group_program, registrations, start_provider
 
+from .held_requests import last_logged, wait_for_held_requests
+
 RESOURCES = 2  # two resources per run, so "every 2nd call" and "count=1" hit one of them
 LATENCY_SECONDS = 2.0
 REQUEST_TIMEOUT = "1"
@@ -134,13 +136,14 @@ def test_fault_matrix(fault: str, operation: str, emu: EmulatorProcess, provider
     for action in actions:
         emu.add_fault(action=action, **spec)
 
+    since = last_logged(emu)
     started = time.monotonic()
     result = run_operation(operation, engine)
     elapsed = time.monotonic() - started
     if spec["kind"] == "latency":
         # a request held past the client's timeout is still applied when it wakes up:
         # wait for it before judging, so a late duplicate is counted as one
-        time.sleep(max(0.0, LATENCY_SECONDS + 0.5 - elapsed))
+        wait_for_held_requests(emu, since, LATENCY_SECONDS + 10)
     emu.clear_faults()
 
     log = emu.requests()

@@ -27,7 +27,6 @@ import copy
 import hashlib
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,8 @@ from harness.engine_harness import scratch_project
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import start_provider
+
+from .held_requests import last_logged, wait_for_held_requests, wait_until_held
 
 OWNER_KEY = "slb-master-slave:owner"
 TOKEN_KEY = "slb-master-slave:create-token"  # the first release's per-create tag
@@ -256,16 +257,14 @@ def kill_during_create(p: ProviderProcess, emu: EmulatorProcess, urn: str, input
         except ProviderError as error:
             errors.append(error)
 
+    since = last_logged(emu)
     caller = threading.Thread(target=call)
     caller.start()
-    deadline = time.monotonic() + 10
-    while not any(f["fired"] for f in emu.faults()):
-        assert time.monotonic() < deadline, "the create never reached the API"
-        time.sleep(0.02)
+    wait_until_held(emu)
     p.kill()
     caller.join(10)
     assert errors, "the create must not have returned"
-    time.sleep(HOLD + 0.3)  # the held request lands
+    wait_for_held_requests(emu, since, HOLD + 10)  # the held request lands
     emu.clear_faults()
 
 

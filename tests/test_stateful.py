@@ -105,8 +105,9 @@ from harness.engine_harness import Engine, scratch_project
 from harness.mangling_proxy import MANGLES, ManglingProxy
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
-from harness.pulumi_cli import wait_for
 from harness.stack_fixtures import start_provider
+
+from .held_requests import last_logged, wait_for_held_requests
 
 ALL_KINDS = ("declare", "twin", "change", "remove", "region", "adopt", "refresh", "destroy", "converge",
              "outside", "fault", "crash", "replace", "rename", "alias", "upgrade")
@@ -228,24 +229,6 @@ def _not_excused(live: dict[str, dict[str, Any]], group_ids: list[str], forgotte
         else:
             left.append(gid)
     return left
-
-
-def last_logged(emu: EmulatorProcess) -> int:
-    """The sequence number of the emulator's latest logged request (0: none yet)."""
-    return max((int(r["seq"]) for r in emu.requests()), default=0)
-
-
-def held_requests_landed(emu: EmulatorProcess, since: int) -> bool:
-    """Every request a latency fault held has been applied, refused or dropped: the emulator
-    logs a request only when it is done with it, and counts a fault's firings at once."""
-    fired = sum(int(f["fired"]) for f in emu.faults() if f["kind"] == "latency")
-    landed = sum(1 for r in emu.requests() if r["seq"] > since and "latency" in (r["fault"] or ""))
-    return landed >= fired
-
-
-def wait_for_held_requests(emu: EmulatorProcess, since: int, seconds: float) -> None:
-    assert wait_for(lambda: held_requests_landed(emu, since), timeout=seconds), \
-        f"a request held by a latency fault never finished within {seconds} s: {emu.faults()}"
 
 
 def user_tags(group: dict[str, Any]) -> dict[str, Any]:
