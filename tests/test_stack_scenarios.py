@@ -7,6 +7,7 @@ process; the emulator's request log and state are the ground truth.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.provider_process import ProviderProcess
+from harness.pulumi_cli import wait_for
 from harness.stack_fixtures import group_program, registrations, start_provider
 
 
@@ -147,28 +149,25 @@ def _bind_listener(emu: EmulatorProcess, group_id: str, port: int) -> None:
 
 def test_replacement_waits_out_a_listener_being_moved_to_the_new_group(engine: Engine, emu: EmulatorProcess) -> None:
     """What examples/listener relies on: the old group's delete outlasts the listener's rebinding."""
-    import threading
-    import time
-
     assert engine.up(registrations(group_program())).ok
     [old_id] = group_ids(emu)
     _bind_listener(emu, old_id, 80)
+    moved: list[str] = []
 
-    def move_listener_once_the_new_group_exists() -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            fresh = [g for g in group_ids(emu) if g != old_id]
-            if fresh:
-                time.sleep(0.3)  # the engine updates the listener after the create, while delete waits
-                _call(emu, "SetLoadBalancerTCPListenerAttribute", ListenerPort=80, MasterSlaveServerGroup="on",
-                      MasterSlaveServerGroupId=fresh[0])
-                return
-            time.sleep(0.02)
+    def move_listener_once_the_delete_was_refused() -> None:
+        # The engine updates the listener after the create, while the old group's delete waits:
+        # move it once that delete has met the still-bound listener (RspoolVipExist).
+        if wait_for(lambda: "DeleteMasterSlaveServerGroup" in emu.actions(), timeout=30):
+            [fresh] = [g for g in group_ids(emu) if g != old_id]
+            _call(emu, "SetLoadBalancerTCPListenerAttribute", ListenerPort=80, MasterSlaveServerGroup="on",
+                  MasterSlaveServerGroupId=fresh)
+            moved.append(fresh)
 
-    mover = threading.Thread(target=move_listener_once_the_new_group_exists)
+    mover = threading.Thread(target=move_listener_once_the_delete_was_refused)
     mover.start()
     result = engine.up(registrations(group_program(port=81)))
     mover.join()
+    assert moved, "the old group's delete never reached the API"
     assert result.ok, result.errors
     [new_id] = group_ids(emu)
     assert new_id != old_id
