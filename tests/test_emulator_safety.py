@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
+from harness.pulumi_cli import wait_for
 
 LB = "lb-demo-hangzhou"
 STS_KEY, STS_SECRET, STS_TOKEN = "STS.emulator-demo", "emulator-sts-secret", "emulator-sts-token"
@@ -123,10 +124,8 @@ def test_verbose_access_log_masks_tokens_and_signatures(tmp_path):
         with socket.create_connection((urlsplit(emu.url).hostname, urlsplit(emu.url).port)) as s:
             s.sendall(("BROKEN /?SecurityToken=%s junk junk\r\n\r\n" % STS_TOKEN).encode())
             s.recv(4096)
-        deadline = time.time() + 5
-        while time.time() < deadline and emu._stderr_text().count("\n") < 3:
-            time.sleep(0.05)
-        time.sleep(0.2)
+        # the broken request is the last one sent: once its line is in, all of them are
+        assert wait_for(lambda: '"BROKEN ' in emu._stderr_text(), timeout=10), emu._stderr_text()
         log = emu._stderr_text()
     assert "DescribeLoadBalancerAttribute" in log
     for secret in (STS_TOKEN, signature, quote(signature, safe=""), "admin-secret-x",
