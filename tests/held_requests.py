@@ -18,8 +18,11 @@ def last_logged(emu: EmulatorProcess) -> int:
 
 def held_requests_landed(emu: EmulatorProcess, since: int) -> bool:
     """Every request a latency fault fired on has been logged after entry `since`."""
-    fired = sum(int(f["fired"]) for f in emu.faults() if f["kind"] == "latency")
-    landed = sum(1 for r in emu.requests() if r["seq"] > since and "latency" in (r["fault"] or ""))
+    fired = 0
+    for fault in emu.faults():
+        if fault["kind"] == "latency":
+            fired += int(fault["fired"])
+    landed = len([r for r in emu.requests() if r["seq"] > since and "latency" in (r["fault"] or "")])
     return landed >= fired
 
 

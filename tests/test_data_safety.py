@@ -29,9 +29,9 @@ from harness.provider_process import ProviderError, ProviderProcess
 from harness.pulumi_cli import wait_for
 from harness.stack_fixtures import start_provider
 
-HANGZHOU = {"load_balancer_id": "lb-demo-hangzhou",
+HANGZHOU: dict[str, Any] = {"load_balancer_id": "lb-demo-hangzhou",
             "servers": [{"server_id": "i-demo-web-1", "port": 80}, {"server_id": "i-demo-web-2", "port": 80, "server_type": "Slave"}]}
-SHANGHAI = {"load_balancer_id": "lb-demo-shanghai", "region_id": "cn-shanghai",
+SHANGHAI: dict[str, Any] = {"load_balancer_id": "lb-demo-shanghai", "region_id": "cn-shanghai",
             "servers": [{"server_id": "i-demo-sh-1", "port": 80}, {"server_id": "i-demo-sh-2", "port": 80, "server_type": "Slave"}]}
 FAST = {"slb-master-slave:timeoutSeconds": "6", "slb-master-slave:requestTimeoutSeconds": "1"}
 
@@ -61,7 +61,7 @@ def provider(emulator: EmulatorProcess, proxy: ManglingProxy, tmp_path_factory: 
 
 
 @pytest.fixture()
-def fresh_provider(emulator: EmulatorProcess, tmp_path: Path) -> Callable[..., ProviderProcess]:
+def fresh_provider(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[Callable[..., ProviderProcess]]:
     """A new provider process per call (a restart after a crash, or other config), stopped at the end."""
     started: list[ProviderProcess] = []
 
@@ -95,7 +95,8 @@ def outside_group(emu: EmulatorProcess, name: str = "legacy", description: str |
     request.set_LoadBalancerId("lb-demo-hangzhou")
     request.set_MasterSlaveServerGroupName(name)
     request.set_MasterSlaveBackendServers(json.dumps(servers))
-    return json.loads(emu.sdk_client().do_action_with_exception(request))["MasterSlaveServerGroupId"]
+    group_id: str = json.loads(emu.sdk_client().do_action_with_exception(request))["MasterSlaveServerGroupId"]
+    return group_id
 
 
 # -- 1. the region recorded for a group is the region of every call for it ------------------

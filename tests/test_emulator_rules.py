@@ -119,7 +119,7 @@ def test_list_tag_resources_needs_ids_or_tags_and_pages(client):
 def test_untag_all_applies_only_without_tag_keys(client):
     gid = create(client, tags={"a": "1", "b": "2"})["MasterSlaveServerGroupId"]
 
-    def untag(keys, all_):
+    def untag(keys: list[str] | None, all_: bool) -> Any:
         r = UntagResourcesRequest.UntagResourcesRequest()
         r.set_ResourceType("masterslaveservergroup")
         r.set_ResourceIds([gid])

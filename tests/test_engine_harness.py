@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import pulumi
@@ -19,10 +20,12 @@ from harness.engine_harness import (
     Engine,
     ProviderCrashed,
     ProviderError,
+    RefreshResult,
+    UpResult,
     load_state,
     scratch_project,
 )
-from harness.program import collect_registrations
+from harness.program import Registration, collect_registrations
 from harness.provider_process import ProviderProcess, ProviderStartError
 from harness.toy_provider import SecretToyThing, ToyThing, read_store
 
@@ -48,17 +51,16 @@ class ToyEngine(Engine):
     before up or refresh. The whole sequence the engine makes (a preview phase, a process
     per command) is checked against the real engine in tests/test_harness_matches_engine.py."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("process_per_command", False)
         super().__init__(*args, **kwargs)
 
-    def up(self, registrations, **kwargs):
-        kwargs.setdefault("skip_preview", True)
-        return super().up(registrations, **kwargs)
+    def up(self, registrations: Iterable[Registration], *, replace: Iterable[str] = (),
+           targets: Iterable[str] | None = None, skip_preview: bool = True) -> UpResult:
+        return super().up(registrations, replace=replace, targets=targets, skip_preview=skip_preview)
 
-    def refresh(self, **kwargs):
-        kwargs.setdefault("skip_preview", True)
-        return super().refresh(**kwargs)
+    def refresh(self, *, skip_preview: bool = True, clear_pending_creates: bool = False) -> RefreshResult:
+        return super().refresh(skip_preview=skip_preview, clear_pending_creates=clear_pending_creates)
 
 
 class World:
@@ -79,7 +81,7 @@ class World:
         """specs: resource name -> props; the toy key is prefixed for this test."""
 
         def prog():
-            made = {}
+            made: dict[str, Any] = {}
             for name, props in specs.items():
                 o = (opts or {}).get(name)
                 if o is not None and callable(o):
@@ -139,7 +141,7 @@ def test_preview_unknowns_from_program_become_marker():
 
     def prog():
         a = ToyThing("a", {"v": None, "n": 1})
-        ToyThing("b", {"x": a.v})
+        ToyThing("b", {"x": a.v})  # type: ignore[attr-defined]  # a dynamic resource's outputs are set at run time
 
     regs = collect_registrations(prog, mocks=NoV(), preview=True)
     assert regs[1].inputs["x"] is UNKNOWN

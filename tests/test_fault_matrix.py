@@ -104,7 +104,8 @@ def program(tags: dict[str, str]):
 
 
 def emulator_groups(emu: EmulatorProcess) -> list[dict[str, Any]]:
-    return emu.state()["groups"]
+    groups: list[dict[str, Any]] = emu.state()["groups"]
+    return groups
 
 
 def state_ids(engine: Engine) -> list[str]:

@@ -69,7 +69,9 @@ def test_a_fresh_provider_process_serves_each_command(emu, tmp_path):
     provider = start_provider(scratch_project(tmp_path, PROJECT), emu)
     engine = Engine(provider, str(tmp_path / "state.json"))
     first = engine.provider.pid
-    regs = _registrations(SCENARIOS["up_fresh"][0][1])
+    source = SCENARIOS["up_fresh"][0][1]
+    assert source is not None, "the scenario starts from a program"
+    regs = _registrations(source)
     assert engine.up(regs).ok
     assert engine.processes == 2 and engine.provider.pid != first  # preview phase, then the update
     assert engine.destroy().ok and engine.processes == 3

@@ -35,7 +35,8 @@ def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
 
 def program_inputs(**kwargs) -> dict[str, Any]:
     [registration] = registrations(group_program(**kwargs))
-    return registration.inputs
+    inputs: dict[str, Any] = registration.inputs
+    return inputs
 
 
 def test_lifecycle_over_grpc(provider: ProviderProcess, emu: EmulatorProcess) -> None:

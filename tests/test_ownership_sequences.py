@@ -193,7 +193,7 @@ def destroy(p: ProviderProcess, stack: Stack) -> None:
 def assert_sound(emu: EmulatorProcess, *stacks: Stack, strays: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """Invariants 1-3 over every stack: one holder per group, state ids live and completed,
     no orphan (every live group is held, or a group the test made outside)."""
-    groups = emu.groups_by_id()
+    groups: dict[str, dict[str, Any]] = emu.groups_by_id()
     held = [gid for stack in stacks for gid in stack.ids()]
     assert len(held) == len(set(held)), f"one group held by two resources: {held}"
     assert set(held) <= set(groups), f"state points at deleted groups: {sorted(set(held) - set(groups))}"
@@ -221,7 +221,8 @@ def make_group(emu: EmulatorProcess, name: str, tags: dict[str, str], port: int 
     for n, (key, value) in enumerate(sorted(tags.items()), start=1):
         params[f"Tag.{n}.Key"] = key
         params[f"Tag.{n}.Value"] = value
-    return emu.call("CreateMasterSlaveServerGroup", **params)["MasterSlaveServerGroupId"]
+    group_id: str = emu.call("CreateMasterSlaveServerGroup", **params)["MasterSlaveServerGroupId"]
+    return group_id
 
 
 def tag_calls(emu: EmulatorProcess) -> list[str]:

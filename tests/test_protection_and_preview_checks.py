@@ -36,7 +36,8 @@ def inputs(**kwargs) -> dict[str, Any]:
     [registration] = registrations(group_program(**kwargs))
     if flag is not None:
         registration.inputs["delete_protection_validation"] = flag
-    return registration.inputs
+    inputs: dict[str, Any] = registration.inputs
+    return inputs
 
 
 # -- delete protection ----------------------------------------------------------------

@@ -129,14 +129,16 @@ def test_destroy_of_a_listener_held_group_names_the_listener_and_keeps_state(eng
 
 
 def _call(emu: EmulatorProcess, action: str, **params: object) -> dict[str, Any]:
-    return emu.call(action, LoadBalancerId="lb-demo-hangzhou", **params)
+    answer: dict[str, Any] = emu.call(action, LoadBalancerId="lb-demo-hangzhou", **params)
+    return answer
 
 
 def _create_outside(emu: EmulatorProcess, *, name: str) -> str:
     servers = [{"ServerId": "i-demo-web-1", "Port": 80, "ServerType": "Master"},
                {"ServerId": "i-demo-web-2", "Port": 80, "ServerType": "Slave"}]
-    return _call(emu, "CreateMasterSlaveServerGroup", MasterSlaveServerGroupName=name,
-                 MasterSlaveBackendServers=json.dumps(servers))["MasterSlaveServerGroupId"]
+    group_id: str = _call(emu, "CreateMasterSlaveServerGroup", MasterSlaveServerGroupName=name,
+                          MasterSlaveBackendServers=json.dumps(servers))["MasterSlaveServerGroupId"]
+    return group_id
 
 
 def _delete_out_of_band(emu: EmulatorProcess, group_id: str) -> None:

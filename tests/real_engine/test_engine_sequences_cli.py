@@ -9,11 +9,13 @@ import contextlib
 import json
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from harness.pulumi_cli import wait_for
+from harness.pulumi_cli import CliStack, wait_for
 
 from . import programs
 from .invariants import (
@@ -26,7 +28,7 @@ from .invariants import (
 BOTH = {"web_group_id": "web", "api_group_id": "api"}
 
 
-def _two_groups(make_stack, **kwargs):
+def _two_groups(make_stack: Callable[..., CliStack], **kwargs: Any) -> CliStack:
     stack = make_stack(None, **kwargs)
     stack.write_program(programs.TWO_GROUPS)
     stack.run("up")

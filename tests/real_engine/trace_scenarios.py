@@ -62,7 +62,8 @@ def golden_path(name: str) -> str:
 
 def load_golden(name: str) -> dict[str, Any]:
     with open(golden_path(name), encoding="utf-8") as source:
-        return json.load(source)
+        golden: dict[str, Any] = json.load(source)
+    return golden
 
 
 def save_golden(name: str, calls: dict[str, list[list[Any]]]) -> None:
