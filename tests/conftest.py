@@ -4,11 +4,15 @@ cloud credentials out of every test; one emulator process per module, reset per 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.emulator_process import EmulatorProcess
+from harness.engine_harness import Engine, scratch_project
+from harness.provider_process import ProviderProcess
+from harness.stack_fixtures import start_provider
 
 CLOUD_ENV = (
     "ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_SECRET_KEY",
@@ -39,6 +43,23 @@ def emu(emulator: EmulatorProcess) -> EmulatorProcess:
     """The module's emulator, reset to its seed (no groups, faults or request log) for this test."""
     emulator.reset()
     return emulator
+
+
+@pytest.fixture(scope="module")
+def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory,
+             request: pytest.FixtureRequest) -> Iterator[ProviderProcess]:
+    """One `python -m pulumi.dynamic` process per module, configured with the module's
+    PROVIDER_CONFIG (stack config keys, e.g. a short slb-master-slave:timeoutSeconds)."""
+    config: dict[str, str] = getattr(request.module, "PROVIDER_CONFIG", {})
+    process = start_provider(scratch_project(tmp_path_factory.mktemp("provider")), emulator, **config)
+    yield process
+    process.stop()
+
+
+@pytest.fixture()
+def engine(emu: EmulatorProcess, provider: ProviderProcess, tmp_path: Path) -> Engine:
+    """The engine harness over the module's provider process, with an empty state of its own."""
+    return Engine(provider, str(tmp_path / "state.json"))
 
 
 @pytest.fixture()

@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 
 from harness.emulator_process import EmulatorProcess
-from harness.engine_harness import Engine, scratch_project
+from harness.engine_harness import Engine
 from harness.provider_process import ProviderProcess
-from harness.stack_fixtures import group_program, registrations, start_provider
+from harness.stack_fixtures import group_program, registrations
 
 from .held_requests import last_logged, wait_for_held_requests
 
@@ -59,13 +59,8 @@ NEW_TAGS = {"team": "blue"}  # removes env (UntagResources) and adds team (TagRe
 ROWS: list[dict[str, Any]] = []
 
 
-@pytest.fixture(scope="module")
-def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("matrix")), emulator,
-                             **{"slb-master-slave:timeoutSeconds": "6",
-                                "slb-master-slave:requestTimeoutSeconds": REQUEST_TIMEOUT})
-    yield process
-    process.stop()
+# the module's provider process (the provider fixture in conftest.py)
+PROVIDER_CONFIG: dict[str, str] = {"slb-master-slave:timeoutSeconds": "6", "slb-master-slave:requestTimeoutSeconds": REQUEST_TIMEOUT}
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -8,30 +8,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from harness.emulator_process import EmulatorProcess
-from harness.engine_harness import Engine, scratch_project
-from harness.provider_process import ProviderProcess
+from harness.engine_harness import Engine
 from harness.pulumi_cli import wait_for
-from harness.stack_fixtures import group_program, registrations, start_provider
+from harness.stack_fixtures import group_program, registrations
 
-
-@pytest.fixture(scope="module")
-def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("stack")), emulator,
-                             **{"slb-master-slave:timeoutSeconds": "2"})
-    yield process
-    process.stop()
-
-
-@pytest.fixture()
-def engine(provider: ProviderProcess, emu: EmulatorProcess, tmp_path: Path) -> Engine:
-    return Engine(provider, str(tmp_path / "state.json"))
+# the module's provider process (the provider fixture in conftest.py)
+PROVIDER_CONFIG: dict[str, str] = {"slb-master-slave:timeoutSeconds": "2"}
 
 
 def group_ids(emu: EmulatorProcess) -> list[str]:
