@@ -121,7 +121,9 @@ def test_verbose_access_log_masks_tokens_and_signatures(tmp_path):
                  query={"token": "admin-secret-x", "x-acs-security-token": STS_TOKEN})
         # a request line http.server cannot parse is logged by http.server itself
         import socket
-        with socket.create_connection((urlsplit(emu.url).hostname, urlsplit(emu.url).port)) as s:
+        address = urlsplit(emu.url)
+        assert address.hostname and address.port, emu.url
+        with socket.create_connection((address.hostname, address.port)) as s:
             s.sendall(("BROKEN /?SecurityToken=%s junk junk\r\n\r\n" % STS_TOKEN).encode())
             s.recv(4096)
         # the broken request is the last one sent: once its line is in, all of them are

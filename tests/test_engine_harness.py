@@ -188,7 +188,7 @@ def test_up_creates_then_second_up_is_noop(world):
     r2 = e2.up(world.program({"a": {"n": 1, "s": "x"}, "b": {"n": 2}}))
     assert r2.ok
     assert [s.op for s in r2.steps] == ["same", "same"]
-    assert all(s.diff.changes == "none" for s in r2.steps)
+    assert all(s.diff is not None and s.diff.changes == "none" for s in r2.steps)
     assert [m for m, _ in e2.calls] == ["Check", "Diff", "Check", "Diff"]
     # Diff got old OUTPUTS (with __provider), not old inputs
     assert all(e["provider_in_olds"] for e in world.events("diff"))

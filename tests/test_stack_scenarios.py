@@ -114,7 +114,7 @@ def test_destroy_of_a_listener_held_group_names_the_listener_and_keeps_state(eng
     assert engine.destroy().ok and group_ids(emu) == []
 
 
-def _call(emu: EmulatorProcess, action: str, **params: object) -> dict[str, Any]:
+def _call(emu: EmulatorProcess, action: str, **params: Any) -> dict[str, Any]:
     answer: dict[str, Any] = emu.call(action, LoadBalancerId="lb-demo-hangzhou", **params)
     return answer
 
