@@ -5,6 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
+# The lock must cover what was installed: a package in .venv without a pin in constraints.txt
+# (a requirement added without re-running scripts/lock.sh) would float between CI runs.
+normalize() { grep -v -e '^#' -e ' @ ' | cut -d= -f1 | tr 'A-Z_.' 'a-z--' | sort -u; }
+unpinned=$(comm -23 <(.venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check | normalize) \
+                    <(normalize <constraints.txt))
+if [ -n "$unpinned" ]; then
+    echo "installed but not pinned in constraints.txt: $(echo $unpinned); run scripts/lock.sh and commit it" >&2
+    if [ "${CI:-}" = true ]; then exit 1; fi
+fi
 # Habits first: the linter and the strict type checker over the repository
 # (both configured in pyproject.toml); a finding fails the run before any test starts.
 .venv/bin/python -m ruff check --quiet . || { echo "ruff found problems (above); fix them or run: .venv/bin/ruff check --fix ." >&2; exit 1; }

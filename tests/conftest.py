@@ -1,8 +1,18 @@
-"""Suite-wide settings: keep the developer's real cloud credentials out of every test."""
+"""Suite-wide settings and the fixtures several modules share: keep the developer's real
+cloud credentials out of every test; one emulator process per module, reset per test."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+
+from harness.emulator_process import EmulatorProcess
+from harness.engine_harness import Engine, scratch_project
+from harness.provider_process import ProviderProcess
+from harness.stack_fixtures import start_provider
 
 CLOUD_ENV = (
     "ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_SECRET_KEY",
@@ -22,16 +32,37 @@ def _no_ambient_cloud_credentials(monkeypatch: pytest.MonkeyPatch, request: pyte
 
 
 @pytest.fixture(scope="module")
-def emulator():
+def emulator() -> Iterator[EmulatorProcess]:
     """One emulator process per test module: starting it per test would dominate the run."""
-    from harness.emulator_process import EmulatorProcess
-
     with EmulatorProcess() as process:
         yield process
 
 
 @pytest.fixture()
-def emu(emulator):
+def emu(emulator: EmulatorProcess) -> EmulatorProcess:
     """The module's emulator, reset to its seed (no groups, faults or request log) for this test."""
     emulator.reset()
     return emulator
+
+
+@pytest.fixture(scope="module")
+def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory,
+             request: pytest.FixtureRequest) -> Iterator[ProviderProcess]:
+    """One `python -m pulumi.dynamic` process per module, configured with the module's
+    PROVIDER_CONFIG (stack config keys, e.g. a short slb-master-slave:timeoutSeconds)."""
+    config: dict[str, str] = getattr(request.module, "PROVIDER_CONFIG", {})
+    process = start_provider(scratch_project(tmp_path_factory.mktemp("provider")), emulator, **config)
+    yield process
+    process.stop()
+
+
+@pytest.fixture()
+def engine(emu: EmulatorProcess, provider: ProviderProcess, tmp_path: Path) -> Engine:
+    """The engine harness over the module's provider process, with an empty state of its own."""
+    return Engine(provider, str(tmp_path / "state.json"))
+
+
+@pytest.fixture()
+def client(emu: EmulatorProcess) -> Any:
+    """An official-SDK client (aliyunsdkcore's AcsClient, untyped) signed with the demo key."""
+    return emu.sdk_client()

@@ -9,24 +9,16 @@ SignatureNonce with SignatureNonceUsed).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from harness.emulator_process import EmulatorProcess
-from harness.engine_harness import Engine, scratch_project
+from harness.engine_harness import Engine
 from harness.provider_process import ProviderProcess
-from harness.stack_fixtures import group_program, registrations, start_provider
+from harness.stack_fixtures import group_program, registrations
 
 COUNT = 40
 
 
-@pytest.fixture(scope="module")
-def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("concurrency")), emulator)
-    yield process
-    process.stop()
 
 
 def test_forty_resources_with_more_calls_in_flight_than_the_pool(emu: EmulatorProcess, provider: ProviderProcess, tmp_path: Path) -> None:

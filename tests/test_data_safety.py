@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,16 +26,17 @@ from harness.engine_harness import Engine, scratch_project
 from harness.mangling_proxy import ManglingProxy
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
+from harness.pulumi_cli import wait_for
 from harness.stack_fixtures import start_provider
 
-HANGZHOU = {"load_balancer_id": "lb-demo-hangzhou",
+HANGZHOU: dict[str, Any] = {"load_balancer_id": "lb-demo-hangzhou",
             "servers": [{"server_id": "i-demo-web-1", "port": 80}, {"server_id": "i-demo-web-2", "port": 80, "server_type": "Slave"}]}
-SHANGHAI = {"load_balancer_id": "lb-demo-shanghai", "region_id": "cn-shanghai",
+SHANGHAI: dict[str, Any] = {"load_balancer_id": "lb-demo-shanghai", "region_id": "cn-shanghai",
             "servers": [{"server_id": "i-demo-sh-1", "port": 80}, {"server_id": "i-demo-sh-2", "port": 80, "server_type": "Slave"}]}
 FAST = {"slb-master-slave:timeoutSeconds": "6", "slb-master-slave:requestTimeoutSeconds": "1"}
 
 
-def stack(**groups: dict[str, Any]) -> list:
+def stack(**groups: dict[str, Any]) -> list[Any]:
     """Registrations of a program declaring one group per keyword (resource name -> arguments)."""
 
     def program() -> None:
@@ -61,7 +61,7 @@ def provider(emulator: EmulatorProcess, proxy: ManglingProxy, tmp_path_factory: 
 
 
 @pytest.fixture()
-def fresh_provider(emulator: EmulatorProcess, tmp_path: Path) -> Callable[..., ProviderProcess]:
+def fresh_provider(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[Callable[..., ProviderProcess]]:
     """A new provider process per call (a restart after a crash, or other config), stopped at the end."""
     started: list[ProviderProcess] = []
 
@@ -95,7 +95,8 @@ def outside_group(emu: EmulatorProcess, name: str = "legacy", description: str |
     request.set_LoadBalancerId("lb-demo-hangzhou")
     request.set_MasterSlaveServerGroupName(name)
     request.set_MasterSlaveBackendServers(json.dumps(servers))
-    return json.loads(emu.sdk_client().do_action_with_exception(request))["MasterSlaveServerGroupId"]
+    group_id: str = json.loads(emu.sdk_client().do_action_with_exception(request))["MasterSlaveServerGroupId"]
+    return group_id
 
 
 # -- 1. the region recorded for a group is the region of every call for it ------------------
@@ -140,14 +141,21 @@ def test_a_create_whose_provider_process_died_is_taken_over_on_the_next_up(fresh
     doomed = fresh_provider()
     checked = doomed.check(registration.urn, {}, registration.inputs)
     emu.add_fault(kind="latency", seconds=1.0, action="CreateMasterSlaveServerGroup", count=1)
-    caller = threading.Thread(target=lambda: pytest.raises(ProviderError, doomed.create, registration.urn,
-                                                           checked.inputs))
+    raised: list[Exception] = []
+
+    def create_in_doomed_process() -> None:
+        try:
+            doomed.create(registration.urn, checked.inputs)
+        except Exception as error:  # judged by the test thread below
+            raised.append(error)
+
+    caller = threading.Thread(target=create_in_doomed_process)
     caller.start()
-    while not any(f["fired"] for f in emu.faults()):  # the API holds the create...
-        time.sleep(0.02)
+    assert wait_for(lambda: any(f["fired"] for f in emu.faults()), timeout=10), "the API never held the create"
     doomed.kill()  # ...while the process dies: the engine keeps a pending create, the API applies it
     caller.join(10)
-    time.sleep(1.3)
+    assert len(raised) == 1 and isinstance(raised[0], ProviderError), raised
+    assert wait_for(emu.groups_by_id, timeout=10), "the held create never landed"
     [first_id] = emu.groups_by_id()
     assert emu.groups_by_id()[first_id]["tags"][OWNER_TAG_KEY].startswith("pending:")
 
@@ -220,7 +228,7 @@ def test_adoption_tags_the_group_and_a_second_resource_cannot_adopt_it(engine: E
 
 
 @pytest.mark.parametrize("change", [{"description": "web-1"}, {"server_ip": "192.168.0.11"}])
-def test_a_server_change_on_an_adopted_group_deletes_nothing(change: dict, engine: Engine, emu: EmulatorProcess) -> None:
+def test_a_server_change_on_an_adopted_group_deletes_nothing(change: dict[str, Any], engine: Engine, emu: EmulatorProcess) -> None:
     legacy = outside_group(emu)
     declared = {**HANGZHOU, "name": "legacy", "adopt_id": legacy}
     assert engine.up(stack(legacy=declared)).ok

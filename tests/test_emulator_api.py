@@ -1,6 +1,8 @@
 """The emulator's SLB actions and rules, driven through the official SDK over loopback."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
@@ -21,25 +23,18 @@ from aliyunsdkslb.request.v20140515 import (
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
-LB = "lb-demo-hangzhou"
+from .emulator_sdk import LB, call
+
 NOT_FOUND = "The specified MasterSlaveGroupId does not exist."
 
 
-@pytest.fixture
-def client(emu):
-    return emu.sdk_client()
-
-
-def call(client, request):
-    return json.loads(client.do_action_with_exception(request))
-
-
-def servers(master="i-demo-web-1", slave="i-demo-web-2", **extra):
+def servers(master: str = "i-demo-web-1", slave: str = "i-demo-web-2", **extra: Any) -> list[dict[str, Any]]:
     return [dict({"ServerId": master, "Port": 80, "ServerType": "Master"}, **extra),
             dict({"ServerId": slave, "Port": 80, "ServerType": "Slave"}, **extra)]
 
 
-def create(client, server_list=None, lb=LB, name=None, tags=None, raw=None):
+def create(client: Any, server_list: list[dict[str, Any]] | None = None, lb: str = LB, name: str | None = None,
+           tags: dict[str, str] | None = None, raw: str | None = None) -> Any:
     r = CreateMasterSlaveServerGroupRequest.CreateMasterSlaveServerGroupRequest()
     r.set_LoadBalancerId(lb)
     r.set_MasterSlaveBackendServers(raw if raw is not None else json.dumps(
@@ -51,19 +46,20 @@ def create(client, server_list=None, lb=LB, name=None, tags=None, raw=None):
     return call(client, r)
 
 
-def describe(client, group_id):
+def describe(client: Any, group_id: str) -> Any:
     r = DescribeMasterSlaveServerGroupAttributeRequest.DescribeMasterSlaveServerGroupAttributeRequest()
     r.set_MasterSlaveServerGroupId(group_id)
     return call(client, r)
 
 
-def delete(client, group_id):
+def delete(client: Any, group_id: str) -> Any:
     r = DeleteMasterSlaveServerGroupRequest.DeleteMasterSlaveServerGroupRequest()
     r.set_MasterSlaveServerGroupId(group_id)
     return call(client, r)
 
 
-def list_groups(client, lb=LB, include_listener=None, tags=None):
+def list_groups(client: Any, lb: str = LB, include_listener: bool | None = None,
+                tags: dict[str, str] | None = None) -> Any:
     r = DescribeMasterSlaveServerGroupsRequest.DescribeMasterSlaveServerGroupsRequest()
     r.set_LoadBalancerId(lb)
     if include_listener is not None:
@@ -73,7 +69,7 @@ def list_groups(client, lb=LB, include_listener=None, tags=None):
     return call(client, r)["MasterSlaveServerGroups"]["MasterSlaveServerGroup"]
 
 
-def fails(code, fn, *args, status=400, **kwargs):
+def fails(code: str, fn: Callable[..., Any], *args: Any, status: int = 400, **kwargs: Any) -> ServerException:
     with pytest.raises(ServerException) as info:
         fn(*args, **kwargs)
     assert info.value.error_code == code, info.value
@@ -157,7 +153,7 @@ def test_seed_document_example_verbatim(tmp_path):
 # The seven error codes of the seed document, each in its situation.
 DOC_ERRORS = [
     ("BACKEND_SERVERS_NUM_MUST_BE_TWO", servers()[:1]),
-    ("BACKEND_SERVERS_NUM_MUST_BE_TWO", servers() + [{"ServerId": "i-demo-web-3", "Port": 80}]),
+    ("BACKEND_SERVERS_NUM_MUST_BE_TWO", [*servers(), {"ServerId": "i-demo-web-3", "Port": 80}]),
     ("BACKEND_SERVERS_NUM_MUST_BE_TWO", []),
     ("BACKEND_SERVERS_HAVE_SAME_PORT_AND_SERVERID", servers(slave="i-demo-web-1")),
     ("BACKEND_SERVERS_CAN_ONLY_CONTAIN_ONE_MASTER_AND_ONE_SLAVE",
@@ -296,7 +292,7 @@ def test_describe_groups_and_tag_filter(client):
 
 # --- tags ---------------------------------------------------------------------------
 
-def tag(client, ids, tags, resource_type="masterslaveservergroup"):
+def tag(client: Any, ids: list[str], tags: dict[str, str], resource_type: str = "masterslaveservergroup") -> Any:
     r = TagResourcesRequest.TagResourcesRequest()
     r.set_ResourceType(resource_type)
     r.set_ResourceIds(ids)
@@ -304,7 +300,7 @@ def tag(client, ids, tags, resource_type="masterslaveservergroup"):
     return call(client, r)
 
 
-def untag(client, ids, keys=None, all_=None):
+def untag(client: Any, ids: list[str], keys: list[str] | None = None, all_: bool | None = None) -> Any:
     r = UntagResourcesRequest.UntagResourcesRequest()
     r.set_ResourceType("MasterSlaveServerGroup")
     r.set_ResourceIds(ids)
@@ -315,7 +311,7 @@ def untag(client, ids, keys=None, all_=None):
     return call(client, r)
 
 
-def list_tags(client, ids=None, tags=None):
+def list_tags(client: Any, ids: list[str] | None = None, tags: dict[str, str] | None = None) -> Any:
     r = ListTagResourcesRequest.ListTagResourcesRequest()
     r.set_ResourceType("masterslaveservergroup")
     if ids:
@@ -359,7 +355,7 @@ def test_tag_errors(client):
 
 # --- listeners ----------------------------------------------------------------------
 
-def tcp_listener(client, port=80, group_id=None, lb=LB, udp=False):
+def tcp_listener(client: Any, port: int = 80, group_id: str | None = None, lb: str = LB, udp: bool = False) -> Any:
     mod = CreateLoadBalancerUDPListenerRequest if udp else CreateLoadBalancerTCPListenerRequest
     r = (mod.CreateLoadBalancerUDPListenerRequest() if udp
          else mod.CreateLoadBalancerTCPListenerRequest())
@@ -373,7 +369,7 @@ def tcp_listener(client, port=80, group_id=None, lb=LB, udp=False):
     return call(client, r)
 
 
-def set_tcp(client, port, switch, group_id=None):
+def set_tcp(client: Any, port: int, switch: str, group_id: str | None = None) -> Any:
     r = SetLoadBalancerTCPListenerAttributeRequest.SetLoadBalancerTCPListenerAttributeRequest()
     r.set_LoadBalancerId(LB)
     r.set_ListenerPort(port)
@@ -383,7 +379,7 @@ def set_tcp(client, port, switch, group_id=None):
     return call(client, r)
 
 
-def delete_listener(client, port, protocol=None):
+def delete_listener(client: Any, port: int, protocol: str | None = None) -> Any:
     r = DeleteLoadBalancerListenerRequest.DeleteLoadBalancerListenerRequest()
     r.set_LoadBalancerId(LB)
     r.set_ListenerPort(port)

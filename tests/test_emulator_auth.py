@@ -2,24 +2,19 @@
 
 import json
 import time
+from typing import Any
 
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
-from aliyunsdkslb.request.v20140515 import DescribeLoadBalancerAttributeRequest
 
-from harness.emulator_process import raw_call, signed_params
+from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
-LB = "lb-demo-hangzhou"
+from .emulator_sdk import LB, describe_lb
+
 ACTION = "DescribeLoadBalancerAttribute"
 
 
-def describe_lb(client):
-    r = DescribeLoadBalancerAttributeRequest.DescribeLoadBalancerAttributeRequest()
-    r.set_LoadBalancerId(LB)
-    return json.loads(client.do_action_with_exception(r))
-
-
-def raw(emu, **kwargs):
+def raw(emu: EmulatorProcess, **kwargs: Any) -> tuple[int, Any]:
     return raw_call(emu.url, query=signed_params(ACTION, {"LoadBalancerId": LB}, **kwargs))
 
 

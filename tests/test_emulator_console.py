@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,12 +16,12 @@ from aliyunsdkslb.request.v20140515 import (
     CreateMasterSlaveServerGroupRequest,
 )
 
-from harness.emulator_process import raw_call
+from harness.emulator_process import EmulatorProcess, raw_call
 
 LB = "lb-demo-hangzhou"
 
 
-def populate(emu) -> str:
+def populate(emu: EmulatorProcess) -> str:
     """One group with tags bound to a listener, a failed call and a fault; returns the id."""
     client = emu.sdk_client()
     r = CreateMasterSlaveServerGroupRequest.CreateMasterSlaveServerGroupRequest()
@@ -30,7 +31,7 @@ def populate(emu) -> str:
         {"ServerId": "i-demo-web-1", "Port": 80, "ServerType": "Master"},
         {"ServerId": "i-demo-web-2", "Port": 8080, "ServerType": "Slave"}]))
     r.set_Tags([{"Key": "env", "Value": "<dev>"}])
-    gid = json.loads(client.do_action_with_exception(r))["MasterSlaveServerGroupId"]
+    gid: str = json.loads(client.do_action_with_exception(r))["MasterSlaveServerGroupId"]
     listener = CreateLoadBalancerTCPListenerRequest.CreateLoadBalancerTCPListenerRequest()
     listener.set_LoadBalancerId(LB)
     listener.set_ListenerPort(443)
@@ -41,7 +42,7 @@ def populate(emu) -> str:
     return gid
 
 
-def page(emu, **headers) -> tuple[int, str]:
+def page(emu: EmulatorProcess, **headers: str) -> tuple[int, str]:
     status, body = raw_call(emu.url, method="GET", path="/_emulator/", headers=headers)
     return status, body.decode("utf-8") if isinstance(body, bytes) else json.dumps(body)
 
@@ -79,7 +80,7 @@ def test_console_sends_safety_headers(emu):
     assert headers["X-Frame-Options"] == "DENY"
 
 
-def _form_post(emu, path, form, origin=None):
+def _form_post(emu: EmulatorProcess, path: str, form: dict[str, str], origin: str | None = None) -> tuple[int, Any]:
     headers = {"Origin": origin or emu.url, "Sec-Fetch-Site": "same-origin"}
     return raw_call(emu.url, method="POST", path="/_emulator/console" + path, body=form,
                     headers=headers)
@@ -126,10 +127,11 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 def test_console_in_a_real_browser(emu, tmp_path):
     gid = populate(emu)
     url = emu.url + "/_emulator/"
-    base = [_chromium()] + CHROMIUM_FLAGS
-    dom = subprocess.run(base + ["--user-data-dir=%s" % (tmp_path / "profile-dom"),
-                                 "--dump-dom", url],
-                         capture_output=True, text=True, timeout=120)
+    browser = _chromium()
+    assert browser is not None
+    base = [browser, *CHROMIUM_FLAGS]
+    dom = subprocess.run([*base, "--user-data-dir=%s" % (tmp_path / "profile-dom"), "--dump-dom", url],
+                         capture_output=True, text=True, timeout=120, check=False)
     assert dom.returncode == 0, dom.stderr[-2000:]
     html = dom.stdout
     for element_id in ("load-balancers", "groups", "listeners", "faults", "requests",
@@ -137,9 +139,8 @@ def test_console_in_a_real_browser(emu, tmp_path):
         assert 'id="%s"' % element_id in html, element_id
     assert gid in html and "tcp:443" in html and "SystemBusy" in html
     shot = tmp_path / "console.png"
-    run = subprocess.run(base + ["--user-data-dir=%s" % (tmp_path / "profile-shot"),
-                                 "--screenshot=%s" % shot, url],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run([*base, "--user-data-dir=%s" % (tmp_path / "profile-shot"), "--screenshot=%s" % shot, url],
+                         capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000

@@ -5,43 +5,38 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 from aliyunsdkslb.request.v20140515 import (
     CreateMasterSlaveServerGroupRequest,
-    DescribeLoadBalancerAttributeRequest,
 )
 
-LB = "lb-demo-hangzhou"
+from harness.pulumi_cli import wait_for
+
+from .emulator_sdk import LB, describe_lb
+from .held_requests import wait_until_held
+
 SERVERS = json.dumps([{"ServerId": "i-demo-web-1", "Port": 80},
                       {"ServerId": "i-demo-web-2", "Port": 80, "ServerType": "Slave"}])
 
 
-@pytest.fixture
-def client(emu):
-    return emu.sdk_client()
-
-
-def create(client):
+def create(client: Any) -> Any:
     r = CreateMasterSlaveServerGroupRequest.CreateMasterSlaveServerGroupRequest()
     r.set_LoadBalancerId(LB)
     r.set_MasterSlaveBackendServers(SERVERS)
     return json.loads(client.do_action_with_exception(r))
 
 
-def describe_lb(client):
-    r = DescribeLoadBalancerAttributeRequest.DescribeLoadBalancerAttributeRequest()
-    r.set_LoadBalancerId(LB)
-    return json.loads(client.do_action_with_exception(r))
-
-
-def outcome(fn, *args):
+def outcome(fn: Callable[..., Any], *args: Any) -> str:
+    """"ok", or the error code the call failed with."""
     try:
         fn(*args)
         return "ok"
     except ServerException as e:
-        return e.error_code
+        return str(e.error_code)
 
 
 def test_latency(emu, client):
@@ -63,7 +58,7 @@ def test_quota_throttles_and_does_not_apply(emu, client):
     assert len(emu.state()["groups"]) == 3
     throttled = [r for r in emu.requests() if r["code"] == "Throttling.User"]
     assert throttled and all(r["status"] == 400 and r["fault"] == "quota" for r in throttled)
-    time.sleep(1.05)
+    time.sleep(1.05)  # the quota's one-second window passing is the behaviour under test
     assert outcome(create, client) == "ok"
 
 
@@ -125,9 +120,7 @@ def test_hold_after_applies_then_holds_the_answer(emu, client):
     waiting = threading.Thread(target=lambda: answers.append(create(client)))
     waiting.start()
     try:
-        deadline = time.monotonic() + 10
-        while not emu.state()["groups"] and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: emu.state()["groups"], timeout=10)
         [group] = emu.state()["groups"]
         assert answers == [] and "CreateMasterSlaveServerGroup" not in emu.actions(), "answered before the hold"
     finally:
@@ -193,7 +186,7 @@ def test_latency_does_not_block_other_requests(emu):
     emu.add_fault(kind="latency", seconds=0.5, action="CreateMasterSlaveServerGroup")
     slow = threading.Thread(target=create, args=(emu.sdk_client(),))
     slow.start()
-    time.sleep(0.05)
+    wait_until_held(emu)  # the create is being held at the API
     started = time.monotonic()
     describe_lb(emu.sdk_client())
     assert time.monotonic() - started < 0.4

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,16 +25,17 @@ SERVERS = json.dumps([{"ServerId": "i-demo-web-1", "Port": 80},
                       {"ServerId": "i-demo-web-2", "Port": 80, "ServerType": "Slave"}])
 
 
-def create(client, name=None):
+def create(client: Any, name: str | None = None) -> str:
     r = CreateMasterSlaveServerGroupRequest.CreateMasterSlaveServerGroupRequest()
     r.set_LoadBalancerId(LB)
     r.set_MasterSlaveBackendServers(SERVERS)
     if name:
         r.set_MasterSlaveServerGroupName(name)
-    return json.loads(client.do_action_with_exception(r))["MasterSlaveServerGroupId"]
+    group_id: str = json.loads(client.do_action_with_exception(r))["MasterSlaveServerGroupId"]
+    return group_id
 
 
-def describe(client, group_id):
+def describe(client: Any, group_id: str) -> Any:
     r = DescribeMasterSlaveServerGroupAttributeRequest.DescribeMasterSlaveServerGroupAttributeRequest()
     r.set_MasterSlaveServerGroupId(group_id)
     return json.loads(client.do_action_with_exception(r))
@@ -46,6 +48,7 @@ def test_first_line_is_the_url_and_signals_exit_cleanly(sig):
     proc = subprocess.Popen([sys.executable, "-m", "slb_emulator", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        assert proc.stdout is not None
         line = proc.stdout.readline().strip()
         split = urlsplit(line)
         assert split.scheme == "http" and split.hostname == "127.0.0.1" and split.port
@@ -63,7 +66,7 @@ def test_bad_seed_file_fails_clearly(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text('{"accounts": [{"access_key_id": 1}]}')
     done = subprocess.run([sys.executable, "-m", "slb_emulator", "--port", "0",
-                           "--seed", str(seed)], capture_output=True, text=True, timeout=20)
+                           "--seed", str(seed)], capture_output=True, text=True, timeout=20, check=False)
     assert done.returncode == 2
     assert "access_key_id" in done.stderr
     with pytest.raises(RuntimeError, match="did not start"):
@@ -113,8 +116,9 @@ def test_hundred_concurrent_creates(emu):
 
 # --- garbage never gets a 5xx, never hangs ------------------------------------------
 
-def send_raw_bytes(url, data, read_timeout=8.0, half_close=False):
+def send_raw_bytes(url: str, data: bytes, read_timeout: float = 8.0, half_close: bool = False) -> bytes:
     split = urlsplit(url)
+    assert split.hostname and split.port, url
     with socket.create_connection((split.hostname, split.port), timeout=read_timeout) as s:
         s.sendall(data)
         if half_close:
@@ -136,7 +140,7 @@ def send_raw_bytes(url, data, read_timeout=8.0, half_close=False):
         return b"".join(chunks)
 
 
-def status_of(response):
+def status_of(response: bytes) -> int:
     assert response.startswith(b"HTTP/1."), response[:100]
     return int(response.split(b" ", 2)[1])
 

@@ -4,13 +4,14 @@ parameters, load balancer attributes (seed and admin API), through the SDK over 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkslb.request.v20140515 import (
     CreateLoadBalancerTCPListenerRequest,
     CreateMasterSlaveServerGroupRequest,
-    DescribeLoadBalancerAttributeRequest,
     DescribeMasterSlaveServerGroupsRequest,
     ListTagResourcesRequest,
     TagResourcesRequest,
@@ -19,27 +20,19 @@ from aliyunsdkslb.request.v20140515 import (
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
-LB = "lb-demo-hangzhou"
+from .emulator_sdk import LB, call, describe_lb
 
 
-@pytest.fixture
-def client(emu):
-    return emu.sdk_client()
-
-
-def call(client, request):
-    return json.loads(client.do_action_with_exception(request))
-
-
-def fails(code, fn, *args, **kwargs) -> ServerException:
+def fails(code: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ServerException:
     with pytest.raises(ServerException) as info:
         fn(*args, **kwargs)
     assert info.value.error_code == code, info.value.message
     return info.value
 
 
-def create(client, tags=None, description=None, port=80, weight=None):
-    servers = [{"ServerId": "i-demo-web-1", "Port": port, "ServerType": "Master"},
+def create(client: Any, tags: dict[str, str] | None = None, description: str | None = None,
+           port: int | str = 80, weight: int | str | None = None) -> Any:
+    servers: list[dict[str, Any]] = [{"ServerId": "i-demo-web-1", "Port": port, "ServerType": "Master"},
                {"ServerId": "i-demo-web-2", "Port": port, "ServerType": "Slave"}]
     for s in servers:
         if description is not None:
@@ -54,7 +47,7 @@ def create(client, tags=None, description=None, port=80, weight=None):
     return call(client, r)
 
 
-def tag(client, ids, tags):
+def tag(client: Any, ids: list[str], tags: dict[str, str]) -> Any:
     r = TagResourcesRequest.TagResourcesRequest()
     r.set_ResourceType("masterslaveservergroup")
     r.set_ResourceIds(ids)
@@ -62,7 +55,8 @@ def tag(client, ids, tags):
     return call(client, r)
 
 
-def list_tags(client, ids=None, tags=None, next_token=None, max_result=None):
+def list_tags(client: Any, ids: list[str] | None = None, tags: dict[str, str] | None = None,
+              next_token: str | None = None, max_result: int | None = None) -> Any:
     params = {"ResourceType": "masterslaveservergroup"}
     for n, rid in enumerate(ids or [], 1):
         params["ResourceId.%d" % n] = rid
@@ -76,12 +70,6 @@ def list_tags(client, ids=None, tags=None, next_token=None, max_result=None):
     r = ListTagResourcesRequest.ListTagResourcesRequest()
     for k, v in params.items():
         r.add_query_param(k, v)
-    return call(client, r)
-
-
-def describe_lb(client, lb=LB):
-    r = DescribeLoadBalancerAttributeRequest.DescribeLoadBalancerAttributeRequest()
-    r.set_LoadBalancerId(lb)
     return call(client, r)
 
 
@@ -131,7 +119,7 @@ def test_list_tag_resources_needs_ids_or_tags_and_pages(client):
 def test_untag_all_applies_only_without_tag_keys(client):
     gid = create(client, tags={"a": "1", "b": "2"})["MasterSlaveServerGroupId"]
 
-    def untag(keys, all_):
+    def untag(keys: list[str] | None, all_: bool) -> Any:
         r = UntagResourcesRequest.UntagResourcesRequest()
         r.set_ResourceType("masterslaveservergroup")
         r.set_ResourceIds([gid])
@@ -166,7 +154,8 @@ def test_ports_and_weights_as_decimal_strings(client, emu):
 
 # --- listeners ----------------------------------------------------------------------
 
-def listener(client, port, bandwidth=None, backend_port=None, group_id=None):
+def listener(client: Any, port: int, bandwidth: int | None = None, backend_port: int | None = None,
+             group_id: str | None = None) -> Any:
     r = CreateLoadBalancerTCPListenerRequest.CreateLoadBalancerTCPListenerRequest()
     r.set_LoadBalancerId(LB)
     r.set_ListenerPort(port)

@@ -11,17 +11,20 @@ import subprocess
 import sys
 import time
 import uuid
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
+from harness.pulumi_cli import wait_for
 
 LB = "lb-demo-hangzhou"
 STS_KEY, STS_SECRET, STS_TOKEN = "STS.emulator-demo", "emulator-sts-secret", "emulator-sts-token"
 
 
-def admin(emu, method, path, headers=None, body=None):
+def admin(emu: EmulatorProcess, method: str, path: str, headers: dict[str, str] | None = None,
+          body: Any = None) -> tuple[int, Any]:
     return raw_call(emu.url, method=method, path="/_emulator" + path, headers=headers,
                     body=None if body is None else json.dumps(body),
                     query=None)
@@ -71,7 +74,7 @@ def test_admin_token(tmp_path):
         assert status == 200 and b"token=s3cret-t0ken" in page  # forms carry it on
 
 
-def _signed_query(nonce, stamp):
+def _signed_query(nonce: str, stamp: str) -> dict[str, str]:
     return signed_params("DescribeLoadBalancerAttribute", {"LoadBalancerId": LB},
                          nonce=nonce, timestamp=stamp)
 
@@ -94,7 +97,7 @@ def test_nonces_survive_a_restart_with_db(tmp_path):
 def test_db_in_a_missing_folder_fails_with_one_line(tmp_path):
     missing = tmp_path / "no" / "such" / "dir" / "state.db"
     proc = subprocess.run([sys.executable, "-m", "slb_emulator", "--port", "0", "--db",
-                           str(missing)], capture_output=True, text=True, timeout=30)
+                           str(missing)], capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode == 2
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
@@ -118,13 +121,13 @@ def test_verbose_access_log_masks_tokens_and_signatures(tmp_path):
                  query={"token": "admin-secret-x", "x-acs-security-token": STS_TOKEN})
         # a request line http.server cannot parse is logged by http.server itself
         import socket
-        with socket.create_connection((urlsplit(emu.url).hostname, urlsplit(emu.url).port)) as s:
+        address = urlsplit(emu.url)
+        assert address.hostname and address.port, emu.url
+        with socket.create_connection((address.hostname, address.port)) as s:
             s.sendall(("BROKEN /?SecurityToken=%s junk junk\r\n\r\n" % STS_TOKEN).encode())
             s.recv(4096)
-        deadline = time.time() + 5
-        while time.time() < deadline and emu._stderr_text().count("\n") < 3:
-            time.sleep(0.05)
-        time.sleep(0.2)
+        # the broken request is the last one sent: once its line is in, all of them are
+        assert wait_for(lambda: '"BROKEN ' in emu._stderr_text(), timeout=10), emu._stderr_text()
         log = emu._stderr_text()
     assert "DescribeLoadBalancerAttribute" in log
     for secret in (STS_TOKEN, signature, quote(signature, safe=""), "admin-secret-x",

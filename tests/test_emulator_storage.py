@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
@@ -47,16 +49,28 @@ def assert_unavailable(error: ServerException) -> None:
     assert error.request_id, "the API's error shape: a RequestId"
 
 
+def first_refusal(client: Any, make_request: Callable[[], Any], attempts: int = 300) -> ServerException | None:
+    """Send requests until one is refused: every signed request stores its nonce, so a
+    database capped at its current size soon needs a page it cannot have."""
+    for _ in range(attempts):
+        refused = _refusal(client, make_request())
+        if refused is not None:
+            return refused
+    return None
+
+
+def _refusal(client: Any, request: Any) -> ServerException | None:
+    try:
+        client.do_action_with_exception(request)
+    except ServerException as error:
+        return error
+    return None
+
+
 def test_sqlite_running_out_of_pages_answers_503_and_applies_nothing(emu: EmulatorProcess) -> None:
     client = emu.sdk_client()
     emu.set_storage(max_pages=emu.storage()["page_count"])
-    refused = None
-    for _ in range(300):  # every signed request stores its nonce: the database soon needs a page
-        try:
-            client.do_action_with_exception(create_request())
-        except ServerException as error:
-            refused = error
-            break
+    refused = first_refusal(client, create_request)
     assert refused is not None, "the database never filled"
     assert_unavailable(refused)
     groups_before = len(emu.state()["groups"])
@@ -88,18 +102,13 @@ def test_the_provider_rides_out_a_full_disk_and_makes_one_group(emu: EmulatorPro
     (looking for a group the 5xx may have made first) and one group results."""
     client = emu.sdk_client()
     emu.set_storage(max_pages=emu.storage()["page_count"])
-    for _ in range(300):
-        try:
-            client.do_action_with_exception(list_request())
-        except ServerException as error:
-            assert_unavailable(error)
-            break
-    else:
-        pytest.fail("the database never filled")
+    refused = first_refusal(client, list_request)
+    assert refused is not None, "the database never filled"
+    assert_unavailable(refused)
     emu.clear_requests()
     threading.Timer(1.0, emu.set_storage, kwargs={"max_pages": None}).start()
     started = time.monotonic()
-    group_id, outputs = operations.create(resolve_settings(stack_config(emu), environ={}), {
+    group_id, _outputs = operations.create(resolve_settings(stack_config(emu), environ={}), {
         "load_balancer_id": "lb-demo-hangzhou", "region_id": "cn-hangzhou", "name": "web",
         "servers": [{"server_id": "i-demo-web-1", "port": 80}, {"server_id": "i-demo-web-2", "port": 80, "server_type": "Slave"}],
     })

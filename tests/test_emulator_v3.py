@@ -10,30 +10,34 @@ import json
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
 from aliyunsdkslb.request.v20140515 import DescribeLoadBalancerAttributeRequest
 
-from harness.emulator_process import raw_call, signed_params
+from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
 sdk = pytest.importorskip("alibabacloud_slb20140515.client")
-from alibabacloud_slb20140515 import models as m  # noqa: E402
-from alibabacloud_tea_openapi.exceptions import AlibabaCloudException  # noqa: E402
+# The new-generation SDK ships no type information (no py.typed): its names are Any here.
+from alibabacloud_slb20140515 import models as m  # type: ignore[import-untyped]  # noqa: E402
+from alibabacloud_tea_openapi.exceptions import AlibabaCloudException  # type: ignore[import-untyped]  # noqa: E402
 
 try:
-    from alibabacloud_tea_openapi.utils_models import Config
+    from alibabacloud_tea_openapi.utils_models import Config  # type: ignore[import-untyped]
 except ImportError:  # older alibabacloud_tea_openapi
-    from alibabacloud_tea_openapi.models import Config
+    from alibabacloud_tea_openapi.models import Config  # type: ignore[import-untyped]
 
 LB = "lb-demo-hangzhou"
 KEY, SECRET = "emulator-demo-key", "emulator-demo-secret"
 STS_KEY, STS_SECRET, STS_TOKEN = "STS.emulator-demo", "emulator-sts-secret", "emulator-sts-token"
-SERVERS = [{"ServerId": "i-demo-web-1", "Port": "80", "Weight": "100", "ServerType": "Master"},
+SERVERS: list[dict[str, Any]] = [{"ServerId": "i-demo-web-1", "Port": "80", "Weight": "100", "ServerType": "Master"},
            {"ServerId": "i-demo-web-2", "Port": 80, "Weight": 90, "ServerType": "Slave"}]
 
 
-def new_client(emu, key=KEY, secret=SECRET, token=None, algorithm=None):
+def new_client(emu: EmulatorProcess, key: str = KEY, secret: str = SECRET, token: str | None = None,
+               algorithm: str | None = None) -> Any:
     """A new-generation SDK client pointed at the emulator (endpoint host:port, http)."""
     config = Config(access_key_id=key, access_key_secret=secret, security_token=token,
                     endpoint=urlsplit(emu.url).netloc, protocol="http",
@@ -43,7 +47,7 @@ def new_client(emu, key=KEY, secret=SECRET, token=None, algorithm=None):
     return sdk.Client(config)
 
 
-def create(client, tags=None, servers=SERVERS):
+def create(client: Any, tags: dict[str, str] | None = None, servers: list[dict[str, Any]] = SERVERS) -> Any:
     request = m.CreateMasterSlaveServerGroupRequest(
         region_id="cn-hangzhou", load_balancer_id=LB, master_slave_server_group_name="v3",
         master_slave_backend_servers=json.dumps(servers),
@@ -52,12 +56,13 @@ def create(client, tags=None, servers=SERVERS):
     return client.create_master_slave_server_group(request).body
 
 
-def describe_lb(client):
+def describe_lb(client: Any) -> Any:
     return client.describe_load_balancer_attribute(m.DescribeLoadBalancerAttributeRequest(
         region_id="cn-hangzhou", load_balancer_id=LB)).body
 
 
-def sdk_error(call, *args) -> AlibabaCloudException:
+def sdk_error(call: Callable[..., Any], *args: Any) -> Any:
+    """The AlibabaCloudException the call raises (Any: the SDK is untyped)."""
     with pytest.raises(AlibabaCloudException) as info:
         call(*args)
     return info.value
@@ -78,7 +83,7 @@ def test_every_action_with_the_new_sdk_over_v3(emu):
     assert attr.load_balancer_id == LB and attr.create_time.endswith("Z")
     assert [s.weight for s in attr.master_slave_backend_servers.master_slave_backend_server] == [100, 90]
 
-    def groups(**kw):
+    def groups(**kw: Any) -> Any:
         return c.describe_master_slave_server_groups(m.DescribeMasterSlaveServerGroupsRequest(
             region_id="cn-hangzhou", load_balancer_id=LB, **kw)).body.to_map()[
             "MasterSlaveServerGroups"]["MasterSlaveServerGroup"]
@@ -176,13 +181,15 @@ def _enc(value: str) -> str:
     return quote(value, safe="~")
 
 
-def v3_call(emu, action, query=None, *, body=b"", secret=SECRET, key=KEY, token=None,
-            date=None, nonce=None, content_hash=None, unsigned=(), extra_headers=None,
-            tamper_query=None, method="POST", content_type=None):
+def v3_call(emu: EmulatorProcess, action: str, query: dict[str, str] | None = None, *, body: bytes = b"",
+            secret: str = SECRET, key: str = KEY, token: str | None = None, date: str | None = None,
+            nonce: str | None = None, content_hash: str | None = None, unsigned: tuple[str, ...] = (),
+            extra_headers: dict[str, str] | None = None, tamper_query: dict[str, str] | None = None,
+            method: str = "POST", content_type: str | None = None) -> tuple[int, Any]:
     """Send one V3-signed request; returns (status, parsed body)."""
     query = dict(query or {})
-    host = urlsplit(emu.url).netloc
-    headers = {
+    host = urlsplit(str(emu.url)).netloc
+    headers: dict[str, str] = {
         "host": host, "x-acs-action": action, "x-acs-version": "2014-05-15",
         "x-acs-date": date or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "x-acs-signature-nonce": nonce or uuid.uuid4().hex,
@@ -280,7 +287,7 @@ def test_format_xml_success_and_error(emu):
     assert status == 200 and raw.startswith(b"<?xml")
     root = ET.fromstring(raw)
     assert root.tag == "CreateMasterSlaveServerGroupResponse"
-    assert root.findtext("MasterSlaveServerGroupId").startswith("rsp-")
+    assert (root.findtext("MasterSlaveServerGroupId") or "").startswith("rsp-")
     assert root.findtext("RequestId")
     servers = root.findall("MasterSlaveBackendServers/MasterSlaveBackendServer")
     assert [(s.findtext("ServerId"), s.findtext("Port"), s.findtext("ServerType"))

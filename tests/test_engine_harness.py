@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 import pulumi
 import pytest
@@ -18,10 +20,12 @@ from harness.engine_harness import (
     Engine,
     ProviderCrashed,
     ProviderError,
+    RefreshResult,
+    UpResult,
     load_state,
     scratch_project,
 )
-from harness.program import collect_registrations
+from harness.program import Registration, collect_registrations
 from harness.provider_process import ProviderProcess, ProviderStartError
 from harness.toy_provider import SecretToyThing, ToyThing, read_store
 
@@ -47,17 +51,16 @@ class ToyEngine(Engine):
     before up or refresh. The whole sequence the engine makes (a preview phase, a process
     per command) is checked against the real engine in tests/test_harness_matches_engine.py."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("process_per_command", False)
         super().__init__(*args, **kwargs)
 
-    def up(self, registrations, **kwargs):
-        kwargs.setdefault("skip_preview", True)
-        return super().up(registrations, **kwargs)
+    def up(self, registrations: Iterable[Registration], *, replace: Iterable[str] = (),
+           targets: Iterable[str] | None = None, skip_preview: bool = True) -> UpResult:
+        return super().up(registrations, replace=replace, targets=targets, skip_preview=skip_preview)
 
-    def refresh(self, **kwargs):
-        kwargs.setdefault("skip_preview", True)
-        return super().refresh(**kwargs)
+    def refresh(self, *, skip_preview: bool = True, clear_pending_creates: bool = False) -> RefreshResult:
+        return super().refresh(skip_preview=skip_preview, clear_pending_creates=clear_pending_creates)
 
 
 class World:
@@ -74,11 +77,11 @@ class World:
     def k(self, name: str) -> str:
         return f"{self.prefix}-{name}"
 
-    def program(self, specs: dict[str, dict], opts: dict | None = None):
+    def program(self, specs: dict[str, dict[str, Any]], opts: dict[str, Any] | None = None):
         """specs: resource name -> props; the toy key is prefixed for this test."""
 
         def prog():
-            made = {}
+            made: dict[str, Any] = {}
             for name, props in specs.items():
                 o = (opts or {}).get(name)
                 if o is not None and callable(o):
@@ -87,12 +90,12 @@ class World:
 
         return collect_registrations(prog, project="toyproj")
 
-    def events(self, op: str | None = None) -> list[dict]:
+    def events(self, op: str | None = None) -> list[dict[str, Any]]:
         evs = [e for e in read_store(self.store)["events"]
                if isinstance(e.get("key"), str) and e["key"].startswith(self.prefix)]
         return [e for e in evs if op is None or e["op"] == op]
 
-    def objects(self) -> dict:
+    def objects(self) -> dict[str, Any]:
         return {i: o for i, o in read_store(self.store)["objects"].items()
                 if str(o.get("key", "")).startswith(self.prefix)}
 
@@ -138,7 +141,7 @@ def test_preview_unknowns_from_program_become_marker():
 
     def prog():
         a = ToyThing("a", {"v": None, "n": 1})
-        ToyThing("b", {"x": a.v})
+        ToyThing("b", {"x": a.v})  # type: ignore[attr-defined]  # a dynamic resource's outputs are set at run time
 
     regs = collect_registrations(prog, mocks=NoV(), preview=True)
     assert regs[1].inputs["x"] is UNKNOWN
@@ -149,7 +152,7 @@ def test_provider_start_failure_is_clear(tmp_path):
     fake = tmp_path / "fakepy"
     fake.write_text("#!/bin/sh\necho 'No module named pulumi.dynamic' >&2\nexit 1\n")
     fake.chmod(0o755)
-    with pytest.raises(ProviderStartError, match="No module named pulumi.dynamic"):
+    with pytest.raises(ProviderStartError, match=r"No module named pulumi\.dynamic"):
         ProviderProcess(str(tmp_path), python=str(fake), start_timeout=10)
 
 
@@ -185,7 +188,7 @@ def test_up_creates_then_second_up_is_noop(world):
     r2 = e2.up(world.program({"a": {"n": 1, "s": "x"}, "b": {"n": 2}}))
     assert r2.ok
     assert [s.op for s in r2.steps] == ["same", "same"]
-    assert all(s.diff.changes == "none" for s in r2.steps)
+    assert all(s.diff is not None and s.diff.changes == "none" for s in r2.steps)
     assert [m for m, _ in e2.calls] == ["Check", "Diff", "Check", "Diff"]
     # Diff got old OUTPUTS (with __provider), not old inputs
     assert all(e["provider_in_olds"] for e in world.events("diff"))
@@ -390,7 +393,7 @@ def test_numbers_arrive_as_floats(world):
 
 
 def test_secret_config_arrives_unwrapped(env):
-    prov, store, _ = env
+    _prov, store, _ = env
     cfg = [e for e in read_store(store)["events"] if e["op"] == "configure"]
     assert cfg, "configure() runs on the first resource call"
     seen = cfg[0]["config"]
@@ -562,7 +565,7 @@ def test_a_crash_armed_for_a_call_that_returns_first_kills_nothing(crash_world):
     assert r.ok and trigger.missed and not trigger.fired and w.engine.provider.alive()
 
 
-def copy_state(w: World) -> dict:
+def copy_state(w: World) -> dict[str, Any]:
     import copy as _copy
 
     return _copy.deepcopy(load_state(w.state_path))

@@ -19,13 +19,16 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.emulator_process import EmulatorProcess
-from harness.engine_harness import Engine, scratch_project
+from harness.engine_harness import Engine
 from harness.provider_process import ProviderProcess
-from harness.stack_fixtures import group_program, registrations, start_provider
+from harness.stack_fixtures import group_program, registrations
+
+from .held_requests import last_logged, wait_for_held_requests
 
 RESOURCES = 2  # two resources per run, so "every 2nd call" and "count=1" hit one of them
 LATENCY_SECONDS = 2.0
@@ -53,16 +56,11 @@ OPERATIONS = {
 OLD_TAGS = {"env": "dev"}
 NEW_TAGS = {"team": "blue"}  # removes env (UntagResources) and adds team (TagResources)
 
-ROWS: list[dict] = []
+ROWS: list[dict[str, Any]] = []
 
 
-@pytest.fixture(scope="module")
-def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("matrix")), emulator,
-                             **{"slb-master-slave:timeoutSeconds": "6",
-                                "slb-master-slave:requestTimeoutSeconds": REQUEST_TIMEOUT})
-    yield process
-    process.stop()
+# the module's provider process (the provider fixture in conftest.py)
+PROVIDER_CONFIG: dict[str, str] = {"slb-master-slave:timeoutSeconds": "6", "slb-master-slave:requestTimeoutSeconds": REQUEST_TIMEOUT}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -89,11 +87,10 @@ def _nothing() -> Iterator[None]:
     yield
 
 
-def render_table(rows: list[dict]) -> str:
+def render_table(rows: list[dict[str, Any]]) -> str:
     header = ["fault", "operation", "attempts", "outcome", "orphans", "duplicates", "seconds"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(str(row[h]) for h in header) + " |")
+    lines += ["| " + " | ".join(str(row[h]) for h in header) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -101,8 +98,9 @@ def program(tags: dict[str, str]):
     return registrations(group_program(tags=dict(tags), count=RESOURCES))
 
 
-def emulator_groups(emu: EmulatorProcess) -> list[dict]:
-    return emu.state()["groups"]
+def emulator_groups(emu: EmulatorProcess) -> list[dict[str, Any]]:
+    groups: list[dict[str, Any]] = emu.state()["groups"]
+    return groups
 
 
 def state_ids(engine: Engine) -> list[str]:
@@ -134,13 +132,14 @@ def test_fault_matrix(fault: str, operation: str, emu: EmulatorProcess, provider
     for action in actions:
         emu.add_fault(action=action, **spec)
 
+    since = last_logged(emu)
     started = time.monotonic()
     result = run_operation(operation, engine)
     elapsed = time.monotonic() - started
     if spec["kind"] == "latency":
         # a request held past the client's timeout is still applied when it wakes up:
         # wait for it before judging, so a late duplicate is counted as one
-        time.sleep(max(0.0, LATENCY_SECONDS + 0.5 - elapsed))
+        wait_for_held_requests(emu, since, LATENCY_SECONDS + 10)
     emu.clear_faults()
 
     log = emu.requests()
@@ -175,12 +174,12 @@ def test_fault_matrix(fault: str, operation: str, emu: EmulatorProcess, provider
     assert emulator_groups(emu) == [] and engine.state["resources"] == []
 
 
-def _user_tags(group: dict) -> dict:
+def _user_tags(group: dict[str, Any]) -> dict[str, Any]:
     tags = group["tags"]
     return {k: v for k, v in tags.items() if not k.startswith("slb-master-slave:")}
 
 
-def _same_spec_twice(groups: list[dict]) -> int:
+def _same_spec_twice(groups: list[dict[str, Any]]) -> int:
     """Groups made for the same resource (same servers and ports) more than once."""
     keys = [(g["name"], tuple(sorted((s["ServerId"], s["Port"]) for s in g["servers"]))) for g in groups]
     return len(keys) - len(set(keys))

@@ -4,6 +4,8 @@ CLI whenever one is available). Runs without the CLI: this is the harness's own 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from harness.engine_harness import Engine, scratch_project
@@ -14,17 +16,17 @@ from tests.real_engine.trace_scenarios import SCENARIOS, expand, load_golden, no
 PROJECT = "slb-master-slave-quickstart"
 
 
-def _registrations(source: str) -> list:
+def _registrations(source: str) -> list[Any]:
     def program() -> None:
         exec(compile(source, "__main__.py", "exec"), {"__name__": "__main__"})
 
     return collect_registrations(program, project=PROJECT, stack="dev")
 
 
-def run_scenario_harness(emu, tmp_path, name: str) -> dict:
+def run_scenario_harness(emu, tmp_path, name: str) -> dict[str, Any]:
     provider = start_provider(scratch_project(tmp_path, PROJECT), emu)
     engine = Engine(provider, str(tmp_path / "state.json"))
-    regs: list = []
+    regs: list[Any] = []
     steps = SCENARIOS[name]
     try:
         for index, (command, program, args) in enumerate(steps):
@@ -67,7 +69,9 @@ def test_a_fresh_provider_process_serves_each_command(emu, tmp_path):
     provider = start_provider(scratch_project(tmp_path, PROJECT), emu)
     engine = Engine(provider, str(tmp_path / "state.json"))
     first = engine.provider.pid
-    regs = _registrations(SCENARIOS["up_fresh"][0][1])
+    source = SCENARIOS["up_fresh"][0][1]
+    assert source is not None, "the scenario starts from a program"
+    regs = _registrations(source)
     assert engine.up(regs).ok
     assert engine.processes == 2 and engine.provider.pid != first  # preview phase, then the update
     assert engine.destroy().ok and engine.processes == 3

@@ -8,33 +8,27 @@ secret key must appear nowhere the engine stores or shows.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from harness.emulator_process import EmulatorProcess
-from harness.engine_harness import scratch_project
 from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import (
     DEMO_SECRET,
     group_program,
     registrations,
-    start_provider,
 )
 
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::group-0"
 
 
-@pytest.fixture(scope="module")
-def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("grpc")), emulator)
-    yield process
-    process.stop()
 
 
-def program_inputs(**kwargs) -> dict:
+def program_inputs(**kwargs) -> dict[str, Any]:
     [registration] = registrations(group_program(**kwargs))
-    return registration.inputs
+    inputs: dict[str, Any] = registration.inputs
+    return inputs
 
 
 def test_lifecycle_over_grpc(provider: ProviderProcess, emu: EmulatorProcess) -> None:

@@ -43,14 +43,17 @@ def test_live_lifecycle() -> None:
     })
     assert checked.failures == []
     created = provider.create(checked.inputs)
+    created_outs = created.outs
+    assert created_outs is not None
     try:
-        read = provider.read(created.id, created.outs)
+        read = provider.read(created.id, created_outs)
+        assert read.outs is not None
         assert read.id == created.id
         assert sorted(s["server_id"] for s in read.outs["servers"]) == sorted(
             [os.environ["SLB_LIVE_MASTER_SERVER_ID"], os.environ["SLB_LIVE_SLAVE_SERVER_ID"]])
         assert read.outs["owner_tag"] == checked.inputs["owner"] and read.outs["tags"] == {"purpose": "live-test", **FILLER}
         retagged = provider.update(created.id, read.outs, {**checked.inputs, "tags": {"purpose": "live-test-2"}})
-        assert retagged.outs["tags"] == {"purpose": "live-test-2"}
+        assert retagged.outs is not None and retagged.outs["tags"] == {"purpose": "live-test-2"}
     finally:
-        provider.delete(created.id, created.outs)
-    assert provider.read(created.id, created.outs).id == ""
+        provider.delete(created.id, created_outs)
+    assert provider.read(created.id, created_outs).id == ""

@@ -27,7 +27,6 @@ import copy
 import hashlib
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,8 @@ from harness.engine_harness import scratch_project
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import start_provider
+
+from .held_requests import last_logged, wait_for_held_requests, wait_until_held
 
 OWNER_KEY = "slb-master-slave:owner"
 TOKEN_KEY = "slb-master-slave:create-token"  # the first release's per-create tag
@@ -58,7 +59,7 @@ def urn_of(name: str, stack: str = "dev") -> str:
     return f"urn:pulumi:{stack}::project::{TYPE}::{name}"
 
 
-def program(*declared: dict[str, Any], stack: str = "dev") -> list:
+def program(*declared: dict[str, Any], stack: str = "dev") -> list[Any]:
     """Registrations of a program declaring one group per dict (`resource` names it; `port`,
     `name`, `tags`, `adopt_id`, `aliases`, `parent_chain` optional)."""
 
@@ -98,7 +99,7 @@ class Stack:
     """What the engine's checkpoint holds per resource: id, stored inputs, outputs."""
 
     name: str = "dev"
-    resources: dict[str, dict] = field(default_factory=dict)
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def ids(self) -> list[str]:
         return [r["id"] for r in self.resources.values()]
@@ -110,7 +111,7 @@ class Stack:
         return Stack(new_name, moved)
 
 
-def checked(p: ProviderProcess, urn: str, olds: dict, news: dict) -> dict:
+def checked(p: ProviderProcess, urn: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
     result = p.check(urn, olds, copy.deepcopy(news))
     assert result.failures == [], result.failures
     return result.inputs
@@ -159,7 +160,7 @@ def targeted_replace(p: ProviderProcess, stack: Stack, reg) -> str:
     return group_id
 
 
-def preview(p: ProviderProcess, stack: Stack, regs: list) -> dict[str, str]:
+def preview(p: ProviderProcess, stack: Stack, regs: list[Any]) -> dict[str, str]:
     """Check(olds, news) and Diff per resource in state: "same", "update" or "replace"."""
     ops = {}
     for reg in regs:
@@ -189,10 +190,10 @@ def destroy(p: ProviderProcess, stack: Stack) -> None:
 # -- ground truth -----------------------------------------------------------------------------
 
 
-def assert_sound(emu: EmulatorProcess, *stacks: Stack, strays: tuple[str, ...] = ()) -> dict[str, dict]:
+def assert_sound(emu: EmulatorProcess, *stacks: Stack, strays: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """Invariants 1-3 over every stack: one holder per group, state ids live and completed,
     no orphan (every live group is held, or a group the test made outside)."""
-    groups = emu.groups_by_id()
+    groups: dict[str, dict[str, Any]] = emu.groups_by_id()
     held = [gid for stack in stacks for gid in stack.ids()]
     assert len(held) == len(set(held)), f"one group held by two resources: {held}"
     assert set(held) <= set(groups), f"state points at deleted groups: {sorted(set(held) - set(groups))}"
@@ -220,7 +221,8 @@ def make_group(emu: EmulatorProcess, name: str, tags: dict[str, str], port: int 
     for n, (key, value) in enumerate(sorted(tags.items()), start=1):
         params[f"Tag.{n}.Key"] = key
         params[f"Tag.{n}.Value"] = value
-    return emu.call("CreateMasterSlaveServerGroup", **params)["MasterSlaveServerGroupId"]
+    group_id: str = emu.call("CreateMasterSlaveServerGroup", **params)["MasterSlaveServerGroupId"]
+    return group_id
 
 
 def tag_calls(emu: EmulatorProcess) -> list[str]:
@@ -244,7 +246,7 @@ def pulumi_run(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[Callable[.
         process.stop()
 
 
-def kill_during_create(p: ProviderProcess, emu: EmulatorProcess, urn: str, inputs: dict) -> None:
+def kill_during_create(p: ProviderProcess, emu: EmulatorProcess, urn: str, inputs: dict[str, Any]) -> None:
     """The API receives the create and applies it while the provider process is killed:
     the engine only keeps a pending note, and never learns the id."""
     emu.add_fault(kind="latency", seconds=HOLD, action="CreateMasterSlaveServerGroup", count=1)
@@ -256,16 +258,14 @@ def kill_during_create(p: ProviderProcess, emu: EmulatorProcess, urn: str, input
         except ProviderError as error:
             errors.append(error)
 
+    since = last_logged(emu)
     caller = threading.Thread(target=call)
     caller.start()
-    deadline = time.monotonic() + 10
-    while not any(f["fired"] for f in emu.faults()):
-        assert time.monotonic() < deadline, "the create never reached the API"
-        time.sleep(0.02)
+    wait_until_held(emu)
     p.kill()
     caller.join(10)
     assert errors, "the create must not have returned"
-    time.sleep(HOLD + 0.3)  # the held request lands
+    wait_for_held_requests(emu, since, HOLD + 10)  # the held request lands
     emu.clear_faults()
 
 
@@ -480,7 +480,7 @@ def test_a_create_answered_but_never_saved_by_the_engine_is_left_never_shared(em
 # -- 5. upgrades: groups made by the first release (create token) and by 0.2 (raw URN) -------------
 
 
-def legacy_state(reg, group_id: str, tags: dict[str, str], *, release: str) -> dict:
+def legacy_state(reg, group_id: str, tags: dict[str, str], *, release: str) -> dict[str, Any]:
     """The state an earlier release wrote: 0.1 had no owner and no delete_protection_validation."""
     outputs: dict[str, Any] = {"load_balancer_id": LB, "region_id": "cn-hangzhou", "name": "web",
                                "servers": copy.deepcopy(SERVERS_OUT), "tags": dict(tags),
@@ -530,7 +530,7 @@ def test_upgrade_from_0_2_refresh_keeps_a_valid_raw_urn_without_a_call(emu: Emul
     assert emu.groups_by_id() == {}
 
 
-def long_parents() -> tuple:
+def long_parents() -> tuple[Any, ...]:
     return (("acme:platform:NetworkingComponentWithAVeryLongTypeName", "shared-networking-" + "n" * 40),
             ("acme:platform:LoadBalancingLayer", "edge-" + "e" * 40))
 
@@ -612,7 +612,7 @@ def test_upgrade_of_a_group_with_a_twentieth_tag_added_outside_says_which_group(
     {"resource": "web-" + "w" * 120, "name": "web", "parent_chain": long_parents()},
     {"resource": "aliyun-web", "name": "web", "parent_chain": (("HTTP://acs:Thing", "acs:x"),)},
 ], ids=["https-in-name", "long-urn", "reserved-words"])
-def test_any_pulumi_name_gives_a_valid_owner_tag(declared: dict, emu: EmulatorProcess, pulumi_run) -> None:
+def test_any_pulumi_name_gives_a_valid_owner_tag(declared: dict[str, Any], emu: EmulatorProcess, pulumi_run) -> None:
     stack = Stack()
     reg = one(declared)
     gid = up_create(pulumi_run(), stack, reg)

@@ -9,15 +9,14 @@ still shows. Through the engine harness and the real provider process.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from harness.emulator_process import EmulatorProcess
-from harness.engine_harness import Engine, scratch_project
+from harness.engine_harness import Engine
 from harness.provider_process import ProviderProcess
-from harness.stack_fixtures import group_program, registrations, start_provider
+from harness.stack_fixtures import group_program, registrations
 
 OTHER_INVALID_PARAMETER = [
     "The specified parameter MasterSlaveBackendServers is not valid.",
@@ -34,12 +33,8 @@ NOT_FOUND = [
 OPS = {"refresh": "DescribeMasterSlaveServerGroupAttribute", "destroy": "DeleteMasterSlaveServerGroup"}
 
 
-@pytest.fixture(scope="module")
-def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("precision")), emulator,
-                             **{"slb-master-slave:timeoutSeconds": "3"})
-    yield process
-    process.stop()
+# the module's provider process (the provider fixture in conftest.py)
+PROVIDER_CONFIG: dict[str, str] = {"slb-master-slave:timeoutSeconds": "3"}
 
 
 @pytest.fixture()

@@ -5,10 +5,9 @@ The emulator's request log is the ground truth for which calls were made.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import pytest
 from slb_master_slave import preview_checks
 from slb_master_slave.preview_checks import attribute_failures, live_failures
 from slb_master_slave.settings import Settings
@@ -22,20 +21,17 @@ from harness.stack_fixtures import group_program, registrations, start_provider
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::group-0"
 
 
-@pytest.fixture(scope="module")
-def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("protect")), emulator,
-                             **{"slb-master-slave:timeoutSeconds": "3"})
-    yield process
-    process.stop()
+# the module's provider process (the provider fixture in conftest.py)
+PROVIDER_CONFIG: dict[str, str] = {"slb-master-slave:timeoutSeconds": "3"}
 
 
-def inputs(**kwargs) -> dict:
+def inputs(**kwargs) -> dict[str, Any]:
     flag = kwargs.pop("delete_protection_validation", None)
     [registration] = registrations(group_program(**kwargs))
     if flag is not None:
         registration.inputs["delete_protection_validation"] = flag
-    return registration.inputs
+    inputs: dict[str, Any] = registration.inputs
+    return inputs
 
 
 # -- delete protection ----------------------------------------------------------------

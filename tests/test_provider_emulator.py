@@ -42,13 +42,13 @@ def configured(emu: EmulatorProcess, **overrides: Any) -> MasterSlaveServerGroup
     return provider
 
 
-def checked(provider: MasterSlaveServerGroupProvider, props: dict | None = None) -> dict:
+def checked(provider: MasterSlaveServerGroupProvider, props: dict[str, Any] | None = None) -> dict[str, Any]:
     result = provider.check({}, copy.deepcopy(props or DECLARED))
     assert result.failures == []
     return result.inputs
 
 
-def create(provider: MasterSlaveServerGroupProvider, props: dict | None = None):
+def create(provider: MasterSlaveServerGroupProvider, props: dict[str, Any] | None = None):
     return provider.create(checked(provider, props))
 
 
@@ -82,6 +82,7 @@ def test_read_is_one_call_and_keeps_server_ip_from_state(emu: EmulatorProcess) -
     created = create(provider, props)
     emu.clear_requests()
     read = provider.read(created.id, created.outs)
+    assert read.outs is not None
     assert emu.actions() == ["DescribeMasterSlaveServerGroupAttribute"]
     assert read.id == created.id
     assert read.outs == created.outs
@@ -112,6 +113,7 @@ def test_update_changes_only_tags_in_at_most_two_calls(emu: EmulatorProcess) -> 
     emu.clear_requests()
     news = checked(provider, {**DECLARED, "tags": {"team": "web", "tier": "1"}})
     outs = provider.update(created.id, created.outs, news).outs
+    assert outs is not None
     assert emu.actions() == ["UntagResources", "TagResources"]
     assert outs["tags"] == {"team": "web", "tier": "1"}
     tags = emu.state()["groups"][0]["tags"]
@@ -151,12 +153,13 @@ def test_delete_of_a_listener_held_group_names_the_listener(emu: EmulatorProcess
     assert len(emu.state()["groups"]) == 1
 
 
-def _send(emu: EmulatorProcess, client: Any, request: Any) -> dict:
+def _send(emu: EmulatorProcess, client: Any, request: Any) -> dict[str, Any]:
     from aliyunsdkcore.http import protocol_type
 
-    request.set_endpoint(emu.url.split("://", 1)[1])
+    request.set_endpoint(str(emu.url).split("://", 1)[1])
     request.set_protocol_type(protocol_type.HTTP)
-    return json.loads(client.do_action_with_exception(request))
+    answer: dict[str, Any] = json.loads(client.do_action_with_exception(request))
+    return answer
 
 
 def test_throttling_is_retried_until_success(emu: EmulatorProcess) -> None:
@@ -226,7 +229,7 @@ def test_missing_credentials_name_both_ways(emu: EmulatorProcess) -> None:
 
 
 def test_https_unless_the_endpoint_says_http(emu: EmulatorProcess) -> None:
-    provider = configured(emu, **{"slb-master-slave:endpoint": emu.url.replace("http://", ""),
+    provider = configured(emu, **{"slb-master-slave:endpoint": str(emu.url).replace("http://", ""),
                                   "slb-master-slave:timeoutSeconds": "1"})
     with pytest.raises(ProviderError, match="TlsHandshakeFailed"):
         provider.read("rsp-x", {})

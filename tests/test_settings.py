@@ -35,7 +35,8 @@ def test_endpoint_scheme() -> None:
 
 
 def test_endpoint_from_config_or_environment() -> None:
-    assert resolve_settings({}, {"ALICLOUD_SLB_ENDPOINT": "http://127.0.0.1:1"}).endpoint.https is False
+    from_environment = resolve_settings({}, {"ALICLOUD_SLB_ENDPOINT": "http://127.0.0.1:1"}).endpoint
+    assert from_environment is not None and from_environment.https is False
     settings = resolve_settings({"slb-master-slave:endpoint": "https://a"}, {"ALICLOUD_SLB_ENDPOINT": "http://b"})
     assert settings.endpoint == Endpoint("a", https=True)
 

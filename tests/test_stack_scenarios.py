@@ -7,28 +7,17 @@ process; the emulator's request log and state are the ground truth.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
 from pathlib import Path
-
-import pytest
+from typing import Any
 
 from harness.emulator_process import EmulatorProcess
-from harness.engine_harness import Engine, scratch_project
-from harness.provider_process import ProviderProcess
-from harness.stack_fixtures import group_program, registrations, start_provider
+from harness.engine_harness import Engine
+from harness.pulumi_cli import wait_for
+from harness.stack_fixtures import group_program, registrations
 
-
-@pytest.fixture(scope="module")
-def provider(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProcess]:
-    process = start_provider(scratch_project(tmp_path_factory.mktemp("stack")), emulator,
-                             **{"slb-master-slave:timeoutSeconds": "2"})
-    yield process
-    process.stop()
-
-
-@pytest.fixture()
-def engine(provider: ProviderProcess, emu: EmulatorProcess, tmp_path: Path) -> Engine:
-    return Engine(provider, str(tmp_path / "state.json"))
+# the module's provider process (the provider fixture in conftest.py)
+PROVIDER_CONFIG: dict[str, str] = {"slb-master-slave:timeoutSeconds": "2"}
 
 
 def group_ids(emu: EmulatorProcess) -> list[str]:
@@ -125,15 +114,17 @@ def test_destroy_of_a_listener_held_group_names_the_listener_and_keeps_state(eng
     assert engine.destroy().ok and group_ids(emu) == []
 
 
-def _call(emu: EmulatorProcess, action: str, **params: object) -> dict:
-    return emu.call(action, LoadBalancerId="lb-demo-hangzhou", **params)
+def _call(emu: EmulatorProcess, action: str, **params: Any) -> dict[str, Any]:
+    answer: dict[str, Any] = emu.call(action, LoadBalancerId="lb-demo-hangzhou", **params)
+    return answer
 
 
 def _create_outside(emu: EmulatorProcess, *, name: str) -> str:
     servers = [{"ServerId": "i-demo-web-1", "Port": 80, "ServerType": "Master"},
                {"ServerId": "i-demo-web-2", "Port": 80, "ServerType": "Slave"}]
-    return _call(emu, "CreateMasterSlaveServerGroup", MasterSlaveServerGroupName=name,
-                 MasterSlaveBackendServers=json.dumps(servers))["MasterSlaveServerGroupId"]
+    group_id: str = _call(emu, "CreateMasterSlaveServerGroup", MasterSlaveServerGroupName=name,
+                          MasterSlaveBackendServers=json.dumps(servers))["MasterSlaveServerGroupId"]
+    return group_id
 
 
 def _delete_out_of_band(emu: EmulatorProcess, group_id: str) -> None:
@@ -146,28 +137,25 @@ def _bind_listener(emu: EmulatorProcess, group_id: str, port: int) -> None:
 
 def test_replacement_waits_out_a_listener_being_moved_to_the_new_group(engine: Engine, emu: EmulatorProcess) -> None:
     """What examples/listener relies on: the old group's delete outlasts the listener's rebinding."""
-    import threading
-    import time
-
     assert engine.up(registrations(group_program())).ok
     [old_id] = group_ids(emu)
     _bind_listener(emu, old_id, 80)
+    moved: list[str] = []
 
-    def move_listener_once_the_new_group_exists() -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            fresh = [g for g in group_ids(emu) if g != old_id]
-            if fresh:
-                time.sleep(0.3)  # the engine updates the listener after the create, while delete waits
-                _call(emu, "SetLoadBalancerTCPListenerAttribute", ListenerPort=80, MasterSlaveServerGroup="on",
-                      MasterSlaveServerGroupId=fresh[0])
-                return
-            time.sleep(0.02)
+    def move_listener_once_the_delete_was_refused() -> None:
+        # The engine updates the listener after the create, while the old group's delete waits:
+        # move it once that delete has met the still-bound listener (RspoolVipExist).
+        if wait_for(lambda: "DeleteMasterSlaveServerGroup" in emu.actions(), timeout=30):
+            [fresh] = [g for g in group_ids(emu) if g != old_id]
+            _call(emu, "SetLoadBalancerTCPListenerAttribute", ListenerPort=80, MasterSlaveServerGroup="on",
+                  MasterSlaveServerGroupId=fresh)
+            moved.append(fresh)
 
-    mover = threading.Thread(target=move_listener_once_the_new_group_exists)
+    mover = threading.Thread(target=move_listener_once_the_delete_was_refused)
     mover.start()
     result = engine.up(registrations(group_program(port=81)))
     mover.join()
+    assert moved, "the old group's delete never reached the API"
     assert result.ok, result.errors
     [new_id] = group_ids(emu)
     assert new_id != old_id

@@ -8,12 +8,24 @@ per module; each test gets its own project copy, backend and stacks.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from harness.pulumi_cli import CliStack, LanguageHost, find_cli
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = Path(__file__).resolve().parent
+# A real `pulumi up` takes 5-12 s here and each CLI run has its own 180 s limit
+# (harness.pulumi_cli): past [tool.pytest.ini_options]'s 60 s default, but never unbounded.
+REAL_ENGINE_TIMEOUT_SECONDS = 300
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every real-engine test gets the longer timeout unless it sets its own."""
+    for item in items:
+        if HERE in item.path.parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(REAL_ENGINE_TIMEOUT_SECONDS))
 
 
 @pytest.fixture(scope="session")
@@ -52,5 +64,5 @@ def _root_program(tmp_path) -> str:
     if not target.exists():
         target.mkdir()
         for name in ("Pulumi.yaml", "__main__.py"):
-            (target / name).write_text(open(os.path.join(REPO, name), encoding="utf-8").read())
+            (target / name).write_text(Path(REPO, name).read_text(encoding="utf-8"))
     return str(target)

@@ -5,13 +5,17 @@ After each: the emulator's groups, the checkpoint and the outputs agree (DEVELOP
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from harness.pulumi_cli import wait_for
+from harness.pulumi_cli import CliStack, wait_for
 
 from . import programs
 from .invariants import (
@@ -24,7 +28,7 @@ from .invariants import (
 BOTH = {"web_group_id": "web", "api_group_id": "api"}
 
 
-def _two_groups(make_stack, **kwargs):
+def _two_groups(make_stack: Callable[..., CliStack], **kwargs: Any) -> CliStack:
     stack = make_stack(None, **kwargs)
     stack.write_program(programs.TWO_GROUPS)
     stack.run("up")
@@ -140,8 +144,8 @@ def _provider_pids(cli_pid: int) -> list[int]:
         if not entry.isdigit():
             continue
         try:
-            stat = open(f"/proc/{entry}/stat", encoding="utf-8").read()
-            commands[int(entry)] = open(f"/proc/{entry}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+            stat = Path(f"/proc/{entry}/stat").read_text(encoding="utf-8")
+            commands[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
         parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
@@ -182,10 +186,8 @@ def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 2
 
 def _reap(pids: list[int]) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def test_provider_killed_during_create_then_up_again(make_stack, emu):
@@ -303,4 +305,4 @@ def test_no_secret_in_the_checkpoint(make_stack, emu):
     assert "emulator-demo-secret" not in raw
     for root, _, names in os.walk(stack.backend):
         for name in names:
-            assert b"emulator-demo-secret" not in open(os.path.join(root, name), "rb").read(), name
+            assert b"emulator-demo-secret" not in Path(root, name).read_bytes(), name

@@ -4,13 +4,14 @@ CLI and compare with the stored file (SLB_RECORD_TRACES=1 rewrites the files ins
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
 from .trace_scenarios import SCENARIOS, expand, load_golden, normalize, save_golden
 
 
-def run_scenario_cli(make_stack, name: str) -> dict:
+def run_scenario_cli(make_stack, name: str) -> dict[str, Any]:
     stack = make_stack(None, name=name)
     steps = SCENARIOS[name]
     recorded = None

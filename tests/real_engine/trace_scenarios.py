@@ -41,7 +41,7 @@ SCENARIOS: dict[str, list[Step]] = {
 }
 
 
-def normalize(calls: list[dict]) -> dict[str, list[list[Any]]]:
+def normalize(calls: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
     """{resource name: [[method, olds sent, id symbol], ...]} from raw calls
     ({method, name, olds, id}) in the order each resource's calls started."""
     per_resource: dict[str, list[list[Any]]] = {}
@@ -60,9 +60,10 @@ def golden_path(name: str) -> str:
     return os.path.join(GOLDEN_DIR, f"{name}.json")
 
 
-def load_golden(name: str) -> dict:
+def load_golden(name: str) -> dict[str, Any]:
     with open(golden_path(name), encoding="utf-8") as source:
-        return json.load(source)
+        golden: dict[str, Any] = json.load(source)
+    return golden
 
 
 def save_golden(name: str, calls: dict[str, list[list[Any]]]) -> None:
