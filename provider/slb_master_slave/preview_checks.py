@@ -25,11 +25,12 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .gone import LOAD_BALANCER_NOT_FOUND, load_balancer_gone
 from .settings import CONFIG_PREVIEW_CHECKS, Settings
 from .spec import LoadBalancer, is_unknown
 
 CHECK_BUDGET_SECONDS = 3.0
-NOT_FOUND = "InvalidLoadBalancerId.NotFound"
+NOT_FOUND = LOAD_BALANCER_NOT_FOUND
 STATUS_CODE = "IncorrectStatus.LoadBalancer"
 BACKEND_TYPE_CODE = "InvalidParameter.Type"
 VPC_ONLY_TYPES = ("eni", "eci")
@@ -82,7 +83,7 @@ def _describe_once(settings: Settings, load_balancer_id: str, describe: Callable
     try:
         return ("ok", describe(settings, load_balancer_id))
     except SlbApiError as error:
-        if error.code == NOT_FOUND:
+        if load_balancer_gone(error):
             return ("missing", error)
         return ("error", str(error))  # the gateway's text, already scrubbed
     except Exception as error:  # a bug or an odd answer must not fail the preview
