@@ -76,6 +76,9 @@ SERVER_IP = Field("server_ip", "str", "ServerIp", "the ENI's or ECI's private IP
 
 SERVER: tuple[Field, ...] = (SERVER_ID, PORT, WEIGHT, SERVER_TYPE, BACKEND_TYPE, DESCRIPTION, SERVER_IP)
 SERVER_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in SERVER)
+# What makes a server the same server (the API refuses two entries with both equal).
+SERVER_KEY_FIELDS: tuple[str, ...] = (SERVER_ID.name, PORT.name)
+SERVER_ATTRIBUTE_FIELDS: tuple[str, ...] = tuple(n for n in SERVER_FIELD_NAMES if n not in SERVER_KEY_FIELDS)
 SERVER_DEFAULTS: dict[str, int | str | bool] = {f.name: f.default for f in SERVER if f.default is not None}
 INT_SERVER_FIELDS: tuple[str, ...] = tuple(f.name for f in SERVER if f.python_type == "int")
 OPTIONAL_TEXT_SERVER_FIELDS: tuple[str, ...] = tuple(
