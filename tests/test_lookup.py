@@ -181,3 +181,30 @@ def test_groups_listed_without_servers_are_read_one_by_one_as_with_the_real_api(
     assert result.ids == [web] and [s.server_id for s in result.groups[0].servers] == ["i-demo-web-1", "eni-demo-1"]
     assert emu.actions() == ["DescribeMasterSlaveServerGroups", "DescribeMasterSlaveServerGroupAttribute"], \
         "only the group that passed the filters is read"
+
+
+def test_lookup_takes_alicloud_names_and_order_and_answers_like_alicloud(emu: EmulatorProcess, tmp_path) -> None:
+    import asyncio
+    import json
+
+    web = make_group(emu, "web", 80)
+    make_group(emu, "api", 8080)
+    settings = resolve_settings(stack_config(emu), environ={})
+    path = tmp_path / "groups.json"
+    alicloud_order = get_master_slave_server_groups([web], "lb-demo-hangzhou", None, str(path), settings=settings)
+    keywords = get_master_slave_server_groups(ids=[web], load_balancer_id="lb-demo-hangzhou", settings=settings)
+    release_03 = get_master_slave_server_groups("lb-demo-hangzhou", [web], settings=settings)
+    assert alicloud_order.ids == keywords.ids == release_03.ids == [web]
+    assert alicloud_order.id == keywords.id == release_03.id != "", "id stands for the ids found"
+    assert get_master_slave_server_groups("lb-demo-hangzhou", settings=settings).id != alicloud_order.id
+    assert alicloud_order.output_file == str(path) and keywords.output_file is None
+    [written] = json.loads(path.read_text(encoding="utf-8"))
+    assert written["id"] == web and written["servers"][0]["server_id"] == "i-demo-web-1"
+    assert keywords.groups[0].servers[0].instance_id == "i-demo-web-1", "alicloud's name for the server id"
+
+    async def awaited() -> GetMasterSlaveServerGroupsResult:
+        return await keywords
+
+    assert asyncio.run(awaited()) is keywords
+    with pytest.raises(LookupFailed, match="given twice"):
+        get_master_slave_server_groups([web], "lb-demo-hangzhou", ids=[web], settings=settings)

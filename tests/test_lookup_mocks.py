@@ -142,3 +142,30 @@ def test_answered_like_pulumi_alicloud_s_own_look_up() -> None:
         "alicloud:slb/getMasterSlaveServerGroups:getMasterSlaveServerGroups", LOOKUP_TOKEN]
     assert mocks.calls[0][1] == {"loadBalancerId": "lb-unit"} and mocks.calls[1][1] == {"load_balancer_id": "lb-unit"}
     assert seen[1].ids == ["rsp-mock-web"]
+
+
+def test_a_program_written_for_pulumi_alicloud_s_look_up_runs_unchanged() -> None:
+    """alicloud's order (`ids` first), its keywords, and its result's `id`, under mocks;
+    a real result turned into a dict (`dataclasses.asdict`) is still a valid answer."""
+    import dataclasses
+
+    mocks = LookupMocks()
+    seen: list[Any] = []
+
+    def program() -> None:
+        seen.append(get_master_slave_server_groups(["rsp-mock-web"], "lb-unit", "^we"))
+        seen.append(get_master_slave_server_groups(ids=["rsp-mock-web"], load_balancer_id="lb-unit",
+                                                   opts=pulumi.InvokeOptions()))
+        get_master_slave_server_groups_output(["rsp-mock-web"], pulumi.Output.from_input("lb-unit")).apply(seen.append)
+
+    run(program, mocks)
+    asked = {"load_balancer_id": "lb-unit", "ids": ["rsp-mock-web"]}
+    assert mocks.calls == [(LOOKUP_TOKEN, {**asked, "name_regex": "^we"}), (LOOKUP_TOKEN, asked),
+                           (LOOKUP_TOKEN, asked)]
+    assert [(r.ids, r.load_balancer_id) for r in seen] == [(["rsp-mock-web"], "lb-unit")] * 3
+    assert len({r.id for r in seen}) == 1 and seen[0].id
+    assert seen[0].groups[0].servers[0].server_id == "i-web-1"
+    again = LookupMocks(dataclasses.asdict(seen[1]))
+    replayed: list[Any] = []
+    run(lambda: replayed.append(get_master_slave_server_groups("lb-unit")), again)
+    assert replayed[0] == seen[1]
