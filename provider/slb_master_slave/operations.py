@@ -25,6 +25,7 @@ from .spec import (
     PROTECTION_FLAG,
     GroupSpec,
     LiveGroup,
+    group_outputs,
     normalize_flag,
     normalize_servers,
     normalize_tags,
@@ -211,18 +212,16 @@ def _outputs_from_live(live: LiveGroup, state: Mapping[str, Any], default_region
         if ip and "server_ip" not in server:
             server["server_ip"] = ip
         servers.append(server)
-    outputs: dict[str, Any] = {
-        "load_balancer_id": live.load_balancer_id or state.get("load_balancer_id"),
-        "region_id": state.get("region_id") or default_region,
-        "name": live.name or str(state.get("name", "")),
-        "servers": normalize_servers(servers),
-        "tags": without_owner(live.tags) if live.tags is not None else normalize_tags(state.get("tags")),
-    }
-    for kept in ("adopt_id", "owner"):  # ours, never the API's: kept from state
-        if state.get(kept):
-            outputs[kept] = state[kept]
-    outputs[PROTECTION_FLAG] = normalize_flag(state.get(PROTECTION_FLAG))
-    return outputs
+    return group_outputs(
+        load_balancer_id=live.load_balancer_id or state.get("load_balancer_id"),
+        region_id=state.get("region_id") or default_region,
+        name=live.name or str(state.get("name", "")),
+        servers=normalize_servers(servers),
+        tags=without_owner(live.tags) if live.tags is not None else normalize_tags(state.get("tags")),
+        delete_protection_validation=normalize_flag(state.get(PROTECTION_FLAG)),
+        adopt_id=state.get("adopt_id"),  # ours, never the API's: kept from state
+        owner=state.get("owner"),
+    )
 
 
 def _held_by_listeners(gateway: SlbGateway, group_id: str, props: Mapping[str, Any], error: SlbApiError) -> str:

@@ -296,20 +296,30 @@ class GroupSpec:
 
     def to_outputs(self) -> dict[str, Any]:
         """Outputs repeat every input, normalized (DESIGN.md, Contract)."""
-        outputs: dict[str, Any] = {
-            "load_balancer_id": self.load_balancer_id,
-            "region_id": self.region_id,
-            "name": self.name,
-            "servers": [s.to_props() for s in self.servers],
-            "tags": self.tag_dict,
-            PROTECTION_FLAG: self.delete_protection_validation,
-        }
-        if self.adopt_id:
-            outputs["adopt_id"] = self.adopt_id
-        if self.owner:
-            outputs["owner"] = self.owner
-            outputs[OWNER_TAG_OUTPUT] = owner_value(self.owner)
-        return outputs
+        return group_outputs(
+            load_balancer_id=self.load_balancer_id, region_id=self.region_id, name=self.name,
+            servers=[s.to_props() for s in self.servers], tags=self.tag_dict,
+            delete_protection_validation=self.delete_protection_validation, adopt_id=self.adopt_id,
+            owner=self.owner, owner_tag=self.owner_tag)
+
+
+def group_outputs(*, load_balancer_id: Any, region_id: Any, name: str, servers: list[dict[str, Any]],
+                  tags: dict[str, Any], delete_protection_validation: Any, adopt_id: Any = None, owner: Any = None,
+                  owner_tag: str | None = None) -> dict[str, Any]:
+    """The ONE builder of what state stores for a group (create, adopt, update and read): plain
+    snake_case values, the state format of every release; adopt_id, owner and owner_tag only
+    when set."""
+    outputs: dict[str, Any] = {
+        "load_balancer_id": load_balancer_id,
+        "region_id": region_id,
+        "name": name,
+        "servers": servers,
+        "tags": tags,
+        PROTECTION_FLAG: delete_protection_validation,
+    }
+    optional = {"adopt_id": adopt_id, "owner": owner, OWNER_TAG_OUTPUT: owner_tag}
+    outputs.update({key: value for key, value in optional.items() if value})
+    return outputs
 
 
 def server_identity(server: Any) -> Any:
