@@ -64,8 +64,8 @@ class ProviderBackedMocks(DefaultMocks):
         return f"rsp-{args.name}", floats(checked.inputs)
 
 
-def resolved(output: pulumi.Output) -> list:
-    box: list = []
+def resolved(output: pulumi.Output[Any]) -> list[Any]:
+    box: list[Any] = []
     output.apply(box.append)
     return box
 
@@ -83,7 +83,7 @@ def make_group(emu: EmulatorProcess, *, region: str = "cn-hangzhou", lb: str = "
 
 def test_servers_outputs_are_ints_with_the_documented_keys_under_float_outputs() -> None:
     config = {"alicloud:region": "cn-hangzhou"}
-    boxes: dict[str, list] = {}
+    boxes: dict[str, list[Any]] = {}
 
     def program() -> None:
         server: BackendServerArgsDict = {"server_id": "i-1", "port": "80"}
@@ -106,7 +106,7 @@ def test_get_reads_an_existing_group_into_the_program(emu: EmulatorProcess) -> N
     group_id = make_group(emu)
     config = stack_config(emu)
     mocks = ProviderBackedMocks(config)
-    boxes: dict[str, list] = {}
+    boxes: dict[str, list[Any]] = {}
 
     def program() -> None:
         group = MasterSlaveServerGroup.get("existing", group_id)
@@ -130,7 +130,7 @@ def test_get_reads_an_existing_group_into_the_program(emu: EmulatorProcess) -> N
 def test_get_with_an_explicit_region(emu: EmulatorProcess) -> None:
     group_id = make_group(emu, region="cn-shanghai", lb="lb-demo-shanghai", servers=("i-demo-sh-1", "i-demo-sh-2"))
     config = stack_config(emu)  # the stack's region is cn-hangzhou
-    boxes: dict[str, list] = {}
+    boxes: dict[str, list[Any]] = {}
 
     def program() -> None:
         group = MasterSlaveServerGroup.get("sh", group_id, region_id="cn-shanghai")
@@ -182,7 +182,7 @@ def test_get_of_a_missing_group_fails_the_read_step(emu: EmulatorProcess, tmp_pa
 
 def test_the_args_form_and_the_keyword_form_register_the_same_inputs() -> None:
     config = {"alicloud:region": "cn-hangzhou"}
-    boxes: dict[str, list] = {}
+    boxes: dict[str, list[Any]] = {}
 
     def program() -> None:
         servers = [BackendServerArgs(server_id="i-1", port=80, weight=70),
@@ -207,11 +207,11 @@ def test_the_args_form_and_the_keyword_form_register_the_same_inputs() -> None:
 def test_alicloud_forms_that_do_not_fit_are_refused_before_registering() -> None:
     args = MasterSlaveServerGroupArgs(load_balancer_id="lb-1", servers=[])
     with pytest.raises(TypeError, match="not both"):
-        MasterSlaveServerGroup("both", args, load_balancer_id="lb-2")
+        MasterSlaveServerGroup("both", args, load_balancer_id="lb-2")  # type: ignore[call-overload]  # refused
     with pytest.raises(TypeError, match="missing required arguments: servers"):
-        MasterSlaveServerGroup("half", load_balancer_id="lb-1")
+        MasterSlaveServerGroup("half", load_balancer_id="lb-1")  # type: ignore[call-overload]  # refused
     with pytest.raises(TypeError, match="unexpected keyword arguments: server"):
-        MasterSlaveServerGroup("typo", load_balancer_id="lb-1", servers=[], server=[])
+        MasterSlaveServerGroup("typo", load_balancer_id="lb-1", servers=[], server=[])  # type: ignore[call-overload]  # refused
 
 
 def test_servers_output_reads_as_attributes_and_keys_and_equals_plain_dicts() -> None:

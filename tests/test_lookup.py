@@ -9,6 +9,7 @@ The programs run with the harness's engine-like monitor (not a MockMonitor): und
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -24,13 +25,13 @@ from slb_master_slave.api import SlbGateway
 from slb_master_slave.settings import resolve_settings
 
 from harness.emulator_process import EmulatorProcess
-from harness.program import collect_registrations
+from harness.program import Registration, collect_registrations
 from harness.stack_fixtures import DEMO_SECRET, stack_config
 
 SECRET_KEYS = ["alicloud:secretKey"]
 
 
-def make_group(emu: EmulatorProcess, name: str, port: int, *, tags: dict | None = None, second: str = "eni-demo-1") -> str:
+def make_group(emu: EmulatorProcess, name: str, port: int, *, tags: dict[str, str] | None = None, second: str = "eni-demo-1") -> str:
     settings = resolve_settings(stack_config(emu), environ={})
     group_id, _ = operations.create(settings, {
         "load_balancer_id": "lb-demo-hangzhou", "region_id": "cn-hangzhou", "name": name, "tags": tags or {},
@@ -41,7 +42,7 @@ def make_group(emu: EmulatorProcess, name: str, port: int, *, tags: dict | None 
     return group_id
 
 
-def run(program, config: dict[str, str], *, preview: bool = False) -> list:
+def run(program: Callable[[], Any], config: dict[str, str], *, preview: bool = False) -> list[Registration]:
     return collect_registrations(program, project="lookup", config=config, secret_keys=SECRET_KEYS, preview=preview,
                                  mock_monitor=False)
 
@@ -133,7 +134,7 @@ def test_the_environment_is_the_fallback_as_for_the_provider(emu: EmulatorProces
     monkeypatch.setenv("ALICLOUD_ACCESS_KEY", "emulator-demo-key")
     monkeypatch.setenv("ALICLOUD_SECRET_KEY", DEMO_SECRET)
     monkeypatch.setenv("ALICLOUD_REGION", "cn-hangzhou")
-    monkeypatch.setenv("ALICLOUD_SLB_ENDPOINT", emu.url)
+    monkeypatch.setenv("ALICLOUD_SLB_ENDPOINT", str(emu.url))
     web = make_group(emu, "web", 80)
     seen: list[Any] = []
     run(lambda: seen.append(get_master_slave_server_groups("lb-demo-hangzhou")), {})
@@ -143,17 +144,17 @@ def test_the_environment_is_the_fallback_as_for_the_provider(emu: EmulatorProces
 def test_paging_follows_next_token_when_an_answer_carries_one(emu: EmulatorProcess) -> None:
     settings = resolve_settings(stack_config(emu), environ={})
     gateway = SlbGateway(settings)
-    pages = {
+    pages: dict[str | None, dict[str, Any]] = {
         None: {"MasterSlaveServerGroups": {"MasterSlaveServerGroup": [{"MasterSlaveServerGroupId": "rsp-1"}]}, "NextToken": "t2"},
         "t2": {"MasterSlaveServerGroups": {"MasterSlaveServerGroup": [{"MasterSlaveServerGroupId": "rsp-2"}]}},
     }
-    sent: list[dict] = []
+    sent: list[dict[str, Any]] = []
 
-    def fake_send(action: str, params: dict, **kwargs: object) -> dict:
+    def fake_send(action: str, params: Mapping[str, Any], *, reserve: float = 0.0) -> dict[str, Any]:
         sent.append(dict(params))
         return pages[params.get("NextToken")]
 
-    gateway._send = fake_send  # type: ignore[method-assign]
+    gateway._send = fake_send  # type: ignore[method-assign]  # the answers of a paging API the emulator lacks
     groups = gateway.list_groups_all_pages("lb-demo-hangzhou")
     assert [g.id for g in groups] == ["rsp-1", "rsp-2"]
     assert [p.get("NextToken") for p in sent] == [None, "t2"]

@@ -84,7 +84,7 @@ def test_no_request_is_made_even_with_credentials_and_an_endpoint(
     monkeypatch.setenv("ALICLOUD_ACCESS_KEY", "emulator-demo-key")
     monkeypatch.setenv("ALICLOUD_SECRET_KEY", DEMO_SECRET)
     monkeypatch.setenv("ALICLOUD_REGION", "cn-hangzhou")
-    monkeypatch.setenv("ALICLOUD_SLB_ENDPOINT", emu.url)
+    monkeypatch.setenv("ALICLOUD_SLB_ENDPOINT", str(emu.url))
     mocks = LookupMocks()
     seen: list[Any] = []
 
@@ -111,7 +111,7 @@ def test_an_empty_answer_is_an_empty_result() -> None:
     ({"groups": [{"name": "x"}]}, "groups[0].id"),
     ({"groups": "rsp-1"}, "groups"),
 ])
-def test_a_mock_answer_of_the_wrong_shape_names_the_field(answer: dict, field: str) -> None:
+def test_a_mock_answer_of_the_wrong_shape_names_the_field(answer: dict[str, Any], field: str) -> None:
     with pytest.raises(Exception) as info:
         run(lambda: get_master_slave_server_groups("lb-unit"), LookupMocks(answer))
     chain: list[BaseException] = [info.value]
@@ -120,7 +120,8 @@ def test_a_mock_answer_of_the_wrong_shape_names_the_field(answer: dict, field: s
         if cause is None or cause in chain:
             break
         chain.append(cause)
-    [error] = [e for e in chain if isinstance(e, LookupFailed)] or [info.value]
+    found: list[BaseException] = [e for e in chain if isinstance(e, LookupFailed)]
+    [error] = found or [info.value]
     assert isinstance(error, LookupFailed), info.value
     assert LOOKUP_TOKEN in str(error) and field in str(error) and "Mocks.call" in str(error)
 

@@ -2,7 +2,11 @@
 `MasterSlaveServerGroup(name, args, opts)`, and typed outputs (`s.server_id`)."""
 
 import pulumi
-from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup, MasterSlaveServerGroupArgs
+from slb_master_slave import (
+    BackendServerArgs,
+    MasterSlaveServerGroup,
+    MasterSlaveServerGroupArgs,
+)
 
 group = MasterSlaveServerGroup(
     "basic",
