@@ -146,7 +146,3 @@ def _arguments_of(args: MasterSlaveServerGroupArgs | Mapping[str, Any] | None,
     if missing:
         raise TypeError(f"MasterSlaveServerGroup() missing required arguments: {', '.join(missing)}")
     return {key: given.get(key) for key in keys}
-
-
-# The name of 0.3's helper; servers_from_outputs is the one translation now.
-typed_servers = servers_from_outputs
