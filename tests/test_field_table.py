@@ -161,3 +161,18 @@ def test_the_emulator_has_the_same_tag_limits():
         emulator.validate_tags([("k" * (fields.MAX_TAG_KEY + 1), "v")])
     with pytest.raises(emulator_errors.SlbError):
         emulator.validate_tags([("k", "v" * (MAX_TAG_VALUE + 1))])
+
+
+SAMPLES = [BackendServer("i-1", 80), BackendServer("eni-1", 8080, 0, "Slave", "eni", "web_1", "192.168.0.21"),
+           BackendServer("eci-1", 65535, 100, "Master", "eci", None, None)]
+
+
+@pytest.mark.parametrize("server", SAMPLES, ids=lambda s: s.server_id)
+def test_the_codec_in_wire_agrees_with_the_gateways(server: BackendServer) -> None:
+    """api.py's server_to_api/server_from_api are to become wire.py's; until then they agree."""
+    api = importlib.import_module("slb_master_slave.api")
+    assert api.server_to_api(server) == server_to_wire(server)
+    item = {"ServerId": server.server_id, "Port": server.port, "Weight": str(server.weight),
+            "ServerType": server.server_type.lower(), "Type": server.type.upper(), "Description": server.description,
+            "ServerIp": server.server_ip}
+    assert api.server_from_api(item) == server_from_wire(item) == server
