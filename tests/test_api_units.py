@@ -9,20 +9,15 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-from slb_master_slave.api import (
-    ErrorKind,
-    Retry,
-    SlbApiError,
-    SlbGateway,
-    live_group_from_api,
-    retry_decision,
-    scrub,
-    summarize,
-)
+from slb_master_slave.api_errors import ErrorKind, SlbApiError
+from slb_master_slave.gateway import SlbGateway
+from slb_master_slave.retry_policy import Retry, retry_decision
+from slb_master_slave.scrubbing import scrub, summarize
 from slb_master_slave.settings import Settings, resolve_settings
 from slb_master_slave.signing import EndpointNotResolved, RequestSigner, default_host
 from slb_master_slave.spec import OWNER_TAG_KEY, BackendServer, GroupSpec
 from slb_master_slave.transport import Answer, Target
+from slb_master_slave.wire import live_group_from_api
 
 
 def settings_for(endpoint: str | None = None, **extra: str) -> Settings:
@@ -286,4 +281,3 @@ def test_the_listing_follows_every_page_by_page_number_and_stops_on_a_repeated_t
     gateway, transport, _ = gateway_with(lambda a, p: _listing("rsp-1", NextToken="same"))
     assert [g.id for g in gateway.list_groups("lb-1")] == ["rsp-1", "rsp-1"]  # what the two pages said
     assert len(transport.actions) == 2, "a token seen before ends the listing instead of looping"
-    assert SlbGateway.list_groups_all_pages is SlbGateway.list_groups, "the old name is the same listing"

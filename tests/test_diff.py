@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from pulumi.output import Unknown
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
@@ -11,13 +12,13 @@ from slb_master_slave.validation import VALID_EXAMPLE
 PROVIDER = MasterSlaveServerGroupProvider()
 
 
-def outputs() -> dict:
+def outputs() -> dict[str, Any]:
     """Old outputs as state holds them after a create: normalized, plus __provider."""
     result = PROVIDER.check({}, copy.deepcopy(VALID_EXAMPLE))
     return {**result.inputs, "__provider": "p"}
 
 
-def diff(old: dict, new: dict):
+def diff(old: dict[str, Any], new: dict[str, Any]):
     return PROVIDER.diff("rsp-1", old, new)
 
 
@@ -130,5 +131,5 @@ def test_ids_with_surrounding_whitespace_are_stored_trimmed_so_refresh_never_rep
 
 def test_unknown_servers_at_preview_show_as_replace() -> None:
     new = copy.deepcopy(VALID_EXAMPLE)
-    new["servers"][0]["server_id"] = Unknown()
+    new["servers"][0]["server_id"] = Unknown()  # type: ignore[no-untyped-call]  # pulumi.output.Unknown is untyped
     assert diff(outputs(), new).replaces == ["servers"]

@@ -10,8 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pytest
 from pulumi.runtime import MockResourceArgs
-from slb_master_slave import BackendServerArgsDict, MasterSlaveServerGroup, operations
+from slb_master_slave import (
+    BackendServerArgs,
+    BackendServerArgsDict,
+    MasterSlaveServerGroup,
+    MasterSlaveServerGroupArgs,
+    MasterSlaveServerGroupServer,
+    operations,
+)
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.settings import resolve_settings
 
@@ -56,8 +64,8 @@ class ProviderBackedMocks(DefaultMocks):
         return f"rsp-{args.name}", floats(checked.inputs)
 
 
-def resolved(output: pulumi.Output) -> list:
-    box: list = []
+def resolved(output: pulumi.Output[Any]) -> list[Any]:
+    box: list[Any] = []
     output.apply(box.append)
     return box
 
@@ -75,7 +83,7 @@ def make_group(emu: EmulatorProcess, *, region: str = "cn-hangzhou", lb: str = "
 
 def test_servers_outputs_are_ints_with_the_documented_keys_under_float_outputs() -> None:
     config = {"alicloud:region": "cn-hangzhou"}
-    boxes: dict[str, list] = {}
+    boxes: dict[str, list[Any]] = {}
 
     def program() -> None:
         server: BackendServerArgsDict = {"server_id": "i-1", "port": "80"}
@@ -98,7 +106,7 @@ def test_get_reads_an_existing_group_into_the_program(emu: EmulatorProcess) -> N
     group_id = make_group(emu)
     config = stack_config(emu)
     mocks = ProviderBackedMocks(config)
-    boxes: dict[str, list] = {}
+    boxes: dict[str, list[Any]] = {}
 
     def program() -> None:
         group = MasterSlaveServerGroup.get("existing", group_id)
@@ -115,13 +123,14 @@ def test_get_reads_an_existing_group_into_the_program(emu: EmulatorProcess) -> N
     [servers] = boxes["servers"]
     assert servers[0] == {"server_id": "i-demo-web-1", "port": 80, "weight": 70, "server_type": "Master", "type": "ecs"}
     assert type(servers[0]["port"]) is int
+    assert (servers[0].server_id, servers[1].server_type) == ("i-demo-web-1", "Slave")
     assert emu.actions() == ["DescribeMasterSlaveServerGroupAttribute"], "get only reads"
 
 
 def test_get_with_an_explicit_region(emu: EmulatorProcess) -> None:
     group_id = make_group(emu, region="cn-shanghai", lb="lb-demo-shanghai", servers=("i-demo-sh-1", "i-demo-sh-2"))
     config = stack_config(emu)  # the stack's region is cn-hangzhou
-    boxes: dict[str, list] = {}
+    boxes: dict[str, list[Any]] = {}
 
     def program() -> None:
         group = MasterSlaveServerGroup.get("sh", group_id, region_id="cn-shanghai")
@@ -169,3 +178,47 @@ def test_get_of_a_missing_group_fails_the_read_step(emu: EmulatorProcess, tmp_pa
         plan = Engine(provider, str(tmp_path / "state.json")).preview(regs)
     [(_, op, error)] = plan.errors
     assert op == "read" and "rsp-doesnotexist" in str(error)
+
+
+def test_the_args_form_and_the_keyword_form_register_the_same_inputs() -> None:
+    config = {"alicloud:region": "cn-hangzhou"}
+    boxes: dict[str, list[Any]] = {}
+
+    def program() -> None:
+        servers = [BackendServerArgs(server_id="i-1", port=80, weight=70),
+                   BackendServerArgs(server_id="i-2", port="80", server_type="Slave")]
+        typed = MasterSlaveServerGroup("typed", MasterSlaveServerGroupArgs(
+            load_balancer_id="lb-1", servers=servers, tags={"team": "web"}))
+        keywords = MasterSlaveServerGroup("keywords", load_balancer_id="lb-1", servers=servers, tags={"team": "web"})
+        as_dict = MasterSlaveServerGroup("as-dict", {"load_balancer_id": "lb-1", "servers": servers,
+                                                     "tags": {"team": "web"}})
+        for key, group in (("typed", typed), ("keywords", keywords), ("as_dict", as_dict)):
+            boxes[key] = resolved(group.servers.apply(lambda s: (s[0].server_id, s[0].port, s[1].server_type,
+                                                                 s[1]["weight"])))
+
+    regs = collect_registrations(program, project="types", config=config, mocks=ProviderBackedMocks(config))
+    inputs = {r.name: {k: v for k, v in r.inputs.items() if k not in ("__provider", "owner")} for r in regs
+              if r.type == GROUP_TYPE}
+    assert inputs["typed"] == inputs["keywords"] == inputs["as-dict"]
+    assert inputs["typed"]["servers"][0] == {"server_id": "i-1", "port": 80, "weight": 70}, "only what was given"
+    assert boxes == {key: [("i-1", 80, "Slave", 100)] for key in ("typed", "keywords", "as_dict")}
+
+
+def test_alicloud_forms_that_do_not_fit_are_refused_before_registering() -> None:
+    args = MasterSlaveServerGroupArgs(load_balancer_id="lb-1", servers=[])
+    with pytest.raises(TypeError, match="not both"):
+        MasterSlaveServerGroup("both", args, load_balancer_id="lb-2")  # type: ignore[call-overload]  # refused
+    with pytest.raises(TypeError, match="missing required arguments: servers"):
+        MasterSlaveServerGroup("half", load_balancer_id="lb-1")  # type: ignore[call-overload]  # refused
+    with pytest.raises(TypeError, match="unexpected keyword arguments: server"):
+        MasterSlaveServerGroup("typo", load_balancer_id="lb-1", servers=[], server=[])  # type: ignore[call-overload]  # refused
+
+
+def test_servers_output_reads_as_attributes_and_keys_and_equals_plain_dicts() -> None:
+    server = MasterSlaveServerGroupServer({"server_id": "i-1", "port": 80, "weight": 100, "server_type": "Master",
+                                           "type": "ecs"})
+    assert (server.server_id, server["port"], server.description, server.instance_id) == ("i-1", 80, None, "i-1")
+    assert server == {"server_id": "i-1", "port": 80, "weight": 100, "server_type": "Master", "type": "ecs"}
+    assert server != {"server_id": "i-1"}
+    keywords = MasterSlaveServerGroupServer(server_id="i-1", port=80, weight=100, server_type="Master", type="ecs")
+    assert keywords == server and "description" not in keywords

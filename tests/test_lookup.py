@@ -9,6 +9,7 @@ The programs run with the harness's engine-like monitor (not a MockMonitor): und
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -20,17 +21,17 @@ from slb_master_slave import (
     get_master_slave_server_groups_output,
     operations,
 )
-from slb_master_slave.api import SlbGateway
+from slb_master_slave.gateway import SlbGateway
 from slb_master_slave.settings import resolve_settings
 
 from harness.emulator_process import EmulatorProcess
-from harness.program import collect_registrations
+from harness.program import Registration, collect_registrations
 from harness.stack_fixtures import DEMO_SECRET, stack_config
 
 SECRET_KEYS = ["alicloud:secretKey"]
 
 
-def make_group(emu: EmulatorProcess, name: str, port: int, *, tags: dict | None = None, second: str = "eni-demo-1") -> str:
+def make_group(emu: EmulatorProcess, name: str, port: int, *, tags: dict[str, str] | None = None, second: str = "eni-demo-1") -> str:
     settings = resolve_settings(stack_config(emu), environ={})
     group_id, _ = operations.create(settings, {
         "load_balancer_id": "lb-demo-hangzhou", "region_id": "cn-hangzhou", "name": name, "tags": tags or {},
@@ -41,7 +42,7 @@ def make_group(emu: EmulatorProcess, name: str, port: int, *, tags: dict | None 
     return group_id
 
 
-def run(program, config: dict[str, str], *, preview: bool = False) -> list:
+def run(program: Callable[[], Any], config: dict[str, str], *, preview: bool = False) -> list[Registration]:
     return collect_registrations(program, project="lookup", config=config, secret_keys=SECRET_KEYS, preview=preview,
                                  mock_monitor=False)
 
@@ -133,7 +134,7 @@ def test_the_environment_is_the_fallback_as_for_the_provider(emu: EmulatorProces
     monkeypatch.setenv("ALICLOUD_ACCESS_KEY", "emulator-demo-key")
     monkeypatch.setenv("ALICLOUD_SECRET_KEY", DEMO_SECRET)
     monkeypatch.setenv("ALICLOUD_REGION", "cn-hangzhou")
-    monkeypatch.setenv("ALICLOUD_SLB_ENDPOINT", emu.url)
+    monkeypatch.setenv("ALICLOUD_SLB_ENDPOINT", str(emu.url))
     web = make_group(emu, "web", 80)
     seen: list[Any] = []
     run(lambda: seen.append(get_master_slave_server_groups("lb-demo-hangzhou")), {})
@@ -143,18 +144,18 @@ def test_the_environment_is_the_fallback_as_for_the_provider(emu: EmulatorProces
 def test_paging_follows_next_token_when_an_answer_carries_one(emu: EmulatorProcess) -> None:
     settings = resolve_settings(stack_config(emu), environ={})
     gateway = SlbGateway(settings)
-    pages = {
+    pages: dict[str | None, dict[str, Any]] = {
         None: {"MasterSlaveServerGroups": {"MasterSlaveServerGroup": [{"MasterSlaveServerGroupId": "rsp-1"}]}, "NextToken": "t2"},
         "t2": {"MasterSlaveServerGroups": {"MasterSlaveServerGroup": [{"MasterSlaveServerGroupId": "rsp-2"}]}},
     }
-    sent: list[dict] = []
+    sent: list[dict[str, Any]] = []
 
-    def fake_send(action: str, params: dict, **kwargs: object) -> dict:
+    def fake_send(action: str, params: Mapping[str, Any], *, reserve: float = 0.0) -> dict[str, Any]:
         sent.append(dict(params))
         return pages[params.get("NextToken")]
 
-    gateway._send = fake_send  # type: ignore[method-assign]
-    groups = gateway.list_groups_all_pages("lb-demo-hangzhou")
+    gateway._send = fake_send  # type: ignore[method-assign]  # the answers of a paging API the emulator lacks
+    groups = gateway.list_groups("lb-demo-hangzhou")
     assert [g.id for g in groups] == ["rsp-1", "rsp-2"]
     assert [p.get("NextToken") for p in sent] == [None, "t2"]
 
@@ -169,15 +170,44 @@ def test_groups_listed_without_servers_are_read_one_by_one_as_with_the_real_api(
     """The real DescribeMasterSlaveServerGroups items carry no servers (the emulator's do)."""
     web = make_group(emu, "web", 80)
     make_group(emu, "api", 8080)
-    original = SlbGateway.list_groups_all_pages
+    original = SlbGateway.list_groups
 
     def without_servers(self, *args, **kwargs):
         return [dataclasses.replace(g, servers=()) for g in original(self, *args, **kwargs)]
 
-    monkeypatch.setattr(SlbGateway, "list_groups_all_pages", without_servers)
+    monkeypatch.setattr(SlbGateway, "list_groups", without_servers)
     emu.clear_requests()
     result = get_master_slave_server_groups("lb-demo-hangzhou", name_regex="web",
                                             settings=resolve_settings(stack_config(emu), environ={}))
     assert result.ids == [web] and [s.server_id for s in result.groups[0].servers] == ["i-demo-web-1", "eni-demo-1"]
     assert emu.actions() == ["DescribeMasterSlaveServerGroups", "DescribeMasterSlaveServerGroupAttribute"], \
         "only the group that passed the filters is read"
+
+
+def test_lookup_takes_alicloud_names_and_order_and_answers_like_alicloud(emu: EmulatorProcess, tmp_path) -> None:
+    import json
+
+    web = make_group(emu, "web", 80)
+    make_group(emu, "api", 8080)
+    settings = resolve_settings(stack_config(emu), environ={})
+    path = tmp_path / "groups.json"
+    alicloud_order = get_master_slave_server_groups([web], "lb-demo-hangzhou", None, str(path), settings=settings)
+    keywords = get_master_slave_server_groups(ids=[web], load_balancer_id="lb-demo-hangzhou", settings=settings)
+    release_03 = get_master_slave_server_groups("lb-demo-hangzhou", [web], settings=settings)
+    assert alicloud_order.ids == keywords.ids == release_03.ids == [web]
+    assert alicloud_order.id == keywords.id == release_03.id != "", "id stands for the ids found"
+    assert get_master_slave_server_groups("lb-demo-hangzhou", settings=settings).id != alicloud_order.id
+    assert alicloud_order.output_file == str(path) and keywords.output_file is None
+    [written] = json.loads(path.read_text(encoding="utf-8"))
+    assert written["id"] == web and written["servers"][0]["server_id"] == "i-demo-web-1"
+    assert keywords.groups[0].servers[0].instance_id == "i-demo-web-1", "alicloud's name for the server id"
+
+    async def awaited() -> GetMasterSlaveServerGroupsResult:
+        return await keywords
+
+    # Driven by hand: asyncio.run would leave the thread without the event loop pulumi's runtime uses.
+    with pytest.raises(StopIteration) as finished:
+        awaited().send(None)
+    assert finished.value.value is keywords
+    with pytest.raises(LookupFailed, match="given twice"):
+        get_master_slave_server_groups([web], "lb-demo-hangzhou", ids=[web], settings=settings)

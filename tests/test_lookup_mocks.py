@@ -84,7 +84,7 @@ def test_no_request_is_made_even_with_credentials_and_an_endpoint(
     monkeypatch.setenv("ALICLOUD_ACCESS_KEY", "emulator-demo-key")
     monkeypatch.setenv("ALICLOUD_SECRET_KEY", DEMO_SECRET)
     monkeypatch.setenv("ALICLOUD_REGION", "cn-hangzhou")
-    monkeypatch.setenv("ALICLOUD_SLB_ENDPOINT", emu.url)
+    monkeypatch.setenv("ALICLOUD_SLB_ENDPOINT", str(emu.url))
     mocks = LookupMocks()
     seen: list[Any] = []
 
@@ -111,7 +111,7 @@ def test_an_empty_answer_is_an_empty_result() -> None:
     ({"groups": [{"name": "x"}]}, "groups[0].id"),
     ({"groups": "rsp-1"}, "groups"),
 ])
-def test_a_mock_answer_of_the_wrong_shape_names_the_field(answer: dict, field: str) -> None:
+def test_a_mock_answer_of_the_wrong_shape_names_the_field(answer: dict[str, Any], field: str) -> None:
     with pytest.raises(Exception) as info:
         run(lambda: get_master_slave_server_groups("lb-unit"), LookupMocks(answer))
     chain: list[BaseException] = [info.value]
@@ -120,7 +120,8 @@ def test_a_mock_answer_of_the_wrong_shape_names_the_field(answer: dict, field: s
         if cause is None or cause in chain:
             break
         chain.append(cause)
-    [error] = [e for e in chain if isinstance(e, LookupFailed)] or [info.value]
+    found: list[BaseException] = [e for e in chain if isinstance(e, LookupFailed)]
+    [error] = found or [info.value]
     assert isinstance(error, LookupFailed), info.value
     assert LOOKUP_TOKEN in str(error) and field in str(error) and "Mocks.call" in str(error)
 
@@ -142,3 +143,30 @@ def test_answered_like_pulumi_alicloud_s_own_look_up() -> None:
         "alicloud:slb/getMasterSlaveServerGroups:getMasterSlaveServerGroups", LOOKUP_TOKEN]
     assert mocks.calls[0][1] == {"loadBalancerId": "lb-unit"} and mocks.calls[1][1] == {"load_balancer_id": "lb-unit"}
     assert seen[1].ids == ["rsp-mock-web"]
+
+
+def test_a_program_written_for_pulumi_alicloud_s_look_up_runs_unchanged() -> None:
+    """alicloud's order (`ids` first), its keywords, and its result's `id`, under mocks;
+    a real result turned into a dict (`dataclasses.asdict`) is still a valid answer."""
+    import dataclasses
+
+    mocks = LookupMocks()
+    seen: list[Any] = []
+
+    def program() -> None:
+        seen.append(get_master_slave_server_groups(["rsp-mock-web"], "lb-unit", "^we"))
+        seen.append(get_master_slave_server_groups(ids=["rsp-mock-web"], load_balancer_id="lb-unit",
+                                                   opts=pulumi.InvokeOptions()))
+        get_master_slave_server_groups_output(["rsp-mock-web"], pulumi.Output.from_input("lb-unit")).apply(seen.append)
+
+    run(program, mocks)
+    asked = {"load_balancer_id": "lb-unit", "ids": ["rsp-mock-web"]}
+    assert mocks.calls == [(LOOKUP_TOKEN, {**asked, "name_regex": "^we"}), (LOOKUP_TOKEN, asked),
+                           (LOOKUP_TOKEN, asked)]
+    assert [(r.ids, r.load_balancer_id) for r in seen] == [(["rsp-mock-web"], "lb-unit")] * 3
+    assert len({r.id for r in seen}) == 1 and seen[0].id
+    assert seen[0].groups[0].servers[0].server_id == "i-web-1"
+    again = LookupMocks(dataclasses.asdict(seen[1]))
+    replayed: list[Any] = []
+    run(lambda: replayed.append(get_master_slave_server_groups("lb-unit")), again)
+    assert replayed[0] == seen[1]

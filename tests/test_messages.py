@@ -19,7 +19,8 @@ from slb_master_slave import (
     MasterSlaveServerGroup,
     get_master_slave_server_groups,
 )
-from slb_master_slave.api import SlbApiError, SlbGateway
+from slb_master_slave.api_errors import SlbApiError
+from slb_master_slave.gateway import SlbGateway
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.settings import resolve_settings
 

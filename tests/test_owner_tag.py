@@ -28,7 +28,7 @@ def urns(draw) -> str:
     """URNs as the engine spells them, with any stack, project, parent types and name."""
     stack, project = draw(NAMES), draw(NAMES)
     parents = draw(st.lists(NAMES, max_size=3))
-    return f"urn:pulumi:{stack}::{project}::" + "".join(p + "$" for p in parents) + TYPE + "::" + draw(NAMES)
+    return f"urn:pulumi:{stack}::{project}::" + "".join(p + "$" for p in parents) + TYPE + "::" + str(draw(NAMES))
 
 
 OWNERS = urns() | NAMES

@@ -33,7 +33,7 @@ json_like = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
 plausible = (st.sampled_from([80, 8080, "80", "443", 0, 65535, 65536, -1, 80.0, 80.5, "eighty", None, True])
              | st.sampled_from(["Master", "Slave", "master", "ecs", "eni", "eci", "vm", "", "i-demo-web-1", "10.0.0.1"])
              | json_like)
-server_bag = st.dictionaries(st.sampled_from(SERVER_KEYS + ["serverid", "Port"]), plausible, max_size=8)
+server_bag = st.dictionaries(st.sampled_from([*SERVER_KEYS, "serverid", "Port"]), plausible, max_size=8)
 servers = st.lists(server_bag | json_like, max_size=4) | json_like
 shaped_bag = st.fixed_dictionaries(
     {},
@@ -84,7 +84,7 @@ def _send(url: str, method: str, query: str, body: bytes | None, ctype: str | No
     try:
         with _OPENER.open(request, timeout=10) as response:
             response.read()
-            return response.status
+            return int(response.status)
     except urllib.error.HTTPError as error:
         error.read()
         return error.code
@@ -94,10 +94,10 @@ params = st.dictionaries(
     st.sampled_from(["Action", "Version", "RegionId", "LoadBalancerId", "MasterSlaveServerGroupId",
                      "MasterSlaveBackendServers", "Tag.1.Key", "Tag.1.Value", "ResourceId.1", "Signature",
                      "AccessKeyId", "SignatureNonce", "Timestamp", "SignatureMethod"]) | st.text(max_size=12),
-    st.sampled_from(ACTIONS + ["2014-05-15", "lb-demo-hangzhou", "[{'ServerId':'i-x','Port':'80'}]"]) | st.text(max_size=40),
+    st.sampled_from([*ACTIONS, "2014-05-15", "lb-demo-hangzhou", "[{'ServerId':'i-x','Port':'80'}]"]) | st.text(max_size=40),
     max_size=8,
 )
-queries = params.map(lambda p: urlencode(p)) | st.text(max_size=80).map(lambda t: quote(t, safe="=&%+"))
+queries = params.map(urlencode) | st.text(max_size=80).map(lambda t: quote(t, safe="=&%+"))
 bodies = st.none() | st.binary(max_size=300) | params.map(lambda p: urlencode(p).encode())
 
 
@@ -105,5 +105,5 @@ bodies = st.none() | st.binary(max_size=300) | params.map(lambda p: urlencode(p)
 @given(method=st.sampled_from(["POST", "GET"]), query=queries, body=bodies,
        ctype=st.sampled_from([None, "application/x-www-form-urlencoded", "application/json", "text/plain"]))
 def test_emulator_never_answers_5xx_nor_hangs(emu: EmulatorProcess, method: str, query: str, body: bytes | None, ctype: str | None) -> None:
-    status = _send(emu.url, method, query, body if method == "POST" else None, ctype)
+    status = _send(str(emu.url), method, query, body if method == "POST" else None, ctype)
     assert 200 <= status < 500

@@ -30,7 +30,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from slb_master_slave.api import ErrorKind, SlbApiError, SlbGateway
+from slb_master_slave.api_errors import ErrorKind, SlbApiError
+from slb_master_slave.gateway import SlbGateway
 from slb_master_slave.proxies import UnsupportedProxy, proxy_for
 from slb_master_slave.settings import resolve_settings
 from slb_master_slave.transport import (

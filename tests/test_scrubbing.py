@@ -18,7 +18,9 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
-from slb_master_slave.api import SlbApiError, SlbGateway, scrub
+from slb_master_slave.api_errors import SlbApiError
+from slb_master_slave.gateway import SlbGateway
+from slb_master_slave.scrubbing import scrub
 from slb_master_slave.settings import resolve_settings
 
 from harness.emulator_process import EmulatorProcess

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 from pulumi.output import Unknown
@@ -21,7 +22,7 @@ SEED_DOC_CODES = {
 }
 
 
-def checked(props: dict) -> list[tuple[str, str]]:
+def checked(props: dict[str, Any]) -> list[tuple[str, str]]:
     provider = MasterSlaveServerGroupProvider()
     result = provider.check({}, props)
     return [(f.property, f.reason) for f in result.failures]
@@ -96,8 +97,8 @@ def test_region_comes_from_config_then_environment(monkeypatch: pytest.MonkeyPat
 
 def test_unknowns_are_skipped_and_the_known_rest_still_checked() -> None:
     props = copy.deepcopy(VALID_EXAMPLE)
-    props["load_balancer_id"] = Unknown()
-    props["servers"][0]["server_id"] = Unknown()
+    props["load_balancer_id"] = Unknown()  # type: ignore[no-untyped-call]  # pulumi.output.Unknown is untyped
+    props["servers"][0]["server_id"] = Unknown()  # type: ignore[no-untyped-call]  # pulumi.output.Unknown is untyped
     props["servers"][1]["port"] = 0
     failures = checked(props)
     assert [(p, r.split(":")[0]) for p, r in failures] == [("servers[1].port", "RealServerPortNotSupport")]
@@ -105,7 +106,7 @@ def test_unknowns_are_skipped_and_the_known_rest_still_checked() -> None:
 
 def test_whole_server_list_unknown_is_not_a_failure() -> None:
     props = copy.deepcopy(VALID_EXAMPLE)
-    props["servers"] = Unknown()
+    props["servers"] = Unknown()  # type: ignore[no-untyped-call]  # pulumi.output.Unknown is untyped
     assert checked(props) == []
 
 

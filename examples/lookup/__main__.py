@@ -23,7 +23,7 @@ from slb_master_slave import (
 config = pulumi.Config()
 load_balancer_id = config.get("loadBalancerId") or "lb-demo-hangzhou"
 
-existing = get_master_slave_server_groups(load_balancer_id)
+existing = get_master_slave_server_groups(load_balancer_id=load_balancer_id)  # pulumi-alicloud's keywords
 pulumi.export("existing_group_names", existing.names)
 pulumi.export("existing_masters", [g.servers[0].server_id for g in existing.groups if g.servers])
 
@@ -38,7 +38,8 @@ group = MasterSlaveServerGroup(
 )
 
 # The Output form takes Inputs: here, the group's own name once it is known.
-mine = get_master_slave_server_groups_output(group.load_balancer_id, name_regex=group.name.apply(lambda n: f"^{n}$"))
+mine = get_master_slave_server_groups_output(load_balancer_id=group.load_balancer_id,
+                                            name_regex=group.name.apply(lambda n: f"^{n}$"))
 pulumi.export("protected_group_ids", mine.apply(lambda r: r.ids))
 
 existing_id = config.get("existingGroupId")

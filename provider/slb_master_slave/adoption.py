@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import tagging
-from .api import SlbApiError, SlbGateway
+from .api_errors import SlbApiError
 from .errors import ProviderError
+from .gateway import SlbGateway
+from .gone import group_not_found
 from .owner_tag import (
     LEGACY_TOKEN_KEY,
     OWNER_TAG_KEY,
@@ -33,7 +35,7 @@ def adopt(gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
     try:
         live = gateway.describe_group(group_id)
     except SlbApiError as error:
-        if error.not_found:
+        if group_not_found(error):
             raise ProviderError(
                 f"adopt_id: group {group_id} does not exist in {spec.region_id}; "
                 "check the id and region_id, or remove adopt_id to create a new group."

@@ -322,8 +322,6 @@ class SlbGateway:
             seen_tokens.add(token)
         return groups
 
-    # Re-exported names for importers (operations.py, lookup.py) until they move to list_groups.
-    list_groups_all_pages = list_groups
 
     def listeners_holding(self, load_balancer_id: str, group_id: str) -> list[str]:
         """'tcp:80'-style names of the listeners using a group, best effort, for an error message,

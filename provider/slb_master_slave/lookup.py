@@ -1,7 +1,9 @@
 """Look-ups in the program process: pulumi-alicloud's `get_master_slave_server_groups`, ours.
 
-`get_master_slave_server_groups(load_balancer_id, ids=None, name_regex=None, region_id=None,
-tags=None)` lists a load balancer's active/standby groups through the same gateway the
+`get_master_slave_server_groups(ids, load_balancer_id, name_regex, output_file, opts, *, region_id,
+tags)` (pulumi-alicloud's names and order, `ids=` by keyword too; a text first argument is the
+load balancer id, the form of releases 0.2 and 0.3) lists a load balancer's
+active/standby groups through the same gateway the
 provider uses, with the same credentials, region and endpoint resolution (stack config
 `alicloud:*` / `slb-master-slave:*` read here with `pulumi.Config`, then the environment).
 It is read-only, so it runs during preview as well as during up, like pulumi-alicloud's
@@ -20,14 +22,18 @@ The API's answer becomes our result types in ONE place, `group_from_live`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
 from .errors import ProviderError
+from .gone import load_balancer_gone
 from .lookup_mocks import (
     LOOKUP_TOKEN,
     MockAnswerError,
@@ -35,6 +41,7 @@ from .lookup_mocks import (
     mocks_active,
     result_fields,
 )
+from .outputs import MasterSlaveServerGroupServer, servers_from_outputs
 from .ownership import without_owner
 from .settings import (
     CONFIG_KEYS,
@@ -43,10 +50,11 @@ from .settings import (
     resolve_region,
     resolve_settings,
 )
-from .spec import LiveGroup
+from .spec import LiveGroup, in_api_order
 
 __all__ = [
     "LOOKUP_TOKEN",
+    "AwaitableGetMasterSlaveServerGroupsResult",
     "GetMasterSlaveServerGroupsResult",
     "LookupFailed",
     "MasterSlaveServerGroupInfo",
@@ -60,17 +68,9 @@ class LookupFailed(ProviderError, pulumi.RunError):
     """A look-up that could not answer; Pulumi shows the message only (no stack trace)."""
 
 
-@dataclass(frozen=True)
-class ServerInfo:
-    """One server of a group, with every field the API returns (and the resource's key names)."""
-
-    server_id: str
-    port: int
-    weight: int
-    server_type: str
-    type: str
-    description: str | None = None
-    server_ip: str | None = None
+# One server of a group: the resource's `servers` output type (s.server_id, s["server_id"]);
+# `instance_id` is the same value under pulumi-alicloud's look-up name.
+ServerInfo = MasterSlaveServerGroupServer
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,15 @@ class MasterSlaveServerGroupInfo:
     id: str
     name: str
     load_balancer_id: str
-    servers: list[ServerInfo]
+    servers: list[MasterSlaveServerGroupServer]
     tags: dict[str, str]
 
 
 @dataclass(frozen=True)
 class GetMasterSlaveServerGroupsResult:
-    """What pulumi-alicloud's result has (ids, names, groups), plus the resolved region."""
+    """What pulumi-alicloud's result has (id, ids, names, groups, name_regex, output_file),
+    plus the resolved region. `id` stands for the set of groups found, as the data source's
+    id does (a hash of the ids)."""
 
     load_balancer_id: str
     region_id: str
@@ -92,18 +94,35 @@ class GetMasterSlaveServerGroupsResult:
     names: list[str]
     groups: list[MasterSlaveServerGroupInfo]
     name_regex: str | None = None
+    id: str = ""
+    output_file: str | None = None
+
+
+@dataclass(frozen=True)
+class AwaitableGetMasterSlaveServerGroupsResult(GetMasterSlaveServerGroupsResult):
+    """The result, awaitable as pulumi-alicloud's (`await get_master_slave_server_groups(...)`
+    in an async program gives the result itself)."""
+
+    def __await__(self) -> Generator[Any, None, GetMasterSlaveServerGroupsResult]:
+        return self._ready().__await__()
+
+    async def _ready(self) -> GetMasterSlaveServerGroupsResult:
+        return self
+
+
+def result_id(ids: Sequence[str]) -> str:
+    """The data source's id: a hash of the ids found, as pulumi-alicloud's (Terraform's) is."""
+    return str(zlib.crc32("".join(ids).encode()))
 
 
 def group_from_live(live: LiveGroup, load_balancer_id: str) -> MasterSlaveServerGroupInfo:
     """The ONE adapter from the gateway's LiveGroup (a list item or an Attribute answer) to the
     look-up's result type; servers are empty when the answer had none (the real list's items)."""
-    parsed = sorted(live.servers, key=lambda s: s.server_type != "Master")
     return MasterSlaveServerGroupInfo(
         id=live.id,
         name=live.name,
         load_balancer_id=live.load_balancer_id or load_balancer_id,
-        servers=[ServerInfo(s.server_id, s.port, s.weight, s.server_type, s.type, s.description, s.server_ip)
-                 for s in parsed],
+        servers=servers_from_outputs([s.to_props() for s in in_api_order(live.servers)]),
         tags=without_owner(live.tags or {}),
     )
 
@@ -147,70 +166,117 @@ def _validated(load_balancer_id: Any, ids: Any, name_regex: Any, region_id: Any,
     return pattern, ({str(k): str(v) for k, v in tags.items()} if tags else {})
 
 
+def _lookup_arguments(first: Any, load_balancer_id: Any, ids: Any) -> tuple[Any, Any]:
+    """(load_balancer_id, ids) from either order.
+
+    pulumi-alicloud's order puts `ids` first: `(ids, load_balancer_id, ...)` or keywords. A
+    text first argument is the load balancer id of the 0.2/0.3 form `(load_balancer_id,
+    ids, ...)`, whose second positional argument is then the ids."""
+    if isinstance(first, str):
+        if ids is None and not isinstance(load_balancer_id, str):
+            ids = load_balancer_id
+        elif load_balancer_id is not None:
+            raise LookupFailed("get_master_slave_server_groups: load_balancer_id given twice "
+                               f"({first!r} and {load_balancer_id!r}); pass it once.")
+        return first, ids
+    if first is not None and ids is not None:
+        raise LookupFailed("get_master_slave_server_groups: ids given twice (first argument and ids=); pass them once.")
+    return load_balancer_id, ids if ids is not None else first
+
+
 def get_master_slave_server_groups(
-    load_balancer_id: str,
-    ids: Sequence[str] | None = None,
+    ids_or_load_balancer_id: Sequence[str] | str | None = None,
+    /,
+    load_balancer_id: str | Sequence[str] | None = None,
     name_regex: str | None = None,
+    output_file: str | None = None,
+    opts: pulumi.InvokeOptions | None = None,
+    *,
+    ids: Sequence[str] | None = None,
     region_id: str | None = None,
     tags: Mapping[str, str] | None = None,
-    *,
     settings: Settings | None = None,
-) -> GetMasterSlaveServerGroupsResult:
-    """The groups of one load balancer, filtered by ids, name_regex and tags (all given must match)."""
-    from .api import SlbApiError, SlbGateway
+) -> AwaitableGetMasterSlaveServerGroupsResult:
+    """The groups of one load balancer, filtered by ids, name_regex and tags (all given must match).
 
-    pattern, tag_filter = _validated(load_balancer_id, ids, name_regex, region_id, tags)
+    `output_file` writes the groups found there as JSON (pulumi-alicloud's option); `opts`
+    reaches the invoke under unit-test mocks (the look-up itself is HTTP from the program)."""
+    lb, wanted_ids = _lookup_arguments(ids_or_load_balancer_id, load_balancer_id, ids)
+    pattern, tag_filter = _validated(lb, wanted_ids, name_regex, region_id, tags)
     if mocks_active():  # a unit test: Mocks.call answers, nothing is read or sent
-        return _answered_by_mocks(load_balancer_id, ids, name_regex, region_id, tag_filter if tags is not None else None)
+        result = _answered_by_mocks(lb, wanted_ids, name_regex, region_id, tag_filter if tags is not None else None,
+                                    opts)
+    else:
+        resolved = _resolved_settings(lb, settings, region_id)
+        groups = _groups(resolved, lb, wanted_ids, pattern, tag_filter)
+        result = AwaitableGetMasterSlaveServerGroupsResult(
+            load_balancer_id=lb, region_id=str(resolved.region), ids=[g.id for g in groups],
+            names=[g.name for g in groups], groups=groups, name_regex=name_regex)
+    result = dataclasses.replace(result, id=result.id or result_id(result.ids), output_file=output_file)
+    if output_file:
+        _write_output_file(output_file, result)
+    return result
+
+
+def _resolved_settings(load_balancer_id: str, settings: Settings | None, region_id: str | None) -> Settings:
     resolved = settings if settings is not None else program_settings()
     if region_id:
         resolved = dataclasses.replace(resolved, region=region_id)
-    where = f"get_master_slave_server_groups({load_balancer_id})"
     try:
         resolved.require_region(own_setting="pass `region_id=` to get_master_slave_server_groups")
         resolved.require_credentials()
     except SettingsError as error:
-        raise LookupFailed(f"{where}: {error}") from None
-    gateway = SlbGateway(resolved)
+        raise LookupFailed(f"get_master_slave_server_groups({load_balancer_id}): {error}") from None
+    return resolved
+
+
+def _groups(settings: Settings, load_balancer_id: str, ids: Sequence[str] | None, pattern: re.Pattern[str] | None,
+            tag_filter: dict[str, str]) -> list[MasterSlaveServerGroupInfo]:
+    """The matching groups, each with its servers: one listing of every page, then one
+    Attribute call per group whose list item carried no servers (the real list's never do)."""
+    from .api_errors import SlbApiError
+    from .gateway import SlbGateway
+
+    gateway = SlbGateway(settings)
+    wanted = set(ids) if ids is not None else None
     try:
         listed = [group_from_live(item, load_balancer_id)
-                  for item in gateway.list_groups_all_pages(load_balancer_id, tags=tag_filter or None)]
-        wanted = set(ids) if ids is not None else None
-        groups = []
-        for group in listed:
-            if wanted is not None and group.id not in wanted:
-                continue
-            if pattern is not None and not pattern.search(group.name):
-                continue
-            if not group.servers:  # the real list has no servers: one Attribute call for this group
-                group = dataclasses.replace(group, servers=group_from_live(gateway.describe_group(group.id), load_balancer_id).servers)
-            groups.append(group)
+                  for item in gateway.list_groups(load_balancer_id, tags=tag_filter or None)]
+        matching = [g for g in listed
+                    if (wanted is None or g.id in wanted) and (pattern is None or pattern.search(g.name))]
+        return [g if g.servers else dataclasses.replace(
+                    g, servers=group_from_live(gateway.describe_group(g.id), load_balancer_id).servers)
+                for g in matching]
     except SlbApiError as error:
-        if error.code == "InvalidLoadBalancerId.NotFound":
+        where = f"get_master_slave_server_groups({load_balancer_id})"
+        if load_balancer_gone(error):
             raise LookupFailed(
-                f"{where}: load balancer {load_balancer_id} does not exist in region {resolved.region} "
+                f"{where}: load balancer {load_balancer_id} does not exist in region {settings.region} "
                 f"({error.code}, RequestId {error.request_id}); check load_balancer_id, and region_id or alicloud:region."
             ) from None
         raise LookupFailed(f"{where}: {error}") from None  # the gateway's text, already scrubbed
-    return GetMasterSlaveServerGroupsResult(
-        load_balancer_id=load_balancer_id,
-        region_id=str(resolved.region),
-        ids=[g.id for g in groups],
-        names=[g.name for g in groups],
-        groups=groups,
-        name_regex=name_regex,
-    )
+
+
+def _write_output_file(path: str, result: GetMasterSlaveServerGroupsResult) -> None:
+    """The groups found, as JSON, as pulumi-alicloud's `output_file` writes them."""
+    try:
+        Path(path).write_text(json.dumps([dataclasses.asdict(g) for g in result.groups], indent=2) + "\n",
+                              encoding="utf-8")
+    except OSError as error:
+        raise LookupFailed(f"get_master_slave_server_groups: output_file {path!r} could not be written "
+                           f"({error.strerror}); give a writable path.") from None
 
 
 def _answered_by_mocks(load_balancer_id: str, ids: Sequence[str] | None, name_regex: str | None,
-                       region_id: str | None, tags: dict[str, str] | None) -> GetMasterSlaveServerGroupsResult:
+                       region_id: str | None, tags: dict[str, str] | None,
+                       opts: pulumi.InvokeOptions | None) -> AwaitableGetMasterSlaveServerGroupsResult:
     """The look-up as an invoke of LOOKUP_TOKEN, answered by the user's `Mocks.call`
     (lookup_mocks.py has the contract), in the real look-up's result types."""
     arguments = {"load_balancer_id": load_balancer_id, "ids": list(ids) if ids is not None else None,
                  "name_regex": name_regex, "region_id": region_id, "tags": tags}
     region = region_id or resolve_region(program_config()) or ""
     try:
-        fields = result_fields(invoke_mocks(arguments), load_balancer_id=load_balancer_id, region_id=region,
+        fields = result_fields(invoke_mocks(arguments, opts), load_balancer_id=load_balancer_id, region_id=region,
                                name_regex=name_regex)
     except MockAnswerError as error:
         raise LookupFailed(
@@ -218,23 +284,36 @@ def _answered_by_mocks(load_balancer_id: str, ids: Sequence[str] | None, name_re
             f"that is not the look-up's result: {error}. Answer with a dict shaped like "
             "GetMasterSlaveServerGroupsResult (README: 'Look-ups in unit tests')."
         ) from None
-    groups = [MasterSlaveServerGroupInfo(**{**g, "servers": [ServerInfo(**s) for s in g["servers"]]})
+    groups = [MasterSlaveServerGroupInfo(**{**g, "servers": servers_from_outputs(g["servers"])})
               for g in fields.pop("groups")]
-    return GetMasterSlaveServerGroupsResult(groups=groups, **fields)
+    return AwaitableGetMasterSlaveServerGroupsResult(groups=groups, **fields)
 
 
 def get_master_slave_server_groups_output(
-    load_balancer_id: pulumi.Input[str],
-    ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+    ids_or_load_balancer_id: pulumi.Input[Sequence[pulumi.Input[str]]] | pulumi.Input[str] | None = None,
+    /,
+    load_balancer_id: pulumi.Input[str] | None = None,
     name_regex: pulumi.Input[str] | None = None,
+    output_file: pulumi.Input[str] | None = None,
+    opts: pulumi.InvokeOptions | None = None,
+    *,
+    ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
     region_id: pulumi.Input[str] | None = None,
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
 ) -> pulumi.Output[GetMasterSlaveServerGroupsResult]:
-    """The Output form: runs once every argument is known (during preview too, when they are)."""
+    """The Output form: runs once every argument is known (during preview too, when they are);
+    same names and order as the plain form."""
+    def run(args: list[Any]) -> GetMasterSlaveServerGroupsResult:
+        first, second, regex, file, region, tag_map, named_ids = args
+        return get_master_slave_server_groups(first, second, regex, file, opts, ids=named_ids, region_id=region,
+                                              tags=tag_map)
+
     return pulumi.Output.all(
+        pulumi.Output.from_input(ids_or_load_balancer_id),
         pulumi.Output.from_input(load_balancer_id),
-        pulumi.Output.from_input(ids),
         pulumi.Output.from_input(name_regex),
+        pulumi.Output.from_input(output_file),
         pulumi.Output.from_input(region_id),
         pulumi.Output.from_input(tags),
-    ).apply(lambda args: get_master_slave_server_groups(*args))
+        pulumi.Output.from_input(ids),
+    ).apply(run)

@@ -16,7 +16,8 @@ The contract a user's mocks rely on (README, "Look-ups in unit tests"):
   `dataclasses.asdict` makes of a real result is a valid answer). Every key may be left
   out: `groups` defaults to none, `ids` and `names` follow from the groups,
   `load_balancer_id`, `region_id` and `name_regex` from the arguments (the region from
-  `alicloud:region` or the environment when no argument gives it); a server's `weight`,
+  `alicloud:region` or the environment when no argument gives it), `id` from the ids
+  and `output_file` from the argument; a server's `weight`,
   `server_type` and `type` default as on the resource. An unknown key or a value of the
   wrong type is refused, naming its path, so a typo in a mock cannot pass silently.
 """
@@ -29,13 +30,14 @@ from typing import Any
 import pulumi
 import pulumi.runtime
 
-from .spec import coerce_int, normalize_server
+from . import fields
+from .spec import coerce_int, in_api_order, normalize_server
 
 LOOKUP_TOKEN = "slb-master-slave:index:getMasterSlaveServerGroups"
 
-RESULT_KEYS = ("load_balancer_id", "region_id", "ids", "names", "groups", "name_regex")
+RESULT_KEYS = ("load_balancer_id", "region_id", "ids", "names", "groups", "name_regex", "id", "output_file")
 GROUP_KEYS = ("id", "name", "load_balancer_id", "servers", "tags")
-SERVER_KEYS = ("server_id", "port", "weight", "server_type", "type", "description", "server_ip")
+SERVER_KEYS = fields.SERVER_FIELD_NAMES
 
 
 class MockAnswerError(ValueError):
@@ -51,10 +53,10 @@ def mocks_active() -> bool:
     return isinstance(get_monitor(), MockMonitor)
 
 
-def invoke_mocks(arguments: Mapping[str, Any]) -> Any:
+def invoke_mocks(arguments: Mapping[str, Any], opts: pulumi.InvokeOptions | None = None) -> Any:
     """Send the look-up to `Mocks.call`; the arguments given (None left out) are its args."""
     given = {key: value for key, value in arguments.items() if value is not None}
-    return pulumi.runtime.invoke(LOOKUP_TOKEN, given).value
+    return pulumi.runtime.invoke(LOOKUP_TOKEN, given, opts).value
 
 
 def _refuse(path: str, problem: str) -> MockAnswerError:
@@ -98,14 +100,14 @@ def server_fields(raw: Any, path: str) -> dict[str, Any]:
     _unknown_keys(_mapping(raw, path), SERVER_KEYS, f"{path}.")
     server: dict[str, Any] = dict(normalize_server(raw))
     _text(server.get("server_id"), f"{path}.server_id")
-    for key in ("port", "weight"):
+    for key in fields.INT_SERVER_FIELDS:
         value = coerce_int(server.get(key))
         if not isinstance(value, int) or isinstance(value, bool):
             raise _refuse(f"{path}.{key}", f"must be a whole number, got {server.get(key)!r}")
         server[key] = value
     for key in ("server_type", "type"):
         _text(server.get(key), f"{path}.{key}")
-    for key in ("description", "server_ip"):
+    for key in fields.OPTIONAL_TEXT_SERVER_FIELDS:
         server[key] = _text(server.get(key), f"{path}.{key}", optional=True)
     return server
 
@@ -121,7 +123,7 @@ def group_fields(raw: Any, path: str, load_balancer_id: str) -> dict[str, Any]:
         "id": _text(group.get("id"), f"{path}.id"),
         "name": _text(group.get("name", ""), f"{path}.name"),
         "load_balancer_id": _text(group.get("load_balancer_id", load_balancer_id), f"{path}.load_balancer_id"),
-        "servers": sorted(servers, key=lambda s: s["server_type"] != "Master"),
+        "servers": in_api_order(servers),
         "tags": {str(k): str(v) for k, v in tags.items()},
     }
 
@@ -142,4 +144,5 @@ def result_fields(answer: Any, *, load_balancer_id: str, region_id: str, name_re
         "names": names,
         "groups": groups,
         "name_regex": _text(answer.get("name_regex", name_regex), "name_regex", optional=True),
+        "id": _text(answer.get("id", ""), "id"),
     }

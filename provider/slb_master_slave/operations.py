@@ -14,8 +14,10 @@ from typing import Any
 
 from . import protection, tagging
 from .adoption import adopt
-from .api import LISTENER_HOLDS_GROUP, SlbApiError, SlbGateway
+from .api_errors import LISTENER_HOLDS_GROUP, SlbApiError
 from .errors import ProviderError
+from .gateway import SlbGateway
+from .gone import confirmed_gone, group_not_found, load_balancer_gone
 from .owner_tag import OWNER_TAG_KEY, owner_value, pending_value
 from .ownership import declaration_mismatches, owner_of, without_owner
 from .settings import Settings
@@ -24,6 +26,7 @@ from .spec import (
     PROTECTION_FLAG,
     GroupSpec,
     LiveGroup,
+    group_outputs,
     normalize_flag,
     normalize_servers,
     normalize_tags,
@@ -94,7 +97,7 @@ def _pending_groups(gateway: SlbGateway, load_balancer_id: str, pending: str) ->
         try:
             live = gateway.describe_group(item.id)
         except SlbApiError as error:
-            if error.not_found:
+            if group_not_found(error):
                 continue
             raise
         if live.tags is None or owner_of(live.tags) == pending:
@@ -106,7 +109,7 @@ def _delete_leftover(gateway: SlbGateway, group_id: str) -> None:
     try:
         gateway.delete_group(group_id)
     except SlbApiError as error:
-        if not error.not_found:
+        if not group_not_found(error):
             raise error.with_context(hint=f"Group {group_id} was left pending by an interrupted create of this "
                                           f"resource and could not be removed. {error.hint}".strip()) from None
 
@@ -130,7 +133,7 @@ def read(settings: Settings, group_id: str, props: Mapping[str, Any]) -> dict[st
     try:
         live = gateway.describe_group(group_id)
     except SlbApiError as error:
-        if _confirmed_gone(gateway, group_id, props, error):
+        if confirmed_gone(gateway, group_id, props.get("load_balancer_id"), error):
             return None
         raise ProviderError(str(error)) from None
     outputs = _outputs_from_live(live, props, gateway.settings.region)
@@ -143,23 +146,6 @@ def read(settings: Settings, group_id: str, props: Mapping[str, Any]) -> dict[st
         if value is not None:
             outputs[OWNER_TAG_OUTPUT] = value
     return outputs
-
-
-def _confirmed_gone(gateway: SlbGateway, group_id: str, props: Mapping[str, Any], error: SlbApiError) -> bool:
-    """Gone only when a listing of its load balancer (in the group's region) lacks the id, or
-    the load balancer itself is gone. The not-found message text is not documented, so an
-    answer alone never drops a group; without a load balancer to list (a `get`), only the
-    exact not-found signature counts."""
-    if not (error.not_found or error.code.startswith("InvalidParameter") or error.code.endswith(".NotFound")):
-        return False
-    load_balancer_id = props.get("load_balancer_id")
-    if not isinstance(load_balancer_id, str) or not load_balancer_id:
-        return error.not_found
-    try:
-        listed = gateway.list_groups(load_balancer_id)
-    except SlbApiError as listing_error:
-        return listing_error.code == "InvalidLoadBalancerId.NotFound"
-    return all(item.id != group_id for item in listed)
 
 
 def update(settings: Settings, group_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
@@ -190,7 +176,7 @@ def delete(settings: Settings, group_id: str, props: Mapping[str, Any]) -> None:
         except SlbApiError as error:
             if error.code == LISTENER_HOLDS_GROUP:
                 raise ProviderError(_held_by_listeners(gateway, group_id, props, error)) from None
-            if not _confirmed_gone(gateway, group_id, props, error):
+            if not confirmed_gone(gateway, group_id, props.get("load_balancer_id"), error):
                 raise
         _delete_pending_leftovers(gateway, group_id, props)
     except SlbApiError as error:
@@ -206,7 +192,7 @@ def _delete_pending_leftovers(gateway: SlbGateway, group_id: str, props: Mapping
     try:
         leftovers = _pending_groups(gateway, load_balancer_id, pending_value(owner_value(owner)))
     except SlbApiError as error:
-        if error.code == "InvalidLoadBalancerId.NotFound":
+        if load_balancer_gone(error):
             return  # the load balancer is gone, and its groups with it
         raise
     for live in leftovers:
@@ -227,18 +213,16 @@ def _outputs_from_live(live: LiveGroup, state: Mapping[str, Any], default_region
         if ip and "server_ip" not in server:
             server["server_ip"] = ip
         servers.append(server)
-    outputs: dict[str, Any] = {
-        "load_balancer_id": live.load_balancer_id or state.get("load_balancer_id"),
-        "region_id": state.get("region_id") or default_region,
-        "name": live.name or str(state.get("name", "")),
-        "servers": normalize_servers(servers),
-        "tags": without_owner(live.tags) if live.tags is not None else normalize_tags(state.get("tags")),
-    }
-    for kept in ("adopt_id", "owner"):  # ours, never the API's: kept from state
-        if state.get(kept):
-            outputs[kept] = state[kept]
-    outputs[PROTECTION_FLAG] = normalize_flag(state.get(PROTECTION_FLAG))
-    return outputs
+    return group_outputs(
+        load_balancer_id=live.load_balancer_id or state.get("load_balancer_id"),
+        region_id=state.get("region_id") or default_region,
+        name=live.name or str(state.get("name", "")),
+        servers=normalize_servers(servers),
+        tags=without_owner(live.tags) if live.tags is not None else normalize_tags(state.get("tags")),
+        delete_protection_validation=normalize_flag(state.get(PROTECTION_FLAG)),
+        adopt_id=state.get("adopt_id"),  # ours, never the API's: kept from state
+        owner=state.get("owner"),
+    )
 
 
 def _held_by_listeners(gateway: SlbGateway, group_id: str, props: Mapping[str, Any], error: SlbApiError) -> str:

@@ -32,7 +32,7 @@ RESERVED_TAG_PREFIXES = ("aliyun", "acs:")
 URL_MARKERS = ("http://", "https://")
 DIGEST_CHARS = 20  # 80 bits of SHA-256: enough to tell URNs apart, short enough to leave a readable head
 _READABLE_HEAD = 40  # of a long URN: urn:pulumi:<stack>::<project>::..., then its tail (the name)
-_RESERVED_STARTS = RESERVED_TAG_PREFIXES + (PENDING_PREFIX,)
+_RESERVED_STARTS = (*RESERVED_TAG_PREFIXES, PENDING_PREFIX)
 
 
 def is_valid_tag_value(value: str) -> bool:

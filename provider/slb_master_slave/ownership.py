@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .fields import SERVER_ATTRIBUTE_FIELDS
 from .owner_tag import OWNER_TAG_KEY, OWNER_TAG_PREFIX
 from .spec import GroupSpec, LiveGroup
 
@@ -61,7 +62,7 @@ def declaration_mismatches(spec: GroupSpec, live: LiveGroup) -> list[str]:
         if key not in declared:
             mismatches.append(f"servers: {where} is in the group but not declared")
             continue
-        for field in ("weight", "server_type", "type", "description", "server_ip"):
+        for field in SERVER_ATTRIBUTE_FIELDS:
             want, have = getattr(declared[key], field), getattr(actual[key], field)
             if field == "server_ip" and have is None:
                 continue

@@ -25,11 +25,12 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .gone import LOAD_BALANCER_NOT_FOUND, load_balancer_gone
 from .settings import CONFIG_PREVIEW_CHECKS, Settings
 from .spec import LoadBalancer, is_unknown
 
 CHECK_BUDGET_SECONDS = 3.0
-NOT_FOUND = "InvalidLoadBalancerId.NotFound"
+NOT_FOUND = LOAD_BALANCER_NOT_FOUND
 STATUS_CODE = "IncorrectStatus.LoadBalancer"
 BACKEND_TYPE_CODE = "InvalidParameter.Type"
 VPC_ONLY_TYPES = ("eni", "eci")
@@ -77,12 +78,13 @@ def _lookup(settings: Settings, load_balancer_id: str, describe: Callable[[Setti
 
 
 def _describe_once(settings: Settings, load_balancer_id: str, describe: Callable[[Settings, str], LoadBalancer]) -> tuple[str, Any]:
-    from .api import SlbApiError, scrub
+    from .api_errors import SlbApiError
+    from .scrubbing import scrub
 
     try:
         return ("ok", describe(settings, load_balancer_id))
     except SlbApiError as error:
-        if error.code == NOT_FOUND:
+        if load_balancer_gone(error):
             return ("missing", error)
         return ("error", str(error))  # the gateway's text, already scrubbed
     except Exception as error:  # a bug or an odd answer must not fail the preview
@@ -90,7 +92,7 @@ def _describe_once(settings: Settings, load_balancer_id: str, describe: Callable
 
 
 def _describe(settings: Settings, load_balancer_id: str) -> LoadBalancer:
-    from .api import SlbGateway
+    from .gateway import SlbGateway
 
     return SlbGateway(settings).describe_load_balancer(load_balancer_id)
 
@@ -105,30 +107,47 @@ def budgeted(settings: Settings) -> Settings:
     )
 
 
+def _known_text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value and not is_unknown(value) else None
+
+
+def _target(settings: Settings, inputs: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(load balancer, region) when both are known and there are credentials to ask with."""
+    load_balancer_id, region = _known_text(inputs.get("load_balancer_id")), _known_text(inputs.get("region_id"))
+    if load_balancer_id is None or region is None:
+        return None
+    if not settings.access_key_id or not settings.access_key_secret:
+        _warn(f"slb-master-slave: previewChecks is on but no credentials are configured; "
+              f"{load_balancer_id} was not checked at preview.")
+        return None
+    return load_balancer_id, region
+
+
+def _outcome_failures(outcome: tuple[str, Any], load_balancer_id: str, region: str,
+                      servers: Any) -> list[tuple[str, str]]:
+    """The cached outcome of one DescribeLoadBalancerAttribute as failures (or a warning)."""
+    state, value = outcome
+    if state == "missing":
+        return [("load_balancer_id",
+                 f"{NOT_FOUND}: load balancer {load_balancer_id} does not exist in region {region} "
+                 f"(DescribeLoadBalancerAttribute, RequestId {value.request_id}); check load_balancer_id and region_id.")]
+    if state == "error":
+        _warn(f"slb-master-slave: previewChecks could not read load balancer {load_balancer_id} in {region}; "
+              f"not checked at preview: {value}")
+        return []
+    return attribute_failures(load_balancer_id, region, value, servers)
+
+
 def live_failures(settings: Settings, inputs: Mapping[str, Any], *,
                   describe: Callable[[Settings, str], LoadBalancer] = _describe) -> list[tuple[str, str]]:
     """(property, reason) failures found by asking SLB; [] when nothing is known enough to ask."""
     try:
-        load_balancer_id = inputs.get("load_balancer_id")
-        region = inputs.get("region_id")
-        if not isinstance(load_balancer_id, str) or not load_balancer_id or is_unknown(load_balancer_id):
+        target = _target(settings, inputs)
+        if target is None:
             return []
-        if not isinstance(region, str) or not region or is_unknown(region):
-            return []
-        if not settings.access_key_id or not settings.access_key_secret:
-            _warn(f"slb-master-slave: previewChecks is on but no credentials are configured; "
-                  f"{load_balancer_id} was not checked at preview.")
-            return []
-        state, value = _lookup(budgeted(dataclasses.replace(settings, region=region)), load_balancer_id, describe)
-        if state == "missing":
-            return [("load_balancer_id",
-                     f"{NOT_FOUND}: load balancer {load_balancer_id} does not exist in region {region} "
-                     f"(DescribeLoadBalancerAttribute, RequestId {value.request_id}); check load_balancer_id and region_id.")]
-        if state == "error":
-            _warn(f"slb-master-slave: previewChecks could not read load balancer {load_balancer_id} in {region}; "
-                  f"not checked at preview: {value}")
-            return []
-        return attribute_failures(load_balancer_id, region, value, inputs.get("servers"))
+        load_balancer_id, region = target
+        outcome = _lookup(budgeted(dataclasses.replace(settings, region=region)), load_balancer_id, describe)
+        return _outcome_failures(outcome, load_balancer_id, region, inputs.get("servers"))
     except Exception as error:  # never raise from check()
         _warn(f"slb-master-slave: previewChecks skipped ({type(error).__name__}).")
         return []

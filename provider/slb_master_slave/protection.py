@@ -62,13 +62,14 @@ def guard_delete(gateway: Any, group_id: str, props: Mapping[str, Any]) -> None:
     """
     if flag_of(props) is not True:
         return
-    from .api import SlbApiError
+    from .api_errors import SlbApiError
     from .errors import ProviderError
+    from .gone import load_balancer_gone
 
     try:
         refusal = refuse_if_protected(gateway, group_id, props)
     except SlbApiError as error:
-        if error.code == "InvalidLoadBalancerId.NotFound":
+        if load_balancer_gone(error):
             return  # the load balancer is gone, and its groups with it: nothing left to protect
         raise ProviderError(
             f"group {group_id} was not deleted: {FLAG} is true and load balancer {props.get('load_balancer_id')} "

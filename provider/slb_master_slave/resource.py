@@ -12,57 +12,27 @@ report it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypedDict, Union, cast
+from typing import Any, cast, overload
 
 import pulumi
 import pulumi.dynamic
 
+from . import fields
+from .inputs import (
+    BackendServerArgs as BackendServerArgs,  # re-exported: programs import them from here too
+)
+from .inputs import BackendServerArgsDict as BackendServerArgsDict
+from .inputs import (
+    MasterSlaveServerGroupArgs,
+    MasterSlaveServerGroupArgsDict,
+    ServerInput,
+    server_inputs,
+)
+from .outputs import MasterSlaveServerGroupServer, servers_from_outputs
 from .provider import MasterSlaveServerGroupProvider
-from .spec import SERVER_FIELDS
 
 _PROVIDER = MasterSlaveServerGroupProvider()
-
-
-@dataclass
-class BackendServerArgs:
-    """One server of the pair. Ports and weights may be ints or numeric strings."""
-
-    server_id: pulumi.Input[str]
-    port: pulumi.Input[int | str]
-    weight: pulumi.Input[int | str] | None = None
-    server_type: pulumi.Input[str] | None = None
-    type: pulumi.Input[str] | None = None
-    description: pulumi.Input[str] | None = None
-    server_ip: pulumi.Input[str] | None = None
-
-    def to_input(self) -> dict[str, Any]:
-        return {key: value for key, value in vars(self).items() if value is not None}
-
-
-class _BackendServerRequired(TypedDict):
-    server_id: pulumi.Input[str]
-    port: pulumi.Input[int | str]
-
-
-class BackendServerArgsDict(_BackendServerRequired, total=False):
-    """The dict form of BackendServerArgs, for type checkers (pulumi-alicloud's *ArgsDict style)."""
-
-    weight: pulumi.Input[int | str]
-    server_type: pulumi.Input[str]
-    type: pulumi.Input[str]
-    description: pulumi.Input[str]
-    server_ip: pulumi.Input[str]
-
-
-ServerInput = Union[BackendServerArgs, BackendServerArgsDict, Mapping[str, Any]]
-
-
-def _server_inputs(servers: Any) -> Any:
-    """Typed args become plain dicts; anything else passes through for check() to judge."""
-    if isinstance(servers, (list, tuple)):
-        return [s.to_input() if isinstance(s, BackendServerArgs) else s for s in servers]
-    return servers
+_REQUIRED = ("load_balancer_id", "servers")
 
 
 class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="MasterSlaveServerGroup"):
@@ -76,12 +46,17 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
     load_balancer_id: pulumi.Output[str]
     region_id: pulumi.Output[str]
     name: pulumi.Output[str]
-    servers: pulumi.Output[list[dict[str, Any]]]
+    servers: pulumi.Output[list[MasterSlaveServerGroupServer]]
     tags: pulumi.Output[dict[str, str]]
     adopt_id: pulumi.Output[str | None]
     owner: pulumi.Output[str]
     delete_protection_validation: pulumi.Output[bool]
 
+    @overload
+    def __init__(self, resource_name: str, args: MasterSlaveServerGroupArgs | MasterSlaveServerGroupArgsDict,
+                 opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         resource_name: str,
@@ -94,38 +69,47 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         adopt_id: pulumi.Input[str] | None = None,
         delete_protection_validation: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: MasterSlaveServerGroupArgs | MasterSlaveServerGroupArgsDict | pulumi.ResourceOptions | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **arguments: Any,
     ) -> None:
+        """`(name, args, opts)` as pulumi-alicloud, or `(name, *, load_balancer_id=..., servers=..., opts=...)`."""
+        if isinstance(args, pulumi.ResourceOptions):  # pulumi-alicloud's `(name, opts, **kwargs)` form
+            args, opts = None, args
+        given = _arguments_of(args, arguments)
         props = {
-            "load_balancer_id": load_balancer_id,
-            "servers": _server_inputs(servers),
-            "name": name,
-            "region_id": region_id,
-            "tags": tags,
-            "adopt_id": adopt_id,
+            **given,
+            "servers": server_inputs(given["servers"]),
             # The URN pulumi.dynamic.Resource will register under (same type token, same parent).
             "owner": _owner_urn(resource_name, f"pulumi-python:{self._resource_type_name}",
                                 opts.parent if opts else None),
-            "delete_protection_validation": delete_protection_validation,
         }
         self._init_with_typed_outputs(resource_name, props, opts)
 
     def _init_with_typed_outputs(self, resource_name: str, props: dict[str, Any],
                                  opts: pulumi.ResourceOptions | None) -> None:
         super().__init__(_PROVIDER, resource_name, props, opts)
-        # Every number crosses the engine as a float: give the program the ints the README promises.
-        self.servers = self.servers.apply(typed_servers)
+        # State keeps plain dicts; the program reads typed servers (s.server_id, ints for numbers).
+        self.servers = self.servers.apply(servers_from_outputs)
 
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None,
-            region_id: pulumi.Input[str] | None = None) -> MasterSlaveServerGroup:
+            region_id: pulumi.Input[str] | None = None,
+            load_balancer_id: pulumi.Input[str] | None = None) -> MasterSlaveServerGroup:
         """Read an existing group into the program without managing it (the engine's Read of an
         external resource): outputs as for a managed group. The region is `region_id`, else
-        `alicloud:region` / the environment, as for the resource."""
+        `alicloud:region` / the environment, as for the resource. `load_balancer_id`, when
+        given, lets a read that finds no group confirm it is gone by listing that balancer."""
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
         group = MasterSlaveServerGroup.__new__(MasterSlaveServerGroup)
-        props: dict[str, Any] = {key: None for key in ("load_balancer_id", "servers", "name", "tags", "adopt_id",
-                                                       "owner", "delete_protection_validation")}
+        props: dict[str, Any] = {key: None for key in (*fields.GROUP_FIELD_NAMES, "owner")}
         props["region_id"] = region_id
+        props["load_balancer_id"] = load_balancer_id
         group._init_with_typed_outputs(resource_name, props, opts)
         return group
 
@@ -146,18 +130,19 @@ def _owner_urn(resource_name: str, type_: str, parent: pulumi.Resource | None) -
     return pulumi.Output(set(), value, urn.is_known(), urn.is_secret())
 
 
-def typed_servers(servers: Any) -> Any:
-    """Servers as the README states them: port and weight ints, the documented keys only."""
-    if not isinstance(servers, (list, tuple)):
-        return servers
-    typed = []
-    for server in servers:
-        if not isinstance(server, Mapping):
-            typed.append(server)
-            continue
-        entry = {key: server[key] for key in SERVER_FIELDS if server.get(key) is not None}
-        for key in ("port", "weight"):
-            if isinstance(entry.get(key), float) and entry[key].is_integer():
-                entry[key] = int(entry[key])
-        typed.append(entry)
-    return typed
+def _arguments_of(args: MasterSlaveServerGroupArgs | Mapping[str, Any] | None,
+                  arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The group's arguments from either form, every one present (None when left out)."""
+    keys = fields.GROUP_FIELD_NAMES
+    unknown = sorted(set(arguments) - set(keys))
+    if unknown:
+        raise TypeError(f"MasterSlaveServerGroup() got unexpected keyword arguments: {', '.join(unknown)}")
+    if args is not None and arguments:
+        raise TypeError("MasterSlaveServerGroup() takes either `args` or keyword arguments, not both")
+    if isinstance(args, MasterSlaveServerGroupArgs):
+        return args.to_props()
+    given = dict(args if args is not None else arguments)
+    missing = [key for key in _REQUIRED if key not in given]
+    if missing:
+        raise TypeError(f"MasterSlaveServerGroup() missing required arguments: {', '.join(missing)}")
+    return {key: given.get(key) for key in keys}

@@ -12,44 +12,41 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi.output import Unknown
 
+from . import fields
 from .owner_tag import (
     OWNER_TAG_KEY as OWNER_TAG_KEY,  # re-exported: tests and tools import it from here
 )
 from .owner_tag import OWNER_TAG_PREFIX as OWNER_TAG_PREFIX
 from .owner_tag import owner_value
 
-PROVIDER_KEY = "__provider"
+SERVER_FIELDS = fields.SERVER_FIELD_NAMES
+# Server defaults come from the field table: what a server the user did not spell out gets.
+DEFAULT_WEIGHT = fields.DEFAULT_WEIGHT
+DEFAULT_SERVER_TYPE = fields.DEFAULT_SERVER_TYPE
+DEFAULT_BACKEND_TYPE = fields.DEFAULT_BACKEND_TYPE
+SERVER_DEFAULTS: dict[str, Any] = dict(fields.SERVER_DEFAULTS)
+SERVER_TYPES = fields.SERVER_TYPE.choices
+BACKEND_TYPES = fields.BACKEND_TYPE.choices
+# The inputs check() keeps: the table's group fields (the protection flag is normalized on its
+# own) and `owner`, the resource's URN that only the program side knows.
+PROTECTION_FLAG = fields.DELETE_PROTECTION_VALIDATION.name
+GROUP_FIELDS = (*(name for name in fields.GROUP_FIELD_NAMES if name != PROTECTION_FLAG), "owner")
 
-SERVER_FIELDS = ("server_id", "port", "weight", "server_type", "type", "description", "server_ip")
-# Server defaults, in this one place: what a server the user did not spell out gets.
-DEFAULT_WEIGHT = 100
-DEFAULT_SERVER_TYPE = "Master"
-DEFAULT_BACKEND_TYPE = "ecs"
-SERVER_DEFAULTS: dict[str, Any] = {"weight": DEFAULT_WEIGHT, "server_type": DEFAULT_SERVER_TYPE,
-                                   "type": DEFAULT_BACKEND_TYPE}
-SERVER_TYPES = ("Master", "Slave")
-BACKEND_TYPES = ("ecs", "eni", "eci")
-GROUP_FIELDS = ("load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id", "owner")
-
-# Every group the provider creates or adopts carries OWNER_TAG_KEY (owner_tag.py): which
-# resource owns it, and whether the create that made it has returned. Users keep 19 tags.
-MAX_TAGS = 20
-MAX_USER_TAGS = MAX_TAGS - 1
-# pulumi-alicloud's switch: refuse to delete a group whose load balancer has DeleteProtection on.
-PROTECTION_FLAG = "delete_protection_validation"
+MAX_TAGS = fields.MAX_TAGS
+MAX_USER_TAGS = fields.MAX_USER_TAGS
 # An output only (never an input): the exact ownership tag value the provider wrote, so a
 # diff can tell a group that still needs its tag brought to the current form (an upgrade,
 # a renamed stack or resource) and update it in place.
 OWNER_TAG_OUTPUT = "owner_tag"
-# Ids the API stores trimmed: trimming them here keeps the stored and the declared equal.
-TRIMMED_FIELDS = ("load_balancer_id", "adopt_id", "region_id")
+TRIMMED_FIELDS = fields.TRIMMED_FIELDS
 
 # The wire sentinel for an unknown value, as pulumi.runtime.rpc spells it.
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+ServerT = TypeVar("ServerT")
 _INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(\.0+)?\s*$")
 
 
@@ -118,21 +115,31 @@ def normalize_server(raw: Any) -> Any:
         server["server_id"] = server["server_id"].strip()
     for key, default in SERVER_DEFAULTS.items():
         server.setdefault(key, default)
-    for key in ("port", "weight"):
+    for key in fields.INT_SERVER_FIELDS:
         if key in server:
             server[key] = coerce_int(server[key])
-    server["server_type"] = _canonical_choice(server["server_type"], SERVER_TYPES)
-    server["type"] = _canonical_choice(server["type"], BACKEND_TYPES)
-    for key in ("description", "server_ip"):
+    for field in fields.SERVER:
+        if field.choices:
+            server[field.name] = _canonical_choice(server[field.name], field.choices)
+    for key in fields.OPTIONAL_TEXT_SERVER_FIELDS:
         if server.get(key) == "":
             del server[key]
     return server
 
 
-def _master_first(servers: list[Any]) -> list[Any]:
-    if all(isinstance(s, Mapping) and isinstance(s.get("server_type"), str) for s in servers):
-        return sorted(servers, key=lambda s: s["server_type"] != "Master")
-    return servers
+def _server_type_of(server: Any) -> Any:
+    return server.server_type if isinstance(server, BackendServer) else server.get("server_type")
+
+
+def in_api_order(servers: Iterable[ServerT]) -> list[ServerT]:
+    """The API's order, written once: Master, then Slave (a stable sort, so equal types keep
+    theirs). Servers whose type is not known text (a preview's unknowns, a malformed entry)
+    keep the order the user wrote, so validation's paths still point at them."""
+    listed = list(servers)
+    if all(isinstance(s, BackendServer) or (isinstance(s, Mapping) and isinstance(s.get("server_type"), str))
+           for s in listed):
+        return sorted(listed, key=lambda s: _server_type_of(s) != DEFAULT_SERVER_TYPE)
+    return listed
 
 
 def normalize_servers(raw: Any, *, master_first: bool = True) -> Any:
@@ -140,7 +147,7 @@ def normalize_servers(raw: Any, *, master_first: bool = True) -> Any:
     if not isinstance(raw, (list, tuple)):
         return raw
     servers = [normalize_server(s) for s in raw]
-    return _master_first(servers) if master_first else servers
+    return in_api_order(servers) if master_first else servers
 
 
 def normalize_tags(raw: Any) -> Any:
@@ -199,18 +206,9 @@ class BackendServer:
         return (self.server_id, self.port)
 
     def to_props(self) -> dict[str, Any]:
-        props: dict[str, Any] = {
-            "server_id": self.server_id,
-            "port": self.port,
-            "weight": self.weight,
-            "server_type": self.server_type,
-            "type": self.type,
-        }
-        if self.description:
-            props["description"] = self.description
-        if self.server_ip:
-            props["server_ip"] = self.server_ip
-        return props
+        """The snake_case dict state stores (the state format): optional text only when given."""
+        return {name: value for name in SERVER_FIELDS
+                if (value := getattr(self, name)) is not None and value != ""}
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> BackendServer:
@@ -298,20 +296,30 @@ class GroupSpec:
 
     def to_outputs(self) -> dict[str, Any]:
         """Outputs repeat every input, normalized (DESIGN.md, Contract)."""
-        outputs: dict[str, Any] = {
-            "load_balancer_id": self.load_balancer_id,
-            "region_id": self.region_id,
-            "name": self.name,
-            "servers": [s.to_props() for s in self.servers],
-            "tags": self.tag_dict,
-            PROTECTION_FLAG: self.delete_protection_validation,
-        }
-        if self.adopt_id:
-            outputs["adopt_id"] = self.adopt_id
-        if self.owner:
-            outputs["owner"] = self.owner
-            outputs[OWNER_TAG_OUTPUT] = owner_value(self.owner)
-        return outputs
+        return group_outputs(
+            load_balancer_id=self.load_balancer_id, region_id=self.region_id, name=self.name,
+            servers=[s.to_props() for s in self.servers], tags=self.tag_dict,
+            delete_protection_validation=self.delete_protection_validation, adopt_id=self.adopt_id,
+            owner=self.owner, owner_tag=self.owner_tag)
+
+
+def group_outputs(*, load_balancer_id: Any, region_id: Any, name: str, servers: list[dict[str, Any]],
+                  tags: dict[str, Any], delete_protection_validation: Any, adopt_id: Any = None, owner: Any = None,
+                  owner_tag: str | None = None) -> dict[str, Any]:
+    """The ONE builder of what state stores for a group (create, adopt, update and read): plain
+    snake_case values, the state format of every release; adopt_id, owner and owner_tag only
+    when set."""
+    outputs: dict[str, Any] = {
+        "load_balancer_id": load_balancer_id,
+        "region_id": region_id,
+        "name": name,
+        "servers": servers,
+        "tags": tags,
+        PROTECTION_FLAG: delete_protection_validation,
+    }
+    optional = {"adopt_id": adopt_id, "owner": owner, OWNER_TAG_OUTPUT: owner_tag}
+    outputs.update({key: value for key, value in optional.items() if value})
+    return outputs
 
 
 def server_identity(server: Any) -> Any:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .api import ErrorKind, SlbApiError, SlbGateway
+from .api_errors import ErrorKind, SlbApiError
 from .engine_presence import engine_gone
 from .errors import ProviderError
+from .gateway import SlbGateway
 from .owner_tag import (
     LEGACY_TOKEN_KEY,
     OWNER_TAG_KEY,

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from . import fields
 from .owner_tag import MAX_TAG_VALUE, RESERVED_TAG_PREFIXES, URL_MARKERS
 from .spec import (
     BACKEND_TYPES,
@@ -28,9 +29,11 @@ from .spec import (
     is_unknown,
 )
 
-MAX_TAG_KEY = 64
-MAX_DESCRIPTION = 80
-MAX_NAME = 80
+MAX_TAG_KEY = fields.MAX_TAG_KEY
+MAX_DESCRIPTION = fields.MAX_DESCRIPTION
+MAX_NAME = fields.MAX_NAME
+PORT_MIN, PORT_MAX = fields.PORT.int_range or (1, fields.MAX_PORT)
+WEIGHT_MIN, WEIGHT_MAX = fields.WEIGHT.int_range or (0, fields.MAX_WEIGHT)
 # The API reference's rule for a server description: 1-80 Chinese characters, letters, digits,
 # - / . _ . It names no code points: "Chinese characters" is Unicode's CJK Unified Ideographs
 # block, U+4E00-U+9FFF (the emulator reads it the same way; tests/test_description_rule.py).
@@ -153,7 +156,7 @@ def _find_servers_shape(props: Mapping[str, Any]) -> Iterator[Finding]:
 
 def _find_server_count(props: Mapping[str, Any]) -> Iterator[Finding]:
     servers = props.get("servers")
-    if isinstance(servers, (list, tuple)) and len(servers) != 2:
+    if isinstance(servers, (list, tuple)) and len(servers) != fields.SERVER_COUNT:
         yield ("servers", f"an active/standby group holds exactly 2 servers (one Master, one Slave), got {len(servers)}.")
 
 
@@ -169,7 +172,7 @@ def _find_server_id(props: Mapping[str, Any]) -> Iterator[Finding]:
 def _find_port_missing(props: Mapping[str, Any]) -> Iterator[Finding]:
     for i, server in _servers(props):
         if server.get("port") is None:
-            yield (f"servers[{i}].port", f"servers[{i}].port is required: the backend port, 1-65535.")
+            yield (f"servers[{i}].port", f"servers[{i}].port is required: the backend port, {PORT_MIN}-{PORT_MAX}.")
 
 
 def _find_port_range(props: Mapping[str, Any]) -> Iterator[Finding]:
@@ -177,8 +180,8 @@ def _find_port_range(props: Mapping[str, Any]) -> Iterator[Finding]:
         value = server.get("port")
         if not _known(value):
             continue
-        if not _is_int(value) or not 1 <= value <= 65535:
-            yield (f"servers[{i}].port", f"servers[{i}].port {value!r} is not supported: use a whole number from 1 to 65535.")
+        if not _is_int(value) or not PORT_MIN <= value <= PORT_MAX:
+            yield (f"servers[{i}].port", f"servers[{i}].port {value!r} is not supported: use a whole number from {PORT_MIN} to {PORT_MAX}.")
 
 
 def _find_weight(props: Mapping[str, Any]) -> Iterator[Finding]:
@@ -186,8 +189,8 @@ def _find_weight(props: Mapping[str, Any]) -> Iterator[Finding]:
         value = server.get("weight")
         if not _known(value):
             continue
-        if not _is_int(value) or not 0 <= value <= 100:
-            yield (f"servers[{i}].weight", f"servers[{i}].weight {value!r} is out of range: use a whole number from 0 to 100 (default 100).")
+        if not _is_int(value) or not WEIGHT_MIN <= value <= WEIGHT_MAX:
+            yield (f"servers[{i}].weight", f"servers[{i}].weight {value!r} is out of range: use a whole number from {WEIGHT_MIN} to {WEIGHT_MAX} (default {fields.DEFAULT_WEIGHT}).")
 
 
 def _find_server_type(props: Mapping[str, Any]) -> Iterator[Finding]:
@@ -326,42 +329,42 @@ def _both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]]
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("MissingParameter.LoadBalancerId", "load_balancer_id is given", "load_balancer_id left out",
+    Rule(str(fields.LOAD_BALANCER_ID.code), "load_balancer_id is given", "load_balancer_id left out",
          _set("load_balancer_id", None), "load_balancer_id", _find_load_balancer),
     Rule("MissingParameter.RegionId", "a region resolves from region_id, alicloud:region or the environment",
          "no region anywhere", _set("region_id", None), "region_id", lambda p: (f for f in _find_region(p) if p.get("region_id") is None)),
-    Rule("InvalidParameter.RegionId", "region_id looks like a region id", "region_id: 'cn hangzhou'",
+    Rule(str(fields.REGION_ID.code), "region_id looks like a region id", "region_id: 'cn hangzhou'",
          _set("region_id", "cn hangzhou"), "region_id", lambda p: (f for f in _find_region(p) if p.get("region_id") is not None)),
-    Rule("InvalidParameter.Name", f"name is text of 1-{MAX_NAME} characters", "name: ''", _set("name", ""), "name", _find_name),
-    Rule("InvalidParameter.AdoptId", "adopt_id is a group id (rsp-...)", "adopt_id: 'lb-123'",
+    Rule(str(fields.NAME.code), f"name is text of 1-{MAX_NAME} characters (left out: the resource name, which must then fit)", "name: ''", _set("name", ""), "name", _find_name),
+    Rule(str(fields.ADOPT_ID.code), "adopt_id is a group id (rsp-...)", "adopt_id: 'lb-123'",
          _set("adopt_id", "lb-123"), "adopt_id", _find_adopt_id),
-    Rule("InvalidParameter.Servers", "servers is a list of mappings with known keys", "servers[0] with key 'serverid'",
+    Rule("InvalidParameter.Servers", "servers is a list of mappings with known keys (typos get a suggestion)", "servers[0] with key 'serverid'",
          _set("servers.0.serverid", "i-typo"), "servers[0].serverid", _find_servers_shape),
-    Rule("BACKEND_SERVERS_NUM_MUST_BE_TWO", "exactly two servers", "a third server",
+    Rule(str(fields.SERVERS.code), f"exactly {fields.SERVER_COUNT} servers", "a third server",
          lambda p: p["servers"].append({"server_id": "i-demo-web-3", "port": 80, "server_type": "Slave"}), "servers", _find_server_count),
-    Rule("BACKEND_SERVER_ID_CAN_NOT_EMPTY", "every server has a server_id", "servers[1].server_id: ''",
+    Rule(str(fields.SERVER_ID.code), "every server has a server_id", "servers[1].server_id: ''",
          _set("servers.1.server_id", ""), "servers[1].server_id", _find_server_id),
     Rule("BACKEND_SERVER_PORT_CAN_NOT_EMPTY", "every server has a port", "servers[1].port left out",
          _set("servers.1.port", None), "servers[1].port", _find_port_missing),
-    Rule("RealServerPortNotSupport", "ports are whole numbers 1-65535", "servers[0].port: 70000",
+    Rule(str(fields.PORT.code), f"ports are whole numbers {PORT_MIN}-{PORT_MAX}", "servers[0].port: 70000",
          _set("servers.0.port", 70000), "servers[0].port", _find_port_range),
-    Rule("InvalidParameter.Weight", "weights are whole numbers 0-100", "servers[0].weight: 101",
+    Rule(str(fields.WEIGHT.code), f"weights are whole numbers {WEIGHT_MIN}-{WEIGHT_MAX}", "servers[0].weight: 101",
          _set("servers.0.weight", 101), "servers[0].weight", _find_weight),
-    Rule("INVALID_SERVER_TYPE", "server_type is Master or Slave", "servers[1].server_type: 'Backup'",
+    Rule(str(fields.SERVER_TYPE.code), f"server_type is {' or '.join(SERVER_TYPES)}", "servers[1].server_type: 'Backup'",
          _set("servers.1.server_type", "Backup"), "servers[1].server_type", _find_server_type),
-    Rule("InvalidParameter.Type", "type is ecs, eni or eci", "servers[0].type: 'vm'",
+    Rule(str(fields.BACKEND_TYPE.code), f"type is {', '.join(BACKEND_TYPES[:-1])} or {BACKEND_TYPES[-1]}", "servers[0].type: 'vm'",
          _set("servers.0.type", "vm"), "servers[0].type", _find_backend_type),
-    Rule("InvalidParameter.ServerIp", "server_ip, when given, is an IP address", "servers[0].server_ip: '10.0.0'",
+    Rule(str(fields.SERVER_IP.code), "server_ip, when given, is an IP address", "servers[0].server_ip: '10.0.0'",
          _set("servers.0.server_ip", "10.0.0"), "servers[0].server_ip", _find_server_ip),
-    Rule("InvalidParameter.Description",
-         f"description, when given, is 1-{MAX_DESCRIPTION} letters, digits, Chinese characters, -, /, . or _",
+    Rule(str(fields.DESCRIPTION.code),
+         f"description, when given, is 1-{MAX_DESCRIPTION} letters, digits, Chinese characters (U+4E00-U+9FFF), -, /, . or _",
          "servers[0].description: 'web server'", _set("servers.0.description", "web server"), "servers[0].description",
          _find_description),
     Rule("BACKEND_SERVERS_CAN_ONLY_CONTAIN_ONE_MASTER_AND_ONE_SLAVE", "one Master and one Slave",
          "two Masters", _set("servers.1.server_type", "Master"), "servers", _find_master_slave),
     Rule("BACKEND_SERVERS_HAVE_SAME_PORT_AND_SERVERID", "no server and port twice", "both entries i-demo-web-1:80",
          _both(_set("servers.1.server_id", "i-demo-web-1"), _set("servers.1.port", 80)), "servers[1]", _find_duplicate),
-    Rule("InvalidTagCount", f"at most {MAX_USER_TAGS} tags (the 20th slot holds the ownership tag)", "20 tags",
+    Rule(str(fields.TAGS.code), f"at most {MAX_USER_TAGS} tags (the 20th slot holds the ownership tag)", "20 tags",
          _set("tags", {f"k{i}": "v" for i in range(20)}), "tags", _find_tags_shape),
     Rule("InvalidTagKey.Malformed",
          f"tag keys are 1-{MAX_TAG_KEY} characters, not aliyun*/acs:*/{OWNER_TAG_PREFIX}*, no http(s)://",

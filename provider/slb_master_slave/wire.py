@@ -1,6 +1,6 @@
 """The SLB wire: the API's field names and shapes, here and nowhere else.
 
-Builders turn domain types (`GroupSpec`, `BackendServer`) into request parameters;
+The server item's names come from the field table (fields.py). Builders turn domain types (`GroupSpec`, `BackendServer`) into request parameters;
 parsers turn answers into `LiveGroup` and `LoadBalancer`; the problem validators name what
 a 200 answer lacks, so the gateway treats it as an invalid answer instead of a fact (a
 listing without its container taken for empty would "confirm" every group gone).
@@ -12,9 +12,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from . import fields
 from .spec import BackendServer, GroupSpec, LiveGroup, LoadBalancer
 
 RESOURCE_TYPE = "masterslaveservergroup"
+# a server field's API name, from the one field table
+_WIRE_NAMES: dict[str, str] = {f.name: str(f.wire) for f in fields.SERVER}
 
 
 # -- requests ----------------------------------------------------------------------------
@@ -28,19 +31,12 @@ def tag_params(tags: Mapping[str, str]) -> dict[str, str]:
     return params
 
 
-def server_to_api(server: BackendServer) -> dict[str, str]:
-    """The API reference's item: every value a string, ports and weights in decimal."""
-    item = {
-        "ServerId": server.server_id,
-        "Port": str(int(server.port)),
-        "Weight": str(int(server.weight)),
-        "ServerType": server.server_type,
-        "Type": server.type,
-    }
-    if server.description:
-        item["Description"] = server.description
-    if server.server_ip:
-        item["ServerIp"] = server.server_ip
+def server_to_wire(server: BackendServer) -> dict[str, str]:
+    """The API reference's item, from the field table's wire names: every value a string,
+    ports and weights in decimal, optional text only when given."""
+    item: dict[str, str] = {}
+    for name, value in server.to_props().items():
+        item[_WIRE_NAMES[name]] = str(int(value)) if name in fields.INT_SERVER_FIELDS else str(value)
     return item
 
 
@@ -48,7 +44,7 @@ def create_params(spec: GroupSpec, tags: Mapping[str, str]) -> dict[str, Any]:
     return {
         "LoadBalancerId": spec.load_balancer_id,
         "MasterSlaveServerGroupName": spec.name,
-        "MasterSlaveBackendServers": json.dumps([server_to_api(s) for s in spec.servers], separators=(",", ":")),
+        "MasterSlaveBackendServers": json.dumps([server_to_wire(s) for s in spec.servers], separators=(",", ":")),
         **tag_params(tags),
     }
 
@@ -85,18 +81,9 @@ def untag_resource_params(group_id: str, keys: list[str]) -> dict[str, Any]:
 
 
 # -- answers -----------------------------------------------------------------------------
-def server_from_api(item: Mapping[str, Any]) -> BackendServer:
-    return BackendServer.from_props(
-        {
-            "server_id": item.get("ServerId"),
-            "port": item.get("Port"),
-            "weight": item.get("Weight"),
-            "server_type": item.get("ServerType"),
-            "type": item.get("Type"),
-            "description": item.get("Description"),
-            "server_ip": item.get("ServerIp"),
-        }
-    )
+def server_from_wire(item: Mapping[str, Any]) -> BackendServer:
+    """An answer's item, normalized like a declaration (defaults, ints, the API's spellings)."""
+    return BackendServer.from_props({name: item.get(wire) for name, wire in _WIRE_NAMES.items()})
 
 
 def items(container: Any, *names: str) -> list[Mapping[str, Any]]:
@@ -140,7 +127,7 @@ def live_group_from_api(entry: Mapping[str, Any], *, load_balancer_id: str | Non
         id=str(entry.get("MasterSlaveServerGroupId") or ""),
         name=str(entry.get("MasterSlaveServerGroupName") or ""),
         load_balancer_id=str(entry.get("LoadBalancerId") or load_balancer_id or "") or None,
-        servers=tuple(server_from_api(item) for item in _api_servers(entry)),
+        servers=tuple(server_from_wire(item) for item in _api_servers(entry)),
         tags=_api_tags(entry),
         listeners=_api_listeners(entry),
         create_time=str(entry["CreateTime"]) if entry.get("CreateTime") else None,

@@ -1,0 +1,62 @@
+"""The README's generated tables: each server field and each validation rule, from the tables
+the code runs on (fields.SERVER, validation.RULES).
+
+README.md holds each between `<!-- generated:NAME -->` and `<!-- end:NAME -->`;
+tests/test_readme_tables.py fails when they differ, and
+`python -m slb_master_slave.readme_tables README.md` rewrites them.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from . import fields
+from .validation import RULES
+
+
+def server_table() -> str:
+    rows = ["| field | API name | rule | meaning |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{f.name}` | `{f.wire}` | {f.rule or 'optional'} | {f.doc} |" for f in fields.SERVER]
+    return "\n".join(rows)
+
+
+def validation_table() -> str:
+    rows = ["| code | property | rule | example that breaks it |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{r.code}` | `{r.example_path}` | {r.summary} | {r.example} |" for r in RULES]
+    return "\n".join(rows)
+
+
+TABLES = {"servers": server_table, "validation": validation_table}
+
+
+def _block(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- generated:{name} -->\n)(.*?)(<!-- end:{name} -->)", re.S)
+
+
+def current(readme: str, name: str) -> str | None:
+    """The table README holds under `name`, None when its markers are missing."""
+    found = _block(name).search(readme)
+    return found.group(2).rstrip("\n") if found else None
+
+
+def regenerate(readme: str) -> str:
+    for name, make in TABLES.items():
+        table = make()
+
+        def filled(found: re.Match[str], table: str = table) -> str:
+            return found.group(1) + table + "\n" + found.group(3)
+
+        readme = _block(name).sub(filled, readme)
+    return readme
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[1] if len(argv) > 1 else "README.md")
+    path.write_text(regenerate(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
