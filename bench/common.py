@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
@@ -15,6 +14,7 @@ for p in (ROOT,):
 
 from harness.emulator_process import EmulatorProcess  # noqa: E402
 from harness.engine_harness import Engine, scratch_project  # noqa: E402
+from harness.environment import clean_env  # noqa: E402
 from harness.provider_process import ProviderProcess, to_wire  # noqa: E402
 from harness.stack_fixtures import (  # noqa: E402
     SECRET_KEYS,
@@ -45,19 +45,14 @@ __all__ = [
 now = time.perf_counter
 
 
-def median(values):
+def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def percentile(values, q):
+def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100)."""
     ordered = sorted(values)
     if not ordered:
         return float("nan")
     rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
     return ordered[rank - 1]
-
-
-def clean_env() -> dict:
-    """The environment minus any cloud credentials (as stack_fixtures.start_provider does)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("ALICLOUD_", "ALIBABA_CLOUD_", "ALIYUN_"))}
