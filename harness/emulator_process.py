@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import IO, Any, cast
 from urllib.parse import quote, urlsplit
 
+from .environment import LOOPBACK_OPENER
 from .waiting import first_line, stop_process
 
 START_TIMEOUT = 20.0
@@ -33,8 +34,6 @@ STOP_TIMEOUT = 10.0
 
 Json = dict[str, Any]
 
-# urllib without proxies: the emulator is on loopback.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _keep_tail(stream: IO[str], lines: list[str], keep: int = 200) -> None:
@@ -115,7 +114,7 @@ class EmulatorProcess:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with _OPENER.open(request, timeout=10) as response:
+            with LOOPBACK_OPENER.open(request, timeout=10) as response:
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as e:
             raise RuntimeError("admin %s %s failed: %s %s"

@@ -152,9 +152,6 @@ class Plan:
         """urn -> op (the op of the last step for that urn)."""
         return {s.urn: s.op for s in self.steps}
 
-    def op(self, urn: str) -> str | None:
-        return self.ops.get(urn)
-
     def count(self, op: str) -> int:
         return sum(1 for s in self.steps if s.op == op)
 

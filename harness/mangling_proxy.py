@@ -18,6 +18,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from .environment import LOOPBACK_OPENER
+
 MANGLES = ("html", "truncated", "fieldless", "cut")
 UPSTREAM_TIMEOUT = 10.0
 
@@ -72,7 +74,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         request = urllib.request.Request(upstream + self.path, data=body, method=self.command,
                                          headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
         try:
-            with urllib.request.urlopen(request, timeout=UPSTREAM_TIMEOUT) as answer:
+            with LOOPBACK_OPENER.open(request, timeout=UPSTREAM_TIMEOUT) as answer:
                 return answer.status, answer.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()

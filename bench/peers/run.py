@@ -18,12 +18,12 @@ from typing import Any
 from harness.emulator_process import EmulatorProcess
 from harness.pulumi_cli import LanguageHost, find_cli
 
+from ..common import ROOT
 from . import scenarios
 from .ours import PulumiWorkspace
 from .terraform import TerraformWorkspace, built_paths, provider_version
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "bench", "results-peers.json")
+OUT = str(ROOT / "bench" / "results-peers.json")
 
 
 def _say(text: str) -> None:
