@@ -55,31 +55,35 @@ read (a `Resource.get`, i.e. a registration with `read_id`): the engine's ReadRe
 from __future__ import annotations
 
 import copy
-import json
 import os
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import grpc
-from pulumi.runtime import rpc
 
+from .crash import CrashTrigger
+from .engine_results import (
+    DestroyResult,
+    Plan,
+    RefreshResult,
+    Step,
+    StepError,
+    UpResult,
+    UrnOp,
+)
 from .program import Registration
 from .provider_process import (
     UNKNOWN,
-    DiffOutcome,
     Props,
     ProviderCrashed,
     ProviderError,
     ProviderProcess,
     ReadOutcome,
-    _sentinel_to_marker,
 )
-from .waiting import wait_for
+from .state_file import Entry, State, load_state, save_state
 
 __all__ = [
     "UNKNOWN",
@@ -97,10 +101,6 @@ __all__ = [
 ]
 
 
-Entry = dict[str, Any]  # one resource in the state file: urn, type, name, id, inputs, outputs, ...
-State = dict[str, Any]  # {"resources": [Entry], "pending_operations"?: [...]}
-StepError = tuple[str, str, Exception]  # (urn, op, the error)
-UrnOp = tuple[str, str]  # (urn, op)
 DeleteKey = tuple[str, "str | None", int]  # (urn, id, position): one entry being deleted
 _K = TypeVar("_K", bound=Hashable)
 _R = TypeVar("_R")
@@ -114,194 +114,6 @@ def scratch_project(tmp_path: str | os.PathLike[str], name: str = "project") -> 
     with open(os.path.join(path, "Pulumi.yaml"), "w", encoding="utf-8") as f:
         f.write(f"name: {name}\nruntime: python\ndescription: engine harness scratch project\n")
     return path
-
-
-# ---------------------------------------------------------------------------------------
-# Results
-
-
-@dataclass
-class Step:
-    urn: str
-    op: str  # "create" | "same" | "update" | "replace" | "delete" | "read" | "failed"
-    replaces: list[str] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # [(property, reason)]
-    diff: DiffOutcome | None = None
-    delete_before_replace: bool = False
-    inputs: Props | None = None  # the checked inputs the step would use
-    type: str = ""
-    name: str = ""
-    dependencies: list[str] = field(default_factory=list)
-    error: Exception | None = None  # a Check/Diff error during planning
-    read: ReadOutcome | None = None  # the ReadOutcome of a "read" step
-
-
-@dataclass
-class Plan:
-    steps: list[Step] = field(default_factory=list)
-    failures: list[tuple[str, str, str]] = field(default_factory=list)  # [(urn, property, reason)]
-    errors: list[StepError] = field(default_factory=list)  # [(urn, op, ProviderError)]
-    ignored: list[Registration] = field(default_factory=list)  # not dynamic custom resources
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.errors
-
-    @property
-    def ops(self) -> dict[str, str]:
-        """urn -> op (the op of the last step for that urn)."""
-        return {s.urn: s.op for s in self.steps}
-
-    def count(self, op: str) -> int:
-        return sum(1 for s in self.steps if s.op == op)
-
-
-def _crashed(errors: list[StepError]) -> bool:
-    return any(isinstance(e, ProviderCrashed) for _, _, e in errors)
-
-
-@dataclass
-class UpResult:
-    plan: Plan
-    errors: list[StepError] = field(default_factory=list)  # [(urn, op, ProviderError)]
-    skipped: list[UrnOp] = field(default_factory=list)  # [(urn, op)] never started
-    done: list[UrnOp] = field(default_factory=list)  # [(urn, op)] completed mutating steps
-    pending_cleared: list[Entry] = field(default_factory=list)  # pending operations of a crashed run, dropped
-
-    @property
-    def crashed(self) -> bool:
-        """The provider process died during this run (see Engine.crash_during)."""
-        return _crashed(self.errors)
-
-    @property
-    def steps(self) -> list[Step]:
-        return self.plan.steps
-
-    @property
-    def failures(self) -> list[tuple[str, str, str]]:
-        return self.plan.failures
-
-    @property
-    def ok(self) -> bool:
-        return self.plan.ok and not self.errors and not self.skipped
-
-
-@dataclass
-class RefreshResult:
-    removed: list[str] = field(default_factory=list)  # urns dropped (Read returned id "")
-    updated: list[str] = field(default_factory=list)  # urns whose outputs/inputs changed
-    unchanged: list[str] = field(default_factory=list)
-    errors: list[StepError] = field(default_factory=list)  # [(urn, "read", ProviderError)]
-    pending_cleared: list[Entry] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def crashed(self) -> bool:
-        return _crashed(self.errors)
-
-
-@dataclass
-class DestroyResult:
-    deleted: list[str] = field(default_factory=list)
-    errors: list[StepError] = field(default_factory=list)  # [(urn, "delete", ProviderError)]
-    skipped: list[str] = field(default_factory=list)
-    pending_cleared: list[Entry] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and not self.skipped
-
-    @property
-    def crashed(self) -> bool:
-        return _crashed(self.errors)
-
-
-# ---------------------------------------------------------------------------------------
-# State file
-
-
-def _json_default(value: Any) -> Any:
-    if value is UNKNOWN:
-        return rpc.UNKNOWN
-    raise TypeError(f"not JSON serializable in state: {value!r}")
-
-
-def load_state(path: str) -> State:
-    if not os.path.exists(path):
-        return {"resources": []}
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    data.setdefault("resources", [])
-    return cast(State, _sentinel_to_marker(data))
-
-
-def _save_state(path: str, state: State) -> None:
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(state, f, indent=1, sort_keys=False, default=_json_default)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-# ---------------------------------------------------------------------------------------
-
-
-class CrashTrigger:
-    """A one-shot crash armed by Engine.crash_during(): when the engine next sends `method`
-    (for `urn`, if given), a thread waits `after` seconds from the start of that call and
-    then, if `when` is given, until when() is true (polled every 10 ms, up to `timeout`),
-    and SIGKILLs the provider process, but only while the call is still in flight: if the
-    call returned first, nothing is killed and `missed` is set. `fired` says it killed."""
-
-    def __init__(self, method: str, urn: str | None, after: float, when: Callable[[], bool] | None,
-                 timeout: float) -> None:
-        self.method, self.urn, self.after, self.when, self.timeout = method, urn, after, when, timeout
-        self.fired = False
-        self.missed = False
-        self.started = False  # the call it waits for was sent
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def matches(self, method: str, urn: str) -> bool:
-        return not self.started and method == self.method and (self.urn is None or self.urn == urn)
-
-    def start(self, provider: ProviderProcess, call_done: threading.Event) -> None:
-        self.started = True
-        self._thread = threading.Thread(target=self._run, args=(provider, call_done), daemon=True,
-                                        name=f"crash-{self.method}")
-        self._thread.start()
-
-    def _run(self, provider: ProviderProcess, call_done: threading.Event) -> None:
-        call_done.wait(self.after)
-        if self.when is not None:
-            # when() reads another process's state (the emulator's log, a store file): a
-            # poll, which the call's end cuts short.
-            wait_for(self.when, self.timeout, interval=0.01, cancel=call_done)
-        with self._lock:
-            if call_done.is_set():
-                self.missed = True
-                return
-            provider.kill()
-            self.fired = True
-
-    def finish(self, call_done: threading.Event) -> None:
-        """The call returned: after this the trigger can no longer kill."""
-        with self._lock:
-            call_done.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
 
 
 def _stop_all(processes: list[ProviderProcess]) -> None:
@@ -475,7 +287,7 @@ class Engine:
         with self._lock:
             if not self.state.get("pending_operations"):
                 self.state.pop("pending_operations", None)
-            _save_state(self.state_path, self.state)
+            save_state(self.state_path, self.state)
 
     def resources(self) -> list[Entry]:
         return cast(list[Entry], self.state["resources"])
