@@ -28,7 +28,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .provider_process import PROVIDER_KEY, UNKNOWN, Props, _sentinel_to_marker
+from .wire import PROVIDER_KEY, UNKNOWN, Props, sentinels_to_marker
 
 __all__ = ["UNKNOWN", "DefaultMocks", "Registration", "collect_registrations"]
 
@@ -83,7 +83,7 @@ class _RecordingMonitor(MockMonitor):
         inputs = rpc.deserialize_properties(request.object)
         if PROVIDER_KEY in inputs:
             inputs[PROVIDER_KEY] = rpc.unwrap_rpc_secret(inputs[PROVIDER_KEY])
-        inputs = _sentinel_to_marker(inputs)
+        inputs = sentinels_to_marker(inputs)
         deps: list[str] = []
         for dep in list(request.dependencies) + ([request.parent] if request.parent else []):
             if dep and dep != self.stack_urn and engine_urn(dep) not in deps:
@@ -114,7 +114,7 @@ class _RecordingMonitor(MockMonitor):
                 type=request.type,
                 name=request.name,
                 urn=engine_urn(resp.urn),
-                inputs=_sentinel_to_marker(inputs),
+                inputs=sentinels_to_marker(inputs),
                 custom=True,
                 dependencies=deps,
                 is_dynamic=request.type.startswith("pulumi-python:dynamic"),

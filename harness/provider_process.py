@@ -1,19 +1,14 @@
 """Start the real `python -m pulumi.dynamic` provider process and call it over gRPC.
 
 This is the engine's side of the provider protocol, reduced to what a Python dynamic
-provider serves: Configure, Check, Diff, Create, Read, Update, Delete. Properties are
-serialized with the SDK's own `pulumi.runtime.rpc.serialize_properties`, so what reaches
-the provider is what the engine sends: every number is a float, None-valued keys are
-gone, unknowns are the rpc UNKNOWN sentinel string and secrets are unwrapped (the dynamic
-provider answers Configure with acceptSecrets=False, so the engine strips secret markers
-before every resource call).
+provider serves: Configure, Check, Diff, Create, Read, Update, Delete. Properties go
+over the wire as the engine sends them (harness/wire.py).
 
 A test tool, not the engine: see ENGINE_HARNESS.md.
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import os
@@ -22,20 +17,31 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, cast, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import grpc
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from .waiting import first_line, stop_process
+from .wire import (
+    PROVIDER_KEY,
+    UNKNOWN,
+    Props,
+    from_wire,
+    optional_wire,
+    strip_secrets,
+    to_wire,
+)
 
 __all__ = [
+    "PROVIDER_KEY",
     "UNKNOWN",
     "CheckOutcome",
     "DiffOutcome",
+    "Props",
     "ProviderCrashed",
     "ProviderError",
     "ProviderProcess",
@@ -48,10 +54,6 @@ __all__ = [
     "to_wire",
 ]
 
-PROVIDER_KEY = "__provider"
-Props = dict[str, Any]
-# google.protobuf's Struct, as rpc.serialize_properties returns it (protobuf ships no types).
-WireStruct = Any
 _T = TypeVar("_T")
 
 
@@ -64,36 +66,6 @@ class _RpcStatus(Protocol):
     def details(self) -> str | None: ...
 
 
-class _Unknown:
-    """The harness's marker for a value the engine does not know yet (a preview unknown).
-
-    Put `UNKNOWN` anywhere inside a registration's inputs; it goes over the wire as the
-    rpc UNKNOWN sentinel (`rpc.UNKNOWN`), which the provider process turns into a
-    `pulumi.output.Unknown` in check() and diff(). Values coming back from the provider
-    that were unknown are turned into this marker again.
-    """
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __reduce__(self) -> tuple[type[_Unknown], tuple[()]]:
-        return (_Unknown, ())
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Unknown:
-        return self
-
-    def __copy__(self) -> _Unknown:
-        return self
-
-
-UNKNOWN = _Unknown()
 
 
 class ProviderError(Exception):
@@ -141,71 +113,6 @@ class ReadOutcome:
 
 # ---------------------------------------------------------------------------------------
 # Wire conversion
-
-
-_KEEP = object()
-
-
-def _rewrite(value: Any, leaf: Callable[[Any], Any]) -> Any:
-    """Apply `leaf` to every value, outermost first; it returns a replacement, or _KEEP to
-    descend into dicts and lists (tuples become lists, as on the wire)."""
-    replaced = leaf(value)
-    if replaced is not _KEEP:
-        return replaced
-    if isinstance(value, dict):
-        return {k: _rewrite(v, leaf) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rewrite(v, leaf) for v in value]
-    return value
-
-
-def strip_secrets(value: Any) -> Any:
-    """Remove rpc secret wrappers (recursively), as the engine does for a provider that
-    answered Configure with acceptSecrets=False."""
-    return _rewrite(value, lambda v: strip_secrets(v["value"]) if rpc.is_rpc_secret(v) else _KEEP)
-
-
-def _marker_to_sentinel(value: Any) -> Any:
-    from pulumi.output import Unknown
-
-    return _rewrite(value, lambda v: rpc.UNKNOWN if v is UNKNOWN or isinstance(v, Unknown) else _KEEP)
-
-
-def _sentinel_to_marker(value: Any) -> Any:
-    from pulumi.output import Unknown
-
-    def leaf(v: Any) -> Any:
-        if isinstance(v, Unknown) or (isinstance(v, str) and v == rpc.UNKNOWN):
-            return UNKNOWN
-        return v if isinstance(v, tuple) else _KEEP
-
-    return _rewrite(value, leaf)
-
-
-def _run(coro: Coroutine[Any, Any, _T]) -> _T:
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.close()
-
-
-def to_wire(props: Props | None, *, keep_secrets: bool = False) -> WireStruct:
-    """Serialize a property bag with the SDK's serialize_properties, as the engine sends it."""
-    plain = dict(props or {})
-    if not keep_secrets:
-        plain = strip_secrets(plain)
-    return _run(rpc.serialize_properties(_marker_to_sentinel(plain), {}))
-
-
-def _optional_wire(props: Props | None) -> WireStruct | None:
-    return to_wire(props) if props is not None else None
-
-
-def from_wire(struct: WireStruct) -> Props:
-    """Deserialize a provider response. Unknowns become the UNKNOWN marker, whatever the
-    ambient `is_dry_run()` of this (test) process says."""
-    return cast(Props, _sentinel_to_marker(rpc.deserialize_properties(struct, keep_unknowns=True)))
 
 
 def project_name(project_dir: str) -> str | None:
@@ -472,7 +379,7 @@ class ProviderProcess:
             urn=urn,
             olds=to_wire(olds),
             news=to_wire(news),
-            old_inputs=_optional_wire(old_inputs),
+            old_inputs=optional_wire(old_inputs),
             name=name,
             type=typ,
         )
@@ -502,7 +409,7 @@ class ProviderProcess:
             id=id,
             urn=urn,
             properties=to_wire(props),
-            inputs=_optional_wire(inputs),
+            inputs=optional_wire(inputs),
             name=name,
             type=typ,
         )
@@ -523,7 +430,7 @@ class ProviderProcess:
             urn=urn,
             olds=to_wire(olds),
             news=to_wire(news),
-            old_inputs=_optional_wire(old_inputs),
+            old_inputs=optional_wire(old_inputs),
             timeout=timeout or 0.0,
             preview=False,
             name=name,
@@ -541,7 +448,7 @@ class ProviderProcess:
             id=id,
             urn=urn,
             properties=to_wire(props),
-            old_inputs=_optional_wire(old_inputs),
+            old_inputs=optional_wire(old_inputs),
             timeout=timeout or 0.0,
             name=name,
             type=typ,

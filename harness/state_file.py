@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from pulumi.runtime import rpc
 
-from .provider_process import UNKNOWN, _sentinel_to_marker
+from .wire import UNKNOWN, sentinels_to_marker
 
 __all__ = ["Entry", "State", "load_state", "save_state"]
 
@@ -29,7 +29,7 @@ def load_state(path: str) -> State:
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     data.setdefault("resources", [])
-    return cast(State, _sentinel_to_marker(data))
+    return cast(State, sentinels_to_marker(data))
 
 
 def save_state(path: str, state: State) -> None:
