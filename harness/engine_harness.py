@@ -59,7 +59,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import grpc
@@ -83,6 +83,7 @@ from .provider_process import (
     ProviderProcess,
     ReadOutcome,
 )
+from .scheduling import DeleteKey, delete_graph, run_graph
 from .state_file import Entry, State, load_state, save_state
 
 __all__ = [
@@ -101,7 +102,6 @@ __all__ = [
 ]
 
 
-DeleteKey = tuple[str, "str | None", int]  # (urn, id, position): one entry being deleted
 _K = TypeVar("_K", bound=Hashable)
 _R = TypeVar("_R")
 _P = ParamSpec("_P")
@@ -487,47 +487,9 @@ class Engine:
 
     # -- scheduling ----------------------------------------------------------------------
 
-    def _run_graph(
-        self,
-        keys: list[_K],
-        waits_for: dict[_K, set[_K]],
-        fn: Callable[[_K], None],
-    ) -> tuple[list[_K], list[_K], list[_K]]:
-        """Run fn(key) for every key once all keys it waits for are done, up to
-        `parallelism` at a time. After the first failure no new key starts (the engine
-        stops issuing steps; in-flight ones finish). Returns (done, failed, skipped)."""
-        keyset = set(keys)
-        waits = {k: set(waits_for.get(k, ())) & keyset - {k} for k in keys}
-        pending = list(keys)
-        done: list[_K] = []
-        failed: list[_K] = []
-        running: dict[Future[None], _K] = {}
-        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="engine-step") as ex:
-            while True:
-                if not failed:
-                    doneset = set(done)
-                    for k in [k for k in pending if waits[k] <= doneset]:
-                        pending.remove(k)
-                        running[ex.submit(fn, k)] = k
-                if not running:
-                    break
-                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for f in finished:
-                    k = running.pop(f)
-                    (failed if f.exception() is not None else done).append(k)
-        return done, failed, pending
-
-    @staticmethod
-    def _delete_graph(entries: list[Entry]) -> tuple[list[DeleteKey], dict[DeleteKey, set[DeleteKey]]]:
-        """Keys and waits for deleting `entries`: an entry waits until every other entry
-        being deleted that depends on it is gone (reverse dependency order)."""
-        keys: list[DeleteKey] = [(e["urn"], e.get("id"), i) for i, e in enumerate(entries)]
-        waits: dict[DeleteKey, set[DeleteKey]] = {k: set() for k in keys}
-        for k, e in zip(keys, entries):
-            for k2, e2 in zip(keys, entries):
-                if e2["urn"] != e["urn"] and e["urn"] in e2.get("dependencies", []):
-                    waits[k].add(k2)
-        return keys, waits
+    def _run_graph(self, keys: list[_K], waits_for: dict[_K, set[_K]],
+                   fn: Callable[[_K], None]) -> tuple[list[_K], list[_K], list[_K]]:
+        return run_graph(keys, waits_for, fn, self.parallelism)
 
     def _record_failure(self, errors: list[StepError], urn: str, op: str, note: Entry, error: Exception) -> None:
         """A mutating call failed: record it, settle its pending note, save."""
@@ -651,7 +613,7 @@ class Engine:
         if failed:
             result.skipped += [(r["urn"], "delete") for r in deletes]
         else:
-            keys, waits = self._delete_graph(deletes)
+            keys, waits = delete_graph(deletes)
             entry_of = dict(zip(keys, deletes))
 
             def run_delete(k: DeleteKey) -> None:
@@ -828,7 +790,7 @@ class Engine:
         with self._lock:  # the engine drops external (read) resources without deleting them
             self.state["resources"] = [r for r in self.resources() if not r.get("external")]
         entries = list(self.resources())
-        keys, waits = self._delete_graph(entries)
+        keys, waits = delete_graph(entries)
         entry_of = dict(zip(keys, entries))
 
         def run(k: DeleteKey) -> None:
