@@ -37,6 +37,7 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 # it from pulumi.runtime.resource without re-exporting it): patched there, by this name.
 _REGISTER = "register_resource"
 # What pulumi.dynamic wraps on pickle's pure-Python pickler (see _restore_pickler).
+_PURE_PICKLER = getattr(pickle, "_Pickler")  # noqa: B009  # private, and absent from typeshed
 _PICKLER_METHODS = ("_batch_setitems", "save_dict")
 
 
@@ -207,8 +208,7 @@ def _recording_constructions(constructed: list[tuple[str, str]]) -> Iterator[Non
 
 
 def _snapshot_pickler() -> tuple[Any, ...]:
-    pickler = getattr(pickle, "_Pickler")  # noqa: B009  # private, and absent from typeshed
-    return tuple(getattr(pickler, name) for name in _PICKLER_METHODS)
+    return tuple(getattr(_PURE_PICKLER, name) for name in _PICKLER_METHODS)
 
 
 def _restore_pickler(saved: tuple[Any, ...]) -> None:
@@ -216,9 +216,8 @@ def _restore_pickler(saved: tuple[Any, ...]) -> None:
     sorting wrapper on every call and never unwraps it: each dynamic resource registered
     in this process adds a level, until pickling hits the recursion limit (about a
     thousand registrations; the stateful test gets there). Undo it after every program."""
-    pickler = getattr(pickle, "_Pickler")  # noqa: B009  # private, and absent from typeshed
     for name, method in zip(_PICKLER_METHODS, saved):
-        setattr(pickler, name, method)
+        setattr(_PURE_PICKLER, name, method)
 
 
 def _in_construction_order(regs: list[Registration], constructed: list[tuple[str, str]]) -> list[Registration]:
