@@ -12,6 +12,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from . import calls, checkdiff, coldstart, real_cli, scale
 from .common import ROOT, EmulatorProcess
@@ -20,11 +23,58 @@ from .report import build_rows, render
 FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota", "real_cli"]
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["peers"]:  # the side-by-side run with Terraform (bench/peers/)
-        from .peers.run import main as peers_main
-        return peers_main(argv[1:])
+@dataclass(frozen=True)
+class Counts:
+    """How much each figure does; written into the results as `counts`."""
+
+    checkdiff_n: int
+    coldstart_runs: int
+    scale_count: int
+    real_cli_runs: int
+    real_cli_count: int
+    parallelism: int = 32
+    latency_s: float = 0.05
+    quota_rps: int = 20
+    quota_timeout_s: int = 120
+
+    @classmethod
+    def for_run(cls, quick: bool) -> Counts:
+        if quick:
+            return cls(checkdiff_n=200, coldstart_runs=3, scale_count=60, real_cli_runs=3, real_cli_count=20)
+        return cls(checkdiff_n=1000, coldstart_runs=9, scale_count=200, real_cli_runs=7, real_cli_count=50)
+
+
+# One figure: (the results key, what the progress line says, the run).
+Figure = tuple[str, Callable[[Counts], str], Callable[[EmulatorProcess, str, Counts], dict[str, Any]]]
+
+
+def _scale(emu: EmulatorProcess, workdir: str, c: Counts, *, rps: int | None = None,
+           pipeline: bool = True) -> dict[str, Any]:
+    return scale.run(emu, workdir, count=c.scale_count, parallelism=c.parallelism, latency=c.latency_s,
+                     rps=rps, timeout_seconds=c.quota_timeout_s if rps else 60, pipeline=pipeline)
+
+
+FIGURE_RUNS: dict[str, list[Figure]] = {
+    "calls": [("calls", lambda c: "API calls per operation, state footprint",
+               lambda emu, workdir, c: calls.run(emu, workdir))],
+    "checkdiff": [("checkdiff", lambda c: f"Check/Diff cost ({c.checkdiff_n} calls each)",
+                   lambda emu, workdir, c: checkdiff.run(emu, workdir, c.checkdiff_n))],
+    "coldstart": [("coldstart", lambda c: f"cold start ({c.coldstart_runs} runs each)",
+                   lambda emu, workdir, c: coldstart.run(emu, workdir, c.coldstart_runs))],
+    "scale": [("scale", lambda c: f"scale, {c.scale_count} groups, {c.latency_s * 1000:.0f} ms per call",
+               _scale),
+              ("scale_checks_first", lambda c: "diagnostic: the same with every Check before the first Create",
+               lambda emu, workdir, c: _scale(emu, workdir, c, pipeline=False))],
+    "quota": [("quota", lambda c: f"scale under a quota of {c.quota_rps} requests/s",
+               lambda emu, workdir, c: _scale(emu, workdir, c, rps=c.quota_rps))],
+    "real_cli": [("real_cli", lambda c: (f"through the real pulumi CLI: preview x{c.real_cli_runs}, "
+                                         f"up and destroy of {c.real_cli_count} groups"),
+                  lambda emu, workdir, c: real_cli.run(emu, workdir, runs=c.real_cli_runs, count=c.real_cli_count,
+                                                       latency=c.latency_s))],
+}
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts (about a minute)")
     parser.add_argument("--out", default=None,
@@ -38,56 +88,35 @@ def main(argv=None) -> int:
         partial = args.quick or bool(args.only and set(args.only) != set(FIGURES))
         args.out = str(ROOT / "bench" / ("work/results-partial.json" if partial else "results.json"))
         os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    counts = {
-        "checkdiff_n": 200 if args.quick else 1000,
-        "coldstart_runs": 3 if args.quick else 9,
-        "scale_count": 60 if args.quick else 200,
-        "parallelism": 32,
-        "latency_s": 0.05,
-        "quota_rps": 20,
-        "quota_timeout_s": 120,
-        "real_cli_runs": 3 if args.quick else 7,
-        "real_cli_count": 20 if args.quick else 50,
-    }
-    only = set(args.only or FIGURES)
-    results: dict = {"machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                                 "cpus": os.cpu_count()},
-                     "quick": args.quick, "counts": counts, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    return args
+
+
+def _run_figures(only: set[str], counts: Counts, results: dict[str, Any]) -> None:
+    """Every chosen figure against one emulator, in FIGURES order, into `results`."""
     workdir = tempfile.mkdtemp(prefix="slb-bench-")
-    started = time.perf_counter()
     try:
         with EmulatorProcess() as emu:
-            if "calls" in only:
-                _step("API calls per operation, state footprint")
-                results["calls"] = calls.run(emu, workdir)
-            if "checkdiff" in only:
-                _step(f"Check/Diff cost ({counts['checkdiff_n']} calls each)")
-                results["checkdiff"] = checkdiff.run(emu, workdir, counts["checkdiff_n"])
-            if "coldstart" in only:
-                _step(f"cold start ({counts['coldstart_runs']} runs each)")
-                results["coldstart"] = coldstart.run(emu, workdir, counts["coldstart_runs"])
-            if "scale" in only:
-                _step(f"scale, {counts['scale_count']} groups, {counts['latency_s'] * 1000:.0f} ms per call")
-                results["scale"] = scale.run(emu, workdir, count=counts["scale_count"],
-                                             parallelism=counts["parallelism"], latency=counts["latency_s"],
-                                             rps=None, timeout_seconds=60)
-                _step("diagnostic: the same with every Check before the first Create")
-                results["scale_checks_first"] = scale.run(emu, workdir, count=counts["scale_count"],
-                                                          parallelism=counts["parallelism"],
-                                                          latency=counts["latency_s"], rps=None,
-                                                          timeout_seconds=60, pipeline=False)
-            if "quota" in only:
-                _step(f"scale under a quota of {counts['quota_rps']} requests/s")
-                results["quota"] = scale.run(emu, workdir, count=counts["scale_count"],
-                                             parallelism=counts["parallelism"], latency=counts["latency_s"],
-                                             rps=counts["quota_rps"], timeout_seconds=counts["quota_timeout_s"])
-            if "real_cli" in only:
-                _step(f"through the real pulumi CLI: preview x{counts['real_cli_runs']}, "
-                      f"up and destroy of {counts['real_cli_count']} groups")
-                results["real_cli"] = real_cli.run(emu, workdir, runs=counts["real_cli_runs"],
-                                                   count=counts["real_cli_count"], latency=counts["latency_s"])
+            for name in FIGURES:
+                for key, say, run in FIGURE_RUNS[name] if name in only else []:
+                    _step(say(counts))
+                    results[key] = run(emu, workdir, counts)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["peers"]:  # the side-by-side run with Terraform (bench/peers/)
+        from .peers.run import main as peers_main
+        return peers_main(argv[1:])
+    args = _arguments(argv)
+    counts = Counts.for_run(args.quick)
+    results: dict[str, Any] = {"machine": {"python": sys.version.split()[0], "platform": platform.platform(),
+                                           "cpus": os.cpu_count()},
+                               "quick": args.quick, "counts": asdict(counts),
+                               "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    started = time.perf_counter()
+    _run_figures(set(args.only or FIGURES), counts, results)
     results["elapsed_s"] = time.perf_counter() - started
     rows = build_rows(results)
     results["table"] = rows

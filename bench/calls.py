@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from harness.provider_process import PROVIDER_KEY
 
 from .common import (
     EmulatorProcess,
@@ -18,10 +22,8 @@ from .common import (
     start_provider,
 )
 
-PROVIDER_KEY = "__provider"
 
-
-def run(emu: EmulatorProcess, workdir: str) -> dict:
+def run(emu: EmulatorProcess, workdir: str) -> dict[str, Any]:
     emu.reset()
     emu.clear_faults()
     provider = start_provider(scratch_project(tempfile.mkdtemp(dir=workdir), "calls"), emu)
@@ -29,9 +31,9 @@ def run(emu: EmulatorProcess, workdir: str) -> dict:
         engine = Engine(provider, f"{workdir}/calls-state.json")
         dev = registrations(group_program(tags={"env": "dev", "team": "web"}))
         prod = registrations(group_program(tags={"env": "prod", "owner": "ops"}))
-        ops: dict[str, dict] = {}
+        ops: dict[str, dict[str, Any]] = {}
 
-        def measure(name: str, action) -> None:
+        def measure(name: str, action: Callable[[], Any]) -> None:
             emu.clear_requests()
             result = action()
             actions = emu.actions()

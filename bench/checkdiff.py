@@ -10,6 +10,8 @@ check() returns its inputs, to show the floor the gRPC transport sets.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from typing import Any
 
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
@@ -33,7 +35,8 @@ URN = "urn:pulumi:dev::project::pulumi-python:dynamic:Resource::group-0"
 TRIVIAL_URN = "urn:pulumi:dev::trivial::pulumi-python:dynamic:Resource::thing"
 
 
-def _time_calls(fn, request, n: int) -> list[float]:
+def _time_calls(fn: Callable[..., Any], request: Any, n: int) -> list[float]:
+    """fn(request) n times after a warm-up; each call's milliseconds."""
     for _ in range(min(20, n)):  # warm up: first call loads the provider, imports, configure()
         fn(request, timeout=60)
     samples = []
@@ -44,12 +47,12 @@ def _time_calls(fn, request, n: int) -> list[float]:
     return samples
 
 
-def _summary(samples: list[float]) -> dict:
+def _summary(samples: list[float]) -> dict[str, Any]:
     return {"n": len(samples), "median_ms": median(samples), "p95_ms": percentile(samples, 95),
             "max_ms": max(samples)}
 
 
-def run(emu: EmulatorProcess, workdir: str, n: int) -> dict:
+def run(emu: EmulatorProcess, workdir: str, n: int) -> dict[str, Any]:
     emu.reset()
     emu.clear_faults()
     provider = start_provider(scratch_project(tempfile.mkdtemp(dir=workdir), "checkdiff"), emu)
@@ -90,7 +93,7 @@ def run(emu: EmulatorProcess, workdir: str, n: int) -> dict:
     return result
 
 
-def run_preview_checks(emu: EmulatorProcess, workdir: str, n: int) -> dict:
+def run_preview_checks(emu: EmulatorProcess, workdir: str, n: int) -> dict[str, Any]:
     """Check with `slb-master-slave:previewChecks: true`: the first Check of a load balancer pays
     one DescribeLoadBalancerAttribute round trip; every later one is answered from the cache."""
     emu.reset()

@@ -5,6 +5,7 @@ Check answered, for our provider and for a trivial one, alternating, same config
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 
 from pulumi.dynamic.dynamic import serialize_provider
 
@@ -25,7 +26,7 @@ from .common import (
 URN = "urn:pulumi:dev::{project}::pulumi-python:dynamic:Resource::group-0"
 
 
-def _one(project_dir: str, config: dict, inputs: dict, urn: str) -> dict:
+def _one(project_dir: str, config: dict[str, str], inputs: dict[str, Any], urn: str) -> dict[str, float]:
     t0 = now()
     process = ProviderProcess(project_dir, env=clean_env(), extra_pythonpath=[str(ROOT)])
     try:
@@ -41,7 +42,13 @@ def _one(project_dir: str, config: dict, inputs: dict, urn: str) -> dict:
             "total_s": t_check - t0}
 
 
-def run(emu: EmulatorProcess, workdir: str, runs: int) -> dict:
+def _summary(samples: list[dict[str, float]]) -> dict[str, Any]:
+    """The median of each phase, and every run's total."""
+    return {key: median([s[key] for s in samples]) for key in samples[0]} | {
+        "runs_total_s": [round(s["total_s"], 4) for s in samples]}
+
+
+def run(emu: EmulatorProcess, workdir: str, runs: int) -> dict[str, Any]:
     from bench.trivial_provider import TrivialProvider
 
     config = stack_config(emu)
@@ -54,13 +61,9 @@ def run(emu: EmulatorProcess, workdir: str, runs: int) -> dict:
     # One unmeasured start of each warms the OS file cache and .pyc files.
     _one(ours_dir, config, ours_inputs, URN.format(project="coldours"))
     _one(trivial_dir, config, trivial_inputs, URN.format(project="coldtrivial"))
-    ours, trivial = [], []
+    ours: list[dict[str, float]] = []
+    trivial: list[dict[str, float]] = []
     for _ in range(runs):
         ours.append(_one(ours_dir, config, ours_inputs, URN.format(project="coldours")))
         trivial.append(_one(trivial_dir, config, trivial_inputs, URN.format(project="coldtrivial")))
-
-    def summary(samples):
-        return {key: median([s[key] for s in samples]) for key in samples[0]} | {
-            "runs_total_s": [round(s["total_s"], 4) for s in samples]}
-
-    return {"ours": summary(ours), "trivial": summary(trivial), "runs": runs}
+    return {"ours": _summary(ours), "trivial": _summary(trivial), "runs": runs}

@@ -1,28 +1,25 @@
-"""Shared helpers: import paths, percentiles, the processes every figure needs."""
+"""Shared helpers: the repository root, percentiles, the processes every figure needs."""
 
 from __future__ import annotations
 
-import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-for p in (ROOT,):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
-
-from harness.emulator_process import EmulatorProcess  # noqa: E402
-from harness.engine_harness import Engine, scratch_project  # noqa: E402
-from harness.provider_process import ProviderProcess, to_wire  # noqa: E402
-from harness.stack_fixtures import (  # noqa: E402
+from harness.emulator_process import EmulatorProcess
+from harness.engine_harness import Engine, scratch_project
+from harness.environment import clean_env
+from harness.provider_process import ProviderProcess, to_wire
+from harness.stack_fixtures import (
     SECRET_KEYS,
     group_program,
     registrations,
     stack_config,
     start_provider,
 )
+
+# The repository root: `python -m bench` runs from it, so harness/ is importable beside bench/.
+ROOT = Path(__file__).resolve().parent.parent
 
 __all__ = [
     "ROOT",
@@ -45,19 +42,14 @@ __all__ = [
 now = time.perf_counter
 
 
-def median(values):
+def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def percentile(values, q):
+def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100)."""
     ordered = sorted(values)
     if not ordered:
         return float("nan")
     rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
     return ordered[rank - 1]
-
-
-def clean_env() -> dict:
-    """The environment minus any cloud credentials (as stack_fixtures.start_provider does)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("ALICLOUD_", "ALIBABA_CLOUD_", "ALIYUN_"))}

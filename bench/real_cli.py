@@ -15,12 +15,13 @@ runs them. Each figure is one CLI command, timed from start to exit:
 
 from __future__ import annotations
 
-import os
+import subprocess
 import tempfile
+from typing import Any
 
 from harness.pulumi_cli import CliStack, LanguageHost, find_cli
 
-from .common import ROOT, EmulatorProcess, median
+from .common import ROOT, EmulatorProcess, median, scratch_project
 
 WORKERS = 4
 CALLS_PER_CREATE, CALLS_PER_DELETE = 3, 2
@@ -46,17 +47,12 @@ for i in range({count}):
 """
 
 
-def _project(workdir: str, name: str) -> str:
-    path = os.path.join(workdir, name)
-    os.makedirs(path, exist_ok=True)
-    with open(os.path.join(path, "Pulumi.yaml"), "w", encoding="utf-8") as out:
-        out.write(f"name: {name}\nruntime: python\n")
-    with open(os.path.join(path, "__main__.py"), "w", encoding="utf-8") as out:
-        out.write("")
-    return path
+def _version(cli: str) -> str:
+    done = subprocess.run([cli, "version"], capture_output=True, text=True, timeout=60, check=False)
+    return done.stdout.strip()
 
 
-def run(emu: EmulatorProcess, workdir: str, *, runs: int, count: int, latency: float) -> dict | None:
+def run(emu: EmulatorProcess, workdir: str, *, runs: int, count: int, latency: float) -> dict[str, Any]:
     cli, why = find_cli()
     if cli is None:
         return {"skipped": why}
@@ -64,12 +60,16 @@ def run(emu: EmulatorProcess, workdir: str, *, runs: int, count: int, latency: f
     emu.clear_faults()
     host = LanguageHost()
     try:
-        ours = CliStack(cli, host, tempfile.mkdtemp(dir=workdir), _project(workdir, "bench-ours"), endpoint=emu.url)
-        trivial = CliStack(cli, host, tempfile.mkdtemp(dir=workdir), _project(workdir, "bench-trivial"), endpoint=emu.url)
+        # The program is written below: CliStack copies the project, then write_program fills it.
+        ours = CliStack(cli, host, tempfile.mkdtemp(dir=workdir), scratch_project(workdir, "bench-ours"),
+                        endpoint=emu.url)
+        trivial = CliStack(cli, host, tempfile.mkdtemp(dir=workdir), scratch_project(workdir, "bench-trivial"),
+                           endpoint=emu.url)
         trivial.env["PYTHONPATH"] = str(ROOT)  # the engine's provider process imports bench.trivial_provider
         ours.write_program(_OURS.format(count=1))
         trivial.write_program(_TRIVIAL.format(count=1))
-        ours_s, trivial_s = [], []
+        ours_s: list[float] = []
+        trivial_s: list[float] = []
         for _ in range(runs):  # alternating, so drift on a shared machine hits both alike
             ours_s.append(ours.run("preview").seconds)
             trivial_s.append(trivial.run("preview").seconds)
@@ -89,7 +89,7 @@ def run(emu: EmulatorProcess, workdir: str, *, runs: int, count: int, latency: f
         host.stop()
     floor = count * latency / WORKERS
     return {
-        "cli": cli, "version": os.popen(f"'{cli}' version").read().strip(),
+        "cli": cli, "version": _version(cli),
         "preview_one_group": {"ours_s": median(ours_s), "trivial_s": median(trivial_s), "runs": runs,
                               "ratio": median(ours_s) / median(trivial_s)},
         "up": {"count": count, "latency_s": latency, "seconds": up_s, "limit_s": CALLS_PER_CREATE * floor,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from typing import Any
 
 from .common import (
     EmulatorProcess,
@@ -30,7 +31,7 @@ CALLS_PER_DELETE = 2
 WORKERS = 4  # the dynamic provider's thread pool
 
 
-def _log_summary(emu: EmulatorProcess) -> dict:
+def _log_summary(emu: EmulatorProcess) -> dict[str, Any]:
     entries = emu.requests()
     actions = Counter(e["action"] for e in entries)
     throttled = sum(1 for e in entries if str(e.get("code") or "").startswith("Throttling"))
@@ -40,7 +41,7 @@ def _log_summary(emu: EmulatorProcess) -> dict:
 
 
 def run(emu: EmulatorProcess, workdir: str, *, count: int, parallelism: int, latency: float,
-        rps: float | None, timeout_seconds: int, pipeline: bool = True) -> dict:
+        rps: float | None, timeout_seconds: int, pipeline: bool = True) -> dict[str, Any]:
     emu.reset()
     emu.clear_faults()
     emu.clear_requests()

@@ -20,12 +20,16 @@ percent-encoded query, as the real API's SignatureDoesNotMatch does).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
+import selectors
 import socket
 import threading
 import time
 from urllib.parse import quote
+
+BACKLOG_FILL_TIMEOUT = 2.0
 
 KINDS = ("drip", "silent", "backlog", "refused", "html404", "html501", "huge", "endless", "tls_stall", "api_error")
 
@@ -78,22 +82,21 @@ class BadEndpoint:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         for sock in [*self._conns, *self._fillers, *([self._listener] if self._listener else [])]:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
     def _fill_backlog(self) -> None:
-        """Connections nobody accepts, until the next connect gets no SYN-ACK."""
-        for _ in range(8):
-            filler = socket.socket()
-            filler.setblocking(False)
-            try:
-                filler.connect(("127.0.0.1", self.port))
-            except BlockingIOError:
-                pass
-            self._fillers.append(filler)
-        time.sleep(0.2)
+        """Connections nobody accepts, until the next connect gets no SYN-ACK; returns once
+        the listen queue holds one (a filler's handshake completed)."""
+        with selectors.DefaultSelector() as connected:
+            for _ in range(8):
+                filler = socket.socket()
+                filler.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    filler.connect(("127.0.0.1", self.port))
+                self._fillers.append(filler)
+                connected.register(filler, selectors.EVENT_WRITE)
+            connected.select(BACKLOG_FILL_TIMEOUT)
 
     def _accept_loop(self) -> None:
         assert self._listener is not None
@@ -129,10 +132,8 @@ class BadEndpoint:
         except OSError:
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def _idle(self, conn: socket.socket, deadline: float) -> None:
         while not self._stop.is_set() and time.monotonic() < deadline:
@@ -193,9 +194,10 @@ class BadEndpoint:
             return True
         if kind == "drip":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
-            while not self._stop.is_set() and time.monotonic() < deadline:
+            while time.monotonic() < deadline:
                 conn.sendall(b" ")
-                time.sleep(self.drip_interval)
+                if self._stop.wait(self.drip_interval):  # paced, and done at once when the block ends
+                    break
             return False
         if kind in ("huge", "endless"):
             header = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 419430400\r\n\r\n"
@@ -204,9 +206,7 @@ class BadEndpoint:
             block = b"0," * 32768
             conn.settimeout(0.5)
             while not self._stop.is_set() and time.monotonic() < deadline:
-                try:
+                with contextlib.suppress(TimeoutError):  # a full socket buffer: look at the clock, go on
                     conn.sendall(block)
-                except TimeoutError:
-                    continue
             return False
         return False

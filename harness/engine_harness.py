@@ -55,28 +55,36 @@ read (a `Resource.get`, i.e. a registration with `read_id`): the engine's ReadRe
 from __future__ import annotations
 
 import copy
-import json
 import os
-import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import grpc
-from pulumi.runtime import rpc
 
+from .crash import CrashTrigger
+from .engine_results import (
+    DestroyResult,
+    Plan,
+    RefreshResult,
+    Step,
+    StepError,
+    UpResult,
+    UrnOp,
+)
 from .program import Registration
 from .provider_process import (
     UNKNOWN,
-    DiffOutcome,
+    Props,
     ProviderCrashed,
     ProviderError,
     ProviderProcess,
-    _sentinel_to_marker,
+    ReadOutcome,
 )
+from .scheduling import DeleteKey, delete_graph, run_graph
+from .state_file import Entry, State, load_state, save_state
 
 __all__ = [
     "UNKNOWN",
@@ -94,12 +102,12 @@ __all__ = [
 ]
 
 
-def reg_dbr(reg: Registration) -> bool:
-    """The deleteBeforeReplace resource option of a registration."""
-    return bool(getattr(reg, "delete_before_replace", False))
+_K = TypeVar("_K", bound=Hashable)
+_R = TypeVar("_R")
+_P = ParamSpec("_P")
 
 
-def scratch_project(tmp_path, name: str = "project") -> str:
+def scratch_project(tmp_path: str | os.PathLike[str], name: str = "project") -> str:
     """A directory holding a minimal Pulumi.yaml (name, runtime python); returns its path."""
     path = os.path.join(str(tmp_path), name)
     os.makedirs(path, exist_ok=True)
@@ -108,200 +116,7 @@ def scratch_project(tmp_path, name: str = "project") -> str:
     return path
 
 
-# ---------------------------------------------------------------------------------------
-# Results
-
-
-@dataclass
-class Step:
-    urn: str
-    op: str  # "create" | "same" | "update" | "replace" | "delete" | "read" | "failed"
-    replaces: list = field(default_factory=list)
-    failures: list = field(default_factory=list)  # [(property, reason)]
-    diff: DiffOutcome | None = None
-    delete_before_replace: bool = False
-    inputs: dict | None = None  # the checked inputs the step would use
-    type: str = ""
-    name: str = ""
-    dependencies: list = field(default_factory=list)
-    error: Exception | None = None  # a Check/Diff error during planning
-    read: Any | None = None  # the ReadOutcome of a "read" step
-
-
-@dataclass
-class Plan:
-    steps: list = field(default_factory=list)
-    failures: list = field(default_factory=list)  # [(urn, property, reason)]
-    errors: list = field(default_factory=list)  # [(urn, op, ProviderError)]
-    ignored: list = field(default_factory=list)  # registrations that are not dynamic custom resources
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.errors
-
-    @property
-    def ops(self) -> dict:
-        """urn -> op (the op of the last step for that urn)."""
-        return {s.urn: s.op for s in self.steps}
-
-    def op(self, urn: str) -> str | None:
-        return self.ops.get(urn)
-
-    def count(self, op: str) -> int:
-        return sum(1 for s in self.steps if s.op == op)
-
-
-def _crashed(errors: list) -> bool:
-    return any(isinstance(e, ProviderCrashed) for _, _, e in errors)
-
-
-@dataclass
-class UpResult:
-    plan: Plan
-    errors: list = field(default_factory=list)  # [(urn, op, ProviderError)]
-    skipped: list = field(default_factory=list)  # [(urn, op)] never started
-    done: list = field(default_factory=list)  # [(urn, op)] completed mutating steps
-    pending_cleared: list = field(default_factory=list)  # pending operations of a crashed run, dropped
-
-    @property
-    def crashed(self) -> bool:
-        """The provider process died during this run (see Engine.crash_during)."""
-        return _crashed(self.errors)
-
-    @property
-    def steps(self) -> list:
-        return self.plan.steps
-
-    @property
-    def failures(self) -> list:
-        return self.plan.failures
-
-    @property
-    def ok(self) -> bool:
-        return self.plan.ok and not self.errors and not self.skipped
-
-
-@dataclass
-class RefreshResult:
-    removed: list = field(default_factory=list)  # urns dropped (Read returned id "")
-    updated: list = field(default_factory=list)  # urns whose outputs/inputs changed
-    unchanged: list = field(default_factory=list)
-    errors: list = field(default_factory=list)  # [(urn, "read", ProviderError)]
-    pending_cleared: list = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def crashed(self) -> bool:
-        return _crashed(self.errors)
-
-
-@dataclass
-class DestroyResult:
-    deleted: list = field(default_factory=list)
-    errors: list = field(default_factory=list)  # [(urn, "delete", ProviderError)]
-    skipped: list = field(default_factory=list)
-    pending_cleared: list = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and not self.skipped
-
-    @property
-    def crashed(self) -> bool:
-        return _crashed(self.errors)
-
-
-# ---------------------------------------------------------------------------------------
-# State file
-
-
-def _json_default(value: Any) -> Any:
-    if value is UNKNOWN:
-        return rpc.UNKNOWN
-    raise TypeError(f"not JSON serializable in state: {value!r}")
-
-
-def load_state(path: str) -> dict:
-    if not os.path.exists(path):
-        return {"resources": []}
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    data.setdefault("resources", [])
-    return _sentinel_to_marker(data)
-
-
-def _save_state(path: str, state: dict) -> None:
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(state, f, indent=1, sort_keys=False, default=_json_default)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-# ---------------------------------------------------------------------------------------
-
-
-class CrashTrigger:
-    """A one-shot crash armed by Engine.crash_during(): when the engine next sends `method`
-    (for `urn`, if given), a thread waits `after` seconds from the start of that call and
-    then, if `when` is given, until when() is true (polled every 10 ms, up to `timeout`),
-    and SIGKILLs the provider process, but only while the call is still in flight: if the
-    call returned first, nothing is killed and `missed` is set. `fired` says it killed."""
-
-    def __init__(self, method: str, urn: str | None, after: float, when: Callable[[], bool] | None,
-                 timeout: float) -> None:
-        self.method, self.urn, self.after, self.when, self.timeout = method, urn, after, when, timeout
-        self.fired = False
-        self.missed = False
-        self.started = False  # the call it waits for was sent
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def matches(self, method: str, urn: str) -> bool:
-        return not self.started and method == self.method and (self.urn is None or self.urn == urn)
-
-    def start(self, provider: ProviderProcess, call_done: threading.Event) -> None:
-        self.started = True
-        self._thread = threading.Thread(target=self._run, args=(provider, call_done), daemon=True,
-                                        name=f"crash-{self.method}")
-        self._thread.start()
-
-    def _run(self, provider: ProviderProcess, call_done: threading.Event) -> None:
-        import time
-
-        call_done.wait(self.after)
-        if self.when is not None:
-            deadline = time.monotonic() + self.timeout
-            while not call_done.is_set() and time.monotonic() < deadline and not self.when():
-                time.sleep(0.01)
-        with self._lock:
-            if call_done.is_set():
-                self.missed = True
-                return
-            provider.kill()
-            self.fired = True
-
-    def finish(self, call_done: threading.Event) -> None:
-        """The call returned: after this the trigger can no longer kill."""
-        with self._lock:
-            call_done.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-
-def _stop_all(processes: list) -> None:
+def _stop_all(processes: list[ProviderProcess]) -> None:
     """Spares an engine started and never handed out die with it; a process it handed out
     (engine.provider) is the caller's, and is stopped at the test process's exit at the
     latest (provider_process._stop_every_provider)."""
@@ -330,10 +145,10 @@ class Engine:
         self._provider_used = False
         self._given = provider
         self._spawned: list[ProviderProcess] = []  # started here, stopped here (or with the engine)
-        self._spare: Future | None = None  # the next command's process, starting in the background
+        self._spare: Future[ProviderProcess] | None = None  # the next command's process, starting in the background
         weakref.finalize(self, _stop_all, self._spawned)
         self.processes = 1  # provider processes this engine has used
-        self.trace: list[dict] = []  # every provider call: {method, urn, name, olds, id}
+        self.trace: list[dict[str, Any]] = []  # every provider call: {method, urn, name, olds, id}
         self._replace: frozenset[str] = frozenset()
         self._targets: frozenset[str] | None = None
         self.state_path = state_path
@@ -341,7 +156,7 @@ class Engine:
         # pipeline=True: up starts steps while still planning, as the engine does; the
         # default plans everything first so that a failed Check means no mutating call.
         self.pipeline = pipeline
-        self.state: dict = load_state(state_path)
+        self.state: State = load_state(state_path)
         self.calls: list[tuple[str, str]] = []
         self._lock = threading.RLock()
         self._inflight = 0
@@ -364,11 +179,11 @@ class Engine:
         return trigger
 
     @property
-    def pending_operations(self) -> list[dict]:
+    def pending_operations(self) -> list[Entry]:
         """[{"type": "creating"|"updating"|"deleting", "resource": {urn, type, name, id?, inputs}}]"""
-        return self.state.setdefault("pending_operations", [])
+        return cast(list[Entry], self.state.setdefault("pending_operations", []))
 
-    def _begin_run(self, clear: tuple[str, ...]) -> list[dict]:
+    def _begin_run(self, clear: tuple[str, ...]) -> list[Entry]:
         """Start of a `pulumi` command: a fresh provider process if the last one died
         (configured again), and drop the pending operations of the kinds in `clear`."""
         with self._lock:
@@ -392,14 +207,15 @@ class Engine:
                 self._save()
             return dropped
 
-    def _pending(self, kind: str, urn: str, typ: str, name: str, inputs: Any, id_: str | None = None) -> dict:
+    def _pending(self, kind: str, urn: str, typ: str, name: str, inputs: Props | None,
+                 id_: str | None = None) -> Entry:
         """Note an operation as pending before its call, as the engine does in its checkpoint.
 
         Kept in memory only: the harness outlives the provider process it crashes, and the
         step's own save writes the note if the call did not end, so writing (and fsyncing)
         the whole state before every call would only make the harness the bottleneck of
         the benchmark's scale runs."""
-        resource = {"urn": urn, "type": typ, "name": name, "inputs": inputs}
+        resource: Entry = {"urn": urn, "type": typ, "name": name, "inputs": inputs}
         if id_ is not None:
             resource["id"] = id_
         op = {"type": kind, "resource": resource}
@@ -407,7 +223,7 @@ class Engine:
             self.pending_operations.append(op)
         return op
 
-    def _settle(self, op: dict, error: BaseException | None) -> None:
+    def _settle(self, op: Entry, error: BaseException | None) -> None:
         """The call ended: the note goes, unless the process crashed under it (then the run
         is over and the note stays for the next run to see). The caller saves."""
         if isinstance(error, ProviderCrashed):
@@ -426,7 +242,7 @@ class Engine:
         start costs the harness nothing then (a fresh, configured, never-called process,
         exactly what the next command would have started)."""
         template = self.provider
-        spare: Future = Future()
+        spare: Future[ProviderProcess] = Future()
 
         def spawn() -> None:
             try:
@@ -451,7 +267,7 @@ class Engine:
                 pass  # start one the plain way, below, and let its error speak
         return previous.sibling()
 
-    def _trace(self, method: str, urn: str, args: tuple) -> None:
+    def _trace(self, method: str, urn: str, args: tuple[Any, ...]) -> None:
         """As the engine's gRPC log shows the call: whether olds were sent, and the id."""
         olds = bool(args[0]) if method == "Check" else bool(args[1]) if method in ("Diff", "Update") else False
         id_ = args[0] if method in ("Diff", "Update", "Delete", "Read") else None
@@ -471,19 +287,24 @@ class Engine:
         with self._lock:
             if not self.state.get("pending_operations"):
                 self.state.pop("pending_operations", None)
-            _save_state(self.state_path, self.state)
+            save_state(self.state_path, self.state)
 
-    def resources(self) -> list[dict]:
-        return self.state["resources"]
+    def resources(self) -> list[Entry]:
+        return cast(list[Entry], self.state["resources"])
 
-    def resource(self, urn: str) -> dict | None:
+    def resource(self, urn: str) -> Entry | None:
         """The live (not pending-delete) state entry for urn."""
-        for r in self.state["resources"]:
-            if r["urn"] == urn and not r.get("delete"):
-                return r
-        return None
+        return next((r for r in self.resources() if r["urn"] == urn and not r.get("delete")), None)
 
-    def _provider_call(self, method: str, urn: str, fn: Callable, *args, **kwargs):
+    def _live(self, urn: str) -> Entry:
+        """The live state entry a planned update or replace works on (it was there at planning)."""
+        entry = self.resource(urn)
+        if entry is None:
+            raise KeyError(f"no live resource {urn} in state")
+        return entry
+
+    def _provider_call(self, method: str, urn: str, fn: Callable[Concatenate[str, _P], _R],
+                       *args: _P.args, **kwargs: _P.kwargs) -> _R:
         with self._lock:
             if not self.provider.configured:
                 # The engine configures every provider before its first resource call
@@ -510,7 +331,8 @@ class Engine:
 
     @staticmethod
     def _driven(registrations: Iterable[Registration]) -> tuple[list[Registration], list[Registration]]:
-        driven, ignored = [], []
+        driven: list[Registration] = []
+        ignored: list[Registration] = []
         for r in registrations:
             (driven if (r.is_dynamic and r.custom) else ignored).append(r)
         return driven, ignored
@@ -524,7 +346,7 @@ class Engine:
             pass
         return plan
 
-    def _planned_steps(self, regs: list[Registration], plan: Plan):
+    def _planned_steps(self, regs: list[Registration], plan: Plan) -> Iterator[Step]:
         """Plan registration by registration, yielding each step as soon as it is planned
         (ops create/same/update/replace/failed); delete steps are appended at the end."""
         seen: set[str] = set()
@@ -557,7 +379,7 @@ class Engine:
                 plan.steps.append(Step(urn=r["urn"], op="delete", type=r.get("type", ""),
                                        name=r.get("name", ""), dependencies=list(r.get("dependencies", []))))
 
-    def _checked(self, reg: Registration, olds: dict, step: Step, plan: Plan) -> dict | None:
+    def _checked(self, reg: Registration, olds: Props, step: Step, plan: Plan) -> Props | None:
         """Check, recording an error or failures on the step and the plan; the checked
         inputs, or None when the step failed."""
         try:
@@ -574,20 +396,12 @@ class Engine:
 
     def _plan_step(self, reg: Registration, step: Step, plan: Plan) -> None:
         """Set the step's op (it stays "failed" on a Check/Diff error or failure)."""
-        if getattr(reg, "read_id", None):
-            self._plan_read(reg, step, plan)
+        if reg.read_id:
+            self._plan_read(reg, reg.read_id, step, plan)
             return
         prior = self.resource(reg.urn)
         if prior is not None and (prior.get("taint") or reg.urn in self._replace):
-            # `up --replace <urn>` and a tainted resource: Check with NO olds, no Diff at
-            # all (isTargetedReplace and the early return in the step generator's diff()).
-            inputs = self._checked(reg, {}, step, plan)
-            if inputs is None:
-                return
-            step.inputs = inputs
-            step.replaces = ["(targeted replace)"]
-            step.delete_before_replace = reg_dbr(reg)
-            step.op = "replace"
+            self._plan_targeted_replace(reg, step, plan)
             return
         inputs = self._checked(reg, copy.deepcopy(prior["inputs"]) if prior else {}, step, plan)
         if inputs is None:
@@ -596,6 +410,21 @@ class Engine:
         if prior is None:
             step.op = "create"
             return
+        self._plan_change(reg, prior, inputs, step, plan)
+
+    def _plan_targeted_replace(self, reg: Registration, step: Step, plan: Plan) -> None:
+        """`up --replace <urn>` and a tainted resource: Check with NO olds, no Diff at all
+        (isTargetedReplace and the early return in the step generator's diff())."""
+        inputs = self._checked(reg, {}, step, plan)
+        if inputs is None:
+            return
+        step.inputs = inputs
+        step.replaces = ["(targeted replace)"]
+        step.delete_before_replace = reg.delete_before_replace
+        step.op = "replace"
+
+    def _plan_change(self, reg: Registration, prior: Entry, inputs: Props, step: Step, plan: Plan) -> None:
+        """A resource already in state: Diff, and the op its answer means."""
         try:
             d = self._provider_call("Diff", reg.urn, self.provider.diff, prior["id"], prior["outputs"], inputs,
                                     old_inputs=prior["inputs"])
@@ -614,7 +443,7 @@ class Engine:
             step.op = "same"
         elif d.replaces:
             step.replaces = list(d.replaces)
-            step.delete_before_replace = d.delete_before_replace or reg_dbr(reg)
+            step.delete_before_replace = d.delete_before_replace or reg.delete_before_replace
             # A replacement recomputes defaults: Check again with no olds.
             rechecked = self._checked(reg, {}, step, plan)
             if rechecked is None:
@@ -624,22 +453,21 @@ class Engine:
         else:
             step.op = "update"
 
-    def _plan_read(self, reg: Registration, step: Step, plan: Plan) -> None:
+    def _plan_read(self, reg: Registration, read_id: str, step: Step, plan: Plan) -> None:
         """ReadResource: Read(id, properties = inputs = the program's props); runs in preview too."""
         try:
             # The engine sends the program's props as both properties and inputs (its gRPC
             # log for a `get`); pulumi.dynamic 3.260 reads __provider from the properties.
-            got = self._provider_call("Read", reg.urn, self.provider.read, reg.read_id, copy.deepcopy(reg.inputs),
+            got = self._provider_call("Read", reg.urn, self.provider.read, read_id, copy.deepcopy(reg.inputs),
                                       inputs=copy.deepcopy(reg.inputs))
         except ProviderError as e:
             step.error = e
             plan.errors.append((reg.urn, "read", e))
             return
         if not got.id:
-            e = ProviderError("Read", grpc.StatusCode.NOT_FOUND,
-                              f"resource '{reg.read_id}' does not exist")
-            step.error = e
-            plan.errors.append((reg.urn, "read", e))
+            missing = ProviderError("Read", grpc.StatusCode.NOT_FOUND, f"resource '{read_id}' does not exist")
+            step.error = missing
+            plan.errors.append((reg.urn, "read", missing))
             return
         step.read = got
         step.inputs = got.inputs if got.inputs is not None else reg.inputs
@@ -659,70 +487,29 @@ class Engine:
 
     # -- scheduling ----------------------------------------------------------------------
 
-    def _run_graph(
-        self,
-        keys: list[Hashable],
-        waits_for: dict[Hashable, set],
-        fn: Callable[[Hashable], None],
-    ) -> tuple[list, list, list]:
-        """Run fn(key) for every key once all keys it waits for are done, up to
-        `parallelism` at a time. After the first failure no new key starts (the engine
-        stops issuing steps; in-flight ones finish). Returns (done, failed, skipped)."""
-        keyset = set(keys)
-        waits = {k: set(waits_for.get(k, ())) & keyset - {k} for k in keys}
-        pending = list(keys)
-        done: list = []
-        failed: list = []
-        running: dict = {}
-        stop = False
-        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="engine-step") as ex:
-            while True:
-                if not stop:
-                    doneset = set(done)
-                    for k in list(pending):
-                        if waits[k] <= doneset:
-                            pending.remove(k)
-                            running[ex.submit(fn, k)] = k
-                if not running:
-                    break
-                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for f in finished:
-                    k = running.pop(f)
-                    if f.exception() is not None:
-                        failed.append(k)
-                        stop = True
-                    else:
-                        done.append(k)
-        return done, failed, pending
+    def _run_graph(self, keys: list[_K], waits_for: dict[_K, set[_K]],
+                   fn: Callable[[_K], None]) -> tuple[list[_K], list[_K], list[_K]]:
+        return run_graph(keys, waits_for, fn, self.parallelism)
 
-    def _delete_graph(self, entries: list[dict]) -> tuple[list, dict]:
-        """Keys and waits for deleting `entries`: an entry waits until every other entry
-        being deleted that depends on it is gone (reverse dependency order)."""
-        keys = [(e["urn"], e.get("id"), i) for i, e in enumerate(entries)]
-        waits: dict = {k: set() for k in keys}
-        for k, e in zip(keys, entries):
-            for k2, e2 in zip(keys, entries):
-                if k2 != k and e["urn"] in e2.get("dependencies", []) and not (
-                    e2["urn"] == e["urn"]
-                ):
-                    waits[k].add(k2)
-        return keys, waits
+    def _record_failure(self, errors: list[StepError], urn: str, op: str, note: Entry, error: Exception) -> None:
+        """A mutating call failed: record it, settle its pending note, save."""
+        with self._lock:
+            errors.append((urn, op, error))
+            self._settle(note, error)
+            self._save()
 
-    def _delete_entry(self, entry: dict, errors: list, op: str = "delete") -> None:
+    def _delete_entry(self, entry: Entry, errors: list[StepError], op: str = "delete") -> None:
         note = self._pending("deleting", entry["urn"], entry.get("type", ""), entry.get("name", ""),
                              entry["inputs"], entry["id"])
         try:
             self._provider_call("Delete", entry["urn"], self.provider.delete, entry["id"],
                                 entry["outputs"], old_inputs=entry["inputs"])
         except Exception as e:
-            with self._lock:
-                errors.append((entry["urn"], op, e))
-                self._settle(note, e)
-                self._save()
+            self._record_failure(errors, entry["urn"], op, note, e)
             raise _Failed() from e
         with self._lock:
             self._settle(note, None)
-            self.state["resources"] = [r for r in self.state["resources"] if r is not entry]
+            self.state["resources"] = [r for r in self.resources() if r is not entry]
             self._save()
 
     # -- up ------------------------------------------------------------------------------
@@ -736,8 +523,7 @@ class Engine:
         if not skip_preview:
             plan = self.preview(registrations, replace=replace, targets=targets)
             if not plan.ok:
-                return UpResult(plan=plan, errors=list(plan.errors),
-                                skipped=[(s.urn, s.op) for s in plan.steps if s.op not in ("same", "failed")])
+                return UpResult(plan=plan, errors=list(plan.errors), skipped=_would_mutate(plan))
         # `pulumi up` warns about the pending operations of an interrupted run and goes on
         # (pulumi/pulumi#9293); v3.260 keeps a pending create's note in the checkpoint
         # until `refresh --clear-pending-creates` (tests/real_engine), so only updates and
@@ -753,7 +539,7 @@ class Engine:
         if not plan.ok:
             # Simplest faithful choice: a failed Check/Diff fails the deployment before
             # any mutating call is made.
-            result.skipped = [(s.urn, s.op) for s in plan.steps if s.op not in ("same", "failed")]
+            result.skipped = _would_mutate(plan)
             return result
 
         main = [s for s in plan.steps if s.op != "delete"]
@@ -773,12 +559,12 @@ class Engine:
                 with self._lock:
                     result.done.append((urn, s.op))
 
-        done, failed, skipped = self._run_graph(
+        _, failed_urns, skipped = self._run_graph(
             [s.urn for s in main], {s.urn: set(s.dependencies) for s in main}, run_step)
         result.skipped += [(u, by_urn[u].op) for u in skipped]
-        return self._up_deletes(registrations, result, bool(failed), set(by_urn))
+        return self._up_deletes(registrations, result, bool(failed_urns), set(by_urn))
 
-    def _up_pipelined(self, registrations: list[Registration]) -> tuple[UpResult, bool, set]:
+    def _up_pipelined(self, registrations: list[Registration]) -> tuple[UpResult, bool, set[str]]:
         """Up as the engine runs it: each step starts as soon as it is planned and the
         steps it depends on are done, while later registrations are still being checked
         (the step generator feeds the step executor). A failed Check/Diff stops the
@@ -786,17 +572,14 @@ class Engine:
         steps that have not started from starting."""
         regs, ignored = self._driven(registrations)
         plan = Plan(ignored=ignored)
-        step_errors: list = []
+        step_errors: list[StepError] = []
         result = UpResult(plan=plan)
         halt = threading.Event()
-        futures: dict = {}
-        steps: dict = {}
+        futures: dict[str, Future[None]] = {}
+        steps: dict[str, Step] = {}
 
-        def run(step: Step, deps: list) -> None:
-            for dep in deps:
-                if dep.exception() is not None:
-                    raise _Skipped()
-            if halt.is_set():
+        def run(step: Step, deps: list[Future[None]]) -> None:
+            if halt.is_set() or any(dep.exception() is not None for dep in deps):
                 raise _Skipped()
             try:
                 self._apply(step, step_errors)
@@ -819,92 +602,97 @@ class Engine:
         return result, failed, {r.urn for r in regs}
 
     def _up_deletes(self, registrations: list[Registration], result: UpResult, failed: bool,
-                    program_urns: set) -> UpResult:
+                    program_urns: set[str]) -> UpResult:
         """The last phase of up: resources gone from the program and the old halves of
         create-before-delete replacements, dependents first; skipped after a failure."""
         with self._lock:  # external resources no longer read by the program leave state, undeleted
-            self.state["resources"] = [r for r in self.state["resources"]
+            self.state["resources"] = [r for r in self.resources()
                                        if not (r.get("external") and r["urn"] not in program_urns)]
-        deletes = [r for r in self.state["resources"]
+        deletes = [r for r in self.resources()
                    if not r.get("external") and (r.get("delete") or r["urn"] not in program_urns)]
         if failed:
             result.skipped += [(r["urn"], "delete") for r in deletes]
         else:
-            keys, waits = self._delete_graph(deletes)
+            keys, waits = delete_graph(deletes)
             entry_of = dict(zip(keys, deletes))
 
-            def run_delete(k) -> None:
+            def run_delete(k: DeleteKey) -> None:
                 self._delete_entry(entry_of[k], result.errors)
                 with self._lock:
                     result.done.append((k[0], "delete"))
 
-            _, _, dskipped = self._run_graph(keys, waits, run_delete)
-            result.skipped += [(k[0], "delete") for k in dskipped]
+            _, _, skipped = self._run_graph(keys, waits, run_delete)
+            result.skipped += [(k[0], "delete") for k in skipped]
 
         self._reorder([r.urn for r in self._driven(registrations)[0]])
         self._save()
         return result
 
-    def _apply(self, s: Step, errors: list) -> None:
-        p = self.provider
+    def _apply(self, s: Step, errors: list[StepError]) -> None:
+        """Run one planned step: the provider calls its op means, and its state entry."""
         if s.op == "same":
-            with self._lock:
-                entry = self.resource(s.urn)
-                entry["inputs"] = s.inputs
-                entry["dependencies"] = list(s.dependencies)
-                self._save()
-            return
-        if s.op == "create":
+            self._keep(s)
+        elif s.op == "create":
             self._create(s, errors)
-            return
-        if s.op == "read":
-            entry = {"urn": s.urn, "type": s.type, "name": s.name, "id": s.read.id, "inputs": s.inputs,
-                     "outputs": s.read.outputs, "dependencies": list(s.dependencies), "external": True}
-            with self._lock:
-                self.state["resources"] = [r for r in self.state["resources"] if r["urn"] != s.urn]
-                self.state["resources"].append(entry)
-                self._save()
-            return
-        if s.op == "update":
-            with self._lock:
-                entry = self.resource(s.urn)
-            note = self._pending("updating", s.urn, s.type, s.name, s.inputs, entry["id"])
-            try:
-                outs = self._provider_call("Update", s.urn, p.update, entry["id"], entry["outputs"],
-                                           s.inputs, old_inputs=entry["inputs"])
-            except Exception as e:
-                with self._lock:
-                    errors.append((s.urn, "update", e))
-                    self._settle(note, e)
-                    self._save()
-                raise _Failed() from e
-            with self._lock:
-                self._settle(note, None)
-                entry["inputs"] = s.inputs
-                entry["outputs"] = outs
-                entry["dependencies"] = list(s.dependencies)
-                self._save()
-            return
-        if s.op == "replace":
-            with self._lock:
-                old = self.resource(s.urn)
-            if s.delete_before_replace:
-                self._delete_entry(old, errors, op="replace")
-                self._create(s, errors, op="replace")
-            else:
-                self._create(s, errors, op="replace", replacing=old)
-            return
-        raise AssertionError(f"unexpected op {s.op}")
+        elif s.op == "read":
+            self._store_read(s)
+        elif s.op == "update":
+            self._update(s, errors)
+        elif s.op == "replace":
+            self._replace_step(s, errors)
+        else:
+            raise AssertionError(f"unexpected op {s.op}")
 
-    def _create(self, s: Step, errors: list, op: str = "create", replacing: dict | None = None) -> None:
+    def _keep(self, s: Step) -> None:
+        """A "same" step: no call; the entry takes the checked inputs and dependencies."""
+        with self._lock:
+            entry = self._live(s.urn)
+            entry["inputs"] = s.inputs
+            entry["dependencies"] = list(s.dependencies)
+            self._save()
+
+    def _store_read(self, s: Step) -> None:
+        """A "read" step: the external resource as Read returned it, marked external."""
+        assert s.read is not None
+        entry = {"urn": s.urn, "type": s.type, "name": s.name, "id": s.read.id, "inputs": s.inputs,
+                 "outputs": s.read.outputs, "dependencies": list(s.dependencies), "external": True}
+        with self._lock:
+            self.state["resources"] = [r for r in self.resources() if r["urn"] != s.urn]
+            self.resources().append(entry)
+            self._save()
+
+    def _update(self, s: Step, errors: list[StepError]) -> None:
+        with self._lock:
+            entry = self._live(s.urn)
+        note = self._pending("updating", s.urn, s.type, s.name, s.inputs, entry["id"])
+        try:
+            outs = self._provider_call("Update", s.urn, self.provider.update, entry["id"], entry["outputs"],
+                                       s.inputs or {}, old_inputs=entry["inputs"])
+        except Exception as e:
+            self._record_failure(errors, s.urn, "update", note, e)
+            raise _Failed() from e
+        with self._lock:
+            self._settle(note, None)
+            entry["inputs"] = s.inputs
+            entry["outputs"] = outs
+            entry["dependencies"] = list(s.dependencies)
+            self._save()
+
+    def _replace_step(self, s: Step, errors: list[StepError]) -> None:
+        with self._lock:
+            old = self._live(s.urn)
+        if s.delete_before_replace:
+            self._delete_entry(old, errors, op="replace")
+            self._create(s, errors, op="replace")
+        else:
+            self._create(s, errors, op="replace", replacing=old)
+
+    def _create(self, s: Step, errors: list[StepError], op: str = "create", replacing: Entry | None = None) -> None:
         note = self._pending("creating", s.urn, s.type, s.name, s.inputs)
         try:
-            id_, outs = self._provider_call("Create", s.urn, self.provider.create, s.inputs)
+            id_, outs = self._provider_call("Create", s.urn, self.provider.create, s.inputs or {})
         except Exception as e:
-            with self._lock:
-                errors.append((s.urn, op, e))
-                self._settle(note, e)
-                self._save()
+            self._record_failure(errors, s.urn, op, note, e)
             raise _Failed() from e
         entry = {
             "urn": s.urn, "type": s.type, "name": s.name, "id": id_,
@@ -915,13 +703,13 @@ class Engine:
             if replacing is not None:
                 # Create-before-delete: the old one stays, marked for deletion at the end.
                 replacing["delete"] = True
-            self.state["resources"].append(entry)
+            self.resources().append(entry)
             self._save()
 
     def _reorder(self, program_urns: list[str]) -> None:
         """Registration order first (live resources), then whatever else is left."""
         with self._lock:
-            rs = self.state["resources"]
+            rs = self.resources()
             pos = {u: i for i, u in enumerate(program_urns)}
             live = sorted((r for r in rs if not r.get("delete") and r["urn"] in pos), key=lambda r: pos[r["urn"]])
             rest = [r for r in rs if r.get("delete") or r["urn"] not in pos]
@@ -933,7 +721,7 @@ class Engine:
         """The preview phase of `pulumi refresh --yes`: Read and Diff every resource in a
         process of its own, changing nothing."""
         self._begin_run(clear=())
-        entries = list(self.state["resources"])
+        entries = list(self.resources())
 
         def run(i: int) -> None:
             try:
@@ -943,7 +731,7 @@ class Engine:
 
         self._run_graph(list(range(len(entries))), {}, run)
 
-    def _read_and_diff(self, entry: dict) -> Any:
+    def _read_and_diff(self, entry: Entry) -> ReadOutcome:
         """One resource's refresh, both phases: Read, then (when it still exists) the Diff
         the engine makes to show what changed."""
         got = self._provider_call("Read", entry["urn"], self.provider.read, entry["id"], entry["outputs"],
@@ -961,7 +749,7 @@ class Engine:
         # need an interactive refresh (or --clear-pending-creates), so they stay.
         clear = ("creating", "updating", "deleting") if clear_pending_creates else ("updating", "deleting")
         result = RefreshResult(pending_cleared=self._begin_run(clear=clear))
-        entries = list(self.state["resources"])
+        entries = list(self.resources())
 
         def run(i: int) -> None:
             e = entries[i]
@@ -972,21 +760,26 @@ class Engine:
                     result.errors.append((e["urn"], "read", ex))
                 return  # a failed read keeps the resource as it was; others carry on
             with self._lock:
-                if not got.id:
-                    self.state["resources"] = [r for r in self.state["resources"] if r is not e]
-                    result.removed.append(e["urn"])
-                else:
-                    before = (e["id"], e["outputs"], e["inputs"])
-                    e["id"] = got.id
-                    e["outputs"] = got.outputs
-                    if got.inputs is not None:
-                        e["inputs"] = got.inputs
-                    (result.updated if before != (e["id"], e["outputs"], e["inputs"]) else result.unchanged).append(e["urn"])
+                self._refreshed(e, got, result)
                 self._save()
 
         self._run_graph(list(range(len(entries))), {}, run)
         self._save()
         return result
+
+    def _refreshed(self, entry: Entry, got: ReadOutcome, result: RefreshResult) -> None:
+        """Take one Read's answer into state: gone (id ""), changed or unchanged."""
+        if not got.id:
+            self.state["resources"] = [r for r in self.resources() if r is not entry]
+            result.removed.append(entry["urn"])
+            return
+        before = (entry["id"], entry["outputs"], entry["inputs"])
+        entry["id"] = got.id
+        entry["outputs"] = got.outputs
+        if got.inputs is not None:
+            entry["inputs"] = got.inputs
+        changed = before != (entry["id"], entry["outputs"], entry["inputs"])
+        (result.updated if changed else result.unchanged).append(entry["urn"])
 
     # -- destroy -------------------------------------------------------------------------
 
@@ -995,12 +788,12 @@ class Engine:
         # the engine warns and goes on without the notes, as up does.
         result = DestroyResult(pending_cleared=self._begin_run(clear=("creating", "updating", "deleting")))
         with self._lock:  # the engine drops external (read) resources without deleting them
-            self.state["resources"] = [r for r in self.state["resources"] if not r.get("external")]
-        entries = list(self.state["resources"])
-        keys, waits = self._delete_graph(entries)
+            self.state["resources"] = [r for r in self.resources() if not r.get("external")]
+        entries = list(self.resources())
+        keys, waits = delete_graph(entries)
         entry_of = dict(zip(keys, entries))
 
-        def run(k) -> None:
+        def run(k: DeleteKey) -> None:
             self._delete_entry(entry_of[k], result.errors)
             with self._lock:
                 result.deleted.append(k[0])
@@ -1009,3 +802,8 @@ class Engine:
         result.skipped = [k[0] for k in skipped]
         self._save()
         return result
+
+
+def _would_mutate(plan: Plan) -> list[UrnOp]:
+    """The steps a failed plan keeps from running: all but the unchanged and the failed."""
+    return [(s.urn, s.op) for s in plan.steps if s.op not in ("same", "failed")]

@@ -52,7 +52,7 @@ class ProjectLanguageServer(LanguageServer):
             saved_pickler = _snapshot_pickler()
             saved_path, saved_cwd = list(sys.path), os.getcwd()
             try:
-                return super().Run(request, context)
+                return super().Run(request, context)  # type: ignore[no-untyped-call]  # the SDK's server is unannotated
             finally:
                 # pulumi.dynamic wraps the pickler once per registration and never unwraps
                 # it (harness/program.py); a long-lived host would nest it until

@@ -13,9 +13,11 @@ marker.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import pickle
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi.resource as _pulumi_resource
@@ -26,12 +28,17 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .provider_process import UNKNOWN, _sentinel_to_marker
+from .wire import PROVIDER_KEY, UNKNOWN, Props, sentinels_to_marker
 
 __all__ = ["UNKNOWN", "DefaultMocks", "Registration", "collect_registrations"]
 
-PROVIDER_KEY = "__provider"
 STACK_TYPE = "pulumi:pulumi:Stack"
+# pulumi.resource's own name for the function every Resource constructor calls (it imports
+# it from pulumi.runtime.resource without re-exporting it): patched there, by this name.
+_REGISTER = "register_resource"
+# What pulumi.dynamic wraps on pickle's pure-Python pickler (see _restore_pickler).
+_PURE_PICKLER = getattr(pickle, "_Pickler")  # noqa: B009  # private, and absent from typeshed
+_PICKLER_METHODS = ("_batch_setitems", "save_dict")
 
 
 @dataclass
@@ -39,9 +46,9 @@ class Registration:
     type: str
     name: str
     urn: str
-    inputs: dict
+    inputs: Props
     custom: bool
-    dependencies: list = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)
     is_dynamic: bool = False
     delete_before_replace: bool = False  # the deleteBeforeReplace resource option
     read_id: str | None = None  # set for a ReadResource (a `get` of an external resource)
@@ -50,10 +57,10 @@ class Registration:
 class DefaultMocks(Mocks):
     """Returns id f"{name}-id" and the inputs as the state."""
 
-    def new_resource(self, args: MockResourceArgs):
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: MockCallArgs):
+    def call(self, args: MockCallArgs) -> Any:
         # A dict, not ({}, None): pulumi 3.272's MockMonitor.Invoke iterates the second item.
         return {}
 
@@ -66,8 +73,8 @@ class _RecordingMonitor(MockMonitor):
         self.registrations: list[Registration] = []
         self.stack_urn: str | None = None
 
-    def RegisterResource(self, request):
-        resp = super().RegisterResource(request)
+    def RegisterResource(self, request: Any) -> Any:
+        resp = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # the SDK's mock monitor is unannotated
         if request.type == STACK_TYPE:
             self.stack_urn = resp.urn
             return resp
@@ -77,7 +84,7 @@ class _RecordingMonitor(MockMonitor):
         inputs = rpc.deserialize_properties(request.object)
         if PROVIDER_KEY in inputs:
             inputs[PROVIDER_KEY] = rpc.unwrap_rpc_secret(inputs[PROVIDER_KEY])
-        inputs = _sentinel_to_marker(inputs)
+        inputs = sentinels_to_marker(inputs)
         deps: list[str] = []
         for dep in list(request.dependencies) + ([request.parent] if request.parent else []):
             if dep and dep != self.stack_urn and engine_urn(dep) not in deps:
@@ -96,10 +103,9 @@ class _RecordingMonitor(MockMonitor):
         )
         return resp
 
-
-    def ReadResource(self, request):
+    def ReadResource(self, request: Any) -> Any:
         """A `Resource.get` (opts.id): the engine reads the external resource instead of managing it."""
-        resp = super().ReadResource(request)
+        resp = super().ReadResource(request)  # type: ignore[no-untyped-call]  # the SDK's mock monitor is unannotated
         inputs = rpc.deserialize_properties(request.properties)
         if PROVIDER_KEY in inputs:
             inputs[PROVIDER_KEY] = rpc.unwrap_rpc_secret(inputs[PROVIDER_KEY])
@@ -109,7 +115,7 @@ class _RecordingMonitor(MockMonitor):
                 type=request.type,
                 name=request.name,
                 urn=engine_urn(resp.urn),
-                inputs=_sentinel_to_marker(inputs),
+                inputs=sentinels_to_marker(inputs),
                 custom=True,
                 dependencies=deps,
                 is_dynamic=request.type.startswith("pulumi-python:dynamic"),
@@ -172,41 +178,46 @@ def collect_registrations(
             _namespaced(config or {}, project),
             [k if ":" in k else f"{project}:{k}" for k in (secret_keys or [])],
         )
+        # The engine-like monitor is a duck type on purpose: set_mocks only stores it.
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview,
-                                 monitor=monitor if mock_monitor else _EngineLikeMonitor(monitor))
+                                 monitor=monitor if mock_monitor else cast(MockMonitor, _EngineLikeMonitor(monitor)))
         _settings.SETTINGS.outputs = set()
         constructed: list[tuple[str, str]] = []
-        original = _pulumi_resource.register_resource
-
-        def recording_register_resource(res, ty, name, *args, **kwargs):
-            constructed.append((ty, name))
-            return original(res, ty, name, *args, **kwargs)
-
-        _pulumi_resource.register_resource = recording_register_resource
-        try:
+        with _recording_constructions(constructed):
             _sync_await(run_pulumi_func(program))
-        finally:
-            _pulumi_resource.register_resource = original
     finally:
         _restore_runtime(saved)
         _restore_pickler(pickler)
     return _in_construction_order(monitor.registrations, constructed)
 
 
-def _snapshot_pickler() -> tuple:
-    import pickle
+@contextlib.contextmanager
+def _recording_constructions(constructed: list[tuple[str, str]]) -> Iterator[None]:
+    """Note (type, name) of every resource as the program constructs it, in order."""
+    original = getattr(_pulumi_resource, _REGISTER)
 
-    return (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict)
+    def recording(res: Any, ty: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        constructed.append((ty, name))
+        return original(res, ty, name, *args, **kwargs)
+
+    setattr(_pulumi_resource, _REGISTER, recording)
+    try:
+        yield
+    finally:
+        setattr(_pulumi_resource, _REGISTER, original)
 
 
-def _restore_pickler(saved: tuple) -> None:
+def _snapshot_pickler() -> tuple[Any, ...]:
+    return tuple(getattr(_PURE_PICKLER, name) for name in _PICKLER_METHODS)
+
+
+def _restore_pickler(saved: tuple[Any, ...]) -> None:
     """pulumi.dynamic's serialize_provider wraps pickle._Pickler._batch_setitems in a
     sorting wrapper on every call and never unwraps it: each dynamic resource registered
     in this process adds a level, until pickling hits the recursion limit (about a
     thousand registrations; the stateful test gets there). Undo it after every program."""
-    import pickle
-
-    pickle._Pickler._batch_setitems, pickle._Pickler.save_dict = saved
+    for name, method in zip(_PICKLER_METHODS, saved):
+        setattr(_PURE_PICKLER, name, method)
 
 
 def _in_construction_order(regs: list[Registration], constructed: list[tuple[str, str]]) -> list[Registration]:
@@ -216,7 +227,7 @@ def _in_construction_order(regs: list[Registration], constructed: list[tuple[str
     slots: dict[tuple[str, str], list[int]] = {}
     for i, key in enumerate(constructed):
         slots.setdefault(key, []).append(i)
-    keyed = []
+    keyed: list[tuple[int, Registration]] = []
     for n, r in enumerate(regs):
         free = slots.get((r.type, r.name))
         keyed.append(((free.pop(0) if free else len(constructed) + n), r))
@@ -230,28 +241,22 @@ _SETTINGS_FIELDS = (
 )
 
 
-def _snapshot_runtime() -> dict:
+def _snapshot_runtime() -> dict[str, Any]:
     from pulumi.runtime import config as _config
 
-    snap: dict = {"settings": {}}
-    for name in _SETTINGS_FIELDS:
-        try:
-            snap["settings"][name] = getattr(_settings.SETTINGS, name)
-        except Exception:  # a field this SDK version does not have
-            pass
+    # hasattr: a field this SDK version does not have is left out.
+    snap: dict[str, Any] = {"settings": {name: getattr(_settings.SETTINGS, name) for name in _SETTINGS_FIELDS
+                                         if hasattr(_settings.SETTINGS, name)}}
     snap["root"] = _settings.ROOT.get()
     snap["config"] = dict(_config.CONFIG.get())
     snap["secret_keys"] = set(_config._SECRET_KEYS.get())
     return snap
 
 
-def _restore_runtime(snap: dict) -> None:
+def _restore_runtime(snap: dict[str, Any]) -> None:
     """Put back the runtime state seen before collect_registrations (so a test module's
     own set_mocks keeps working after calling it)."""
     for name, value in snap["settings"].items():
-        try:
-            setattr(_settings.SETTINGS, name, value)
-        except Exception:
-            pass
+        setattr(_settings.SETTINGS, name, value)
     _settings.ROOT.set(snap["root"])
     pulumi.runtime.set_all_config(snap["config"], list(snap["secret_keys"]))

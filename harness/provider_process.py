@@ -1,20 +1,16 @@
 """Start the real `python -m pulumi.dynamic` provider process and call it over gRPC.
 
 This is the engine's side of the provider protocol, reduced to what a Python dynamic
-provider serves: Configure, Check, Diff, Create, Read, Update, Delete. Properties are
-serialized with the SDK's own `pulumi.runtime.rpc.serialize_properties`, so what reaches
-the provider is what the engine sends: every number is a float, None-valued keys are
-gone, unknowns are the rpc UNKNOWN sentinel string and secrets are unwrapped (the dynamic
-provider answers Configure with acceptSecrets=False, so the engine strips secret markers
-before every resource call).
+provider serves: Configure, Check, Diff, Create, Read, Update, Delete. Properties go
+over the wire as the engine sends them (harness/wire.py).
 
 A test tool, not the engine: see ENGINE_HARNESS.md.
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
+import contextlib
 import os
 import subprocess
 import sys
@@ -22,61 +18,54 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import grpc
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from .waiting import first_line, stop_process
+from .wire import (
+    PROVIDER_KEY,
+    UNKNOWN,
+    Props,
+    from_wire,
+    optional_wire,
+    strip_secrets,
+    to_wire,
+)
+
 __all__ = [
+    "PROVIDER_KEY",
     "UNKNOWN",
     "CheckOutcome",
     "DiffOutcome",
+    "Props",
     "ProviderCrashed",
     "ProviderError",
     "ProviderProcess",
     "ProviderStartError",
     "ReadOutcome",
+    "SpawnOptions",
     "from_wire",
     "project_name",
     "strip_secrets",
     "to_wire",
 ]
 
-PROVIDER_KEY = "__provider"
+_T = TypeVar("_T")
 
 
-class _Unknown:
-    """The harness's marker for a value the engine does not know yet (a preview unknown).
+@runtime_checkable
+class _RpcStatus(Protocol):
+    """What a failed call's grpc.RpcError also is (a grpc.Call): its status."""
 
-    Put `UNKNOWN` anywhere inside a registration's inputs; it goes over the wire as the
-    rpc UNKNOWN sentinel (`rpc.UNKNOWN`), which the provider process turns into a
-    `pulumi.output.Unknown` in check() and diff(). Values coming back from the provider
-    that were unknown are turned into this marker again.
-    """
+    def code(self) -> grpc.StatusCode: ...
 
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __reduce__(self):
-        return (_Unknown, ())
-
-    def __deepcopy__(self, memo):
-        return self
-
-    def __copy__(self):
-        return self
+    def details(self) -> str | None: ...
 
 
-UNKNOWN = _Unknown()
 
 
 class ProviderError(Exception):
@@ -104,88 +93,26 @@ class ProviderStartError(RuntimeError):
 
 @dataclass
 class CheckOutcome:
-    inputs: dict
-    failures: list  # list[tuple[str, str]]: (property, reason)
+    inputs: Props
+    failures: list[tuple[str, str]]  # (property, reason)
 
 
 @dataclass
 class DiffOutcome:
     changes: str  # "some" | "none" | "unknown"
-    replaces: list
+    replaces: list[str]
     delete_before_replace: bool
 
 
 @dataclass
 class ReadOutcome:
     id: str
-    outputs: dict
-    inputs: dict | None
+    outputs: Props
+    inputs: Props | None
 
 
 # ---------------------------------------------------------------------------------------
 # Wire conversion
-
-
-_KEEP = object()
-
-
-def _rewrite(value: Any, leaf: Callable[[Any], Any]) -> Any:
-    """Apply `leaf` to every value, outermost first; it returns a replacement, or _KEEP to
-    descend into dicts and lists (tuples become lists, as on the wire)."""
-    replaced = leaf(value)
-    if replaced is not _KEEP:
-        return replaced
-    if isinstance(value, dict):
-        return {k: _rewrite(v, leaf) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rewrite(v, leaf) for v in value]
-    return value
-
-
-def strip_secrets(value: Any) -> Any:
-    """Remove rpc secret wrappers (recursively), as the engine does for a provider that
-    answered Configure with acceptSecrets=False."""
-    return _rewrite(value, lambda v: strip_secrets(v["value"]) if rpc.is_rpc_secret(v) else _KEEP)
-
-
-def _marker_to_sentinel(value: Any) -> Any:
-    from pulumi.output import Unknown
-
-    return _rewrite(value, lambda v: rpc.UNKNOWN if v is UNKNOWN or isinstance(v, Unknown) else _KEEP)
-
-
-def _sentinel_to_marker(value: Any) -> Any:
-    from pulumi.output import Unknown
-
-    def leaf(v: Any) -> Any:
-        if isinstance(v, Unknown) or (isinstance(v, str) and v == rpc.UNKNOWN):
-            return UNKNOWN
-        return v if isinstance(v, tuple) else _KEEP
-
-    return _rewrite(value, leaf)
-
-
-def _run(coro):
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.close()
-
-
-def to_wire(props: dict | None, *, keep_secrets: bool = False):
-    """Serialize a property bag with the SDK's serialize_properties, as the engine sends it."""
-    props = dict(props or {})
-    if not keep_secrets:
-        props = strip_secrets(props)
-    props = _marker_to_sentinel(props)
-    return _run(rpc.serialize_properties(props, {}))
-
-
-def from_wire(struct) -> dict:
-    """Deserialize a provider response. Unknowns become the UNKNOWN marker, whatever the
-    ambient `is_dry_run()` of this (test) process says."""
-    return _sentinel_to_marker(rpc.deserialize_properties(struct, keep_unknowns=True))
 
 
 def project_name(project_dir: str) -> str | None:
@@ -214,6 +141,45 @@ def _stop_every_provider() -> None:
         process.kill()
 
 
+@dataclass(frozen=True)
+class SpawnOptions:
+    """How a provider process is started: kept so a crashed one can be started again alike."""
+
+    python: str = sys.executable
+    env: dict[str, str] | None = None
+    extra_pythonpath: tuple[str, ...] = ()
+    stack: str = "dev"
+    start_timeout: float = 30.0
+    call_timeout: float | None = 300.0
+
+    def environment(self, project: str) -> dict[str, str]:
+        """The process's environment: ours, the engine's PULUMI_PROJECT/STACK, `env`, and
+        `extra_pythonpath` in front of PYTHONPATH."""
+        full = dict(os.environ)
+        full.setdefault("PULUMI_PROJECT", project)
+        full.setdefault("PULUMI_STACK", self.stack)
+        if self.env:
+            full.update(self.env)
+        extra = [os.path.abspath(p) for p in self.extra_pythonpath]
+        if extra:
+            old = full.get("PYTHONPATH")
+            full["PYTHONPATH"] = os.pathsep.join(extra + ([old] if old else []))
+        return full
+
+
+@dataclass
+class _Configuration:
+    config: dict[str, str]
+    secret_keys: list[str] = field(default_factory=list)
+
+
+def _drain(stream: Any) -> None:
+    """Read a pipe to its end, so a chatty child never blocks on a full pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        for _ in iter(stream.readline, b""):
+            pass
+
+
 class ProviderProcess:
     """The real dynamic provider process, driven as the engine drives it.
 
@@ -235,33 +201,23 @@ class ProviderProcess:
     ) -> None:
         self.project_dir = os.path.abspath(project_dir)
         self.call_timeout = call_timeout
-        # Kept so restarted() can start the same process again after a crash.
-        self._spawn = dict(python=python, env=env, extra_pythonpath=list(extra_pythonpath), stack=stack,
-                           start_timeout=start_timeout, call_timeout=call_timeout)
-        self._configured_with: tuple[dict, list] | None = None
+        self._spawn = SpawnOptions(python=python, env=env, extra_pythonpath=tuple(extra_pythonpath), stack=stack,
+                                   start_timeout=start_timeout, call_timeout=call_timeout)
+        self._configured_with: _Configuration | None = None
         self.killed = False
         self.project = project_name(self.project_dir) or "project"
-        full_env = dict(os.environ)
-        full_env.setdefault("PULUMI_PROJECT", self.project)
-        full_env.setdefault("PULUMI_STACK", stack)
-        if env:
-            full_env.update(env)
-        extra = [os.path.abspath(p) for p in extra_pythonpath]
-        if extra:
-            old = full_env.get("PYTHONPATH")
-            full_env["PYTHONPATH"] = os.pathsep.join(extra + ([old] if old else []))
-        self._stderr_file = tempfile.TemporaryFile(mode="w+b")
+        # Open for the object's life, not a block: stderr_text() still reads it after stop().
+        self._stderr_file = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115
         self._proc = subprocess.Popen(
             [python, "-u", "-m", "pulumi.dynamic"],
             cwd=self.project_dir,
-            env=full_env,
+            env=self._spawn.environment(self.project),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._stderr_file,
         )
         self.pid = self._proc.pid
         _RUNNING.add(self)
-        self.stdout_lines: list[str] = []
         self._channel: grpc.Channel | None = None
         self._stopped = False
         self.configured = False  # the engine always calls Configure before anything else
@@ -277,31 +233,21 @@ class ProviderProcess:
     # -- process ---------------------------------------------------------------------
 
     def _read_port(self, timeout: float) -> int:
-        first: list[bytes] = []
-        got = threading.Event()
         stdout = self._proc.stdout
         assert stdout is not None
-
-        def reader() -> None:
-            line = stdout.readline()
-            first.append(line)
-            got.set()
-            # Keep draining so a chatty provider never blocks on a full pipe.
-            for rest in iter(stdout.readline, b""):
-                self.stdout_lines.append(rest.decode(errors="replace").rstrip("\n"))
-
-        threading.Thread(target=reader, name=f"provider-stdout-{self.pid}", daemon=True).start()
-        if not got.wait(timeout):
+        text = first_line(stdout, timeout)
+        if text is None:
             raise ProviderStartError(
                 f"provider process {self.pid} printed no port within {timeout}s; stderr:\n{self.stderr_text()}"
             )
-        text = first[0].decode(errors="replace").strip()
+        threading.Thread(target=_drain, args=(stdout,), name=f"provider-stdout-{self.pid}", daemon=True).start()
         try:
-            return int(text)
+            return int(text.strip())
         except ValueError:
-            self._proc.wait(timeout=5) if self._proc.poll() is None else None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=5)
             raise ProviderStartError(
-                f"provider process {self.pid} did not print a port (first line {text!r}, "
+                f"provider process {self.pid} did not print a port (first line {text.strip()!r}, "
                 f"exit code {self._proc.poll()}); stderr:\n{self.stderr_text()}"
             ) from None
 
@@ -327,10 +273,12 @@ class ProviderProcess:
     def sibling(self) -> ProviderProcess:
         """A fresh process started and configured like this one, which stays running: the
         next command's plugin, while the caller keeps (and stops) the one it made."""
-        fresh = ProviderProcess(self.project_dir, **self._spawn)
+        spawn = self._spawn
+        fresh = ProviderProcess(self.project_dir, python=spawn.python, env=spawn.env,
+                                extra_pythonpath=spawn.extra_pythonpath, stack=spawn.stack,
+                                start_timeout=spawn.start_timeout, call_timeout=spawn.call_timeout)
         if self._configured_with is not None:
-            config, secret_keys = self._configured_with
-            fresh.configure(config, secret_keys)
+            fresh.configure(self._configured_with.config, self._configured_with.secret_keys)
         return fresh
 
     def restarted(self) -> ProviderProcess:
@@ -346,36 +294,31 @@ class ProviderProcess:
         self._stopped = True
         if self._channel is not None:
             self._channel.close()
-        if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=10)
+        stop_process(self._proc)
         if self._proc.stdout is not None:
             self._proc.stdout.close()
 
     def __enter__(self) -> ProviderProcess:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def __del__(self) -> None:  # best effort: never leave a provider process behind
-        try:
+        with contextlib.suppress(Exception):
             self.stop()
-        except Exception:
-            pass
 
     # -- calls -----------------------------------------------------------------------
 
-    def _call(self, method: str, request):
+    def _call(self, method: str, send: Callable[[float | None], _T]) -> _T:
+        """send(timeout): one call on the stub; its gRPC error as a ProviderError, or as
+        ProviderCrashed when the process died under it."""
         try:
-            return getattr(self.stub, method)(request, timeout=self.call_timeout)
+            return send(self.call_timeout)
         except grpc.RpcError as e:
-            code = e.code() if hasattr(e, "code") else grpc.StatusCode.UNKNOWN
-            details = e.details() if hasattr(e, "details") else str(e)
+            status = e if isinstance(e, _RpcStatus) else None
+            code = status.code() if status is not None else grpc.StatusCode.UNKNOWN
+            details = (status.details() or "") if status is not None else str(e)
             if self._died(wait=code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)):
                 raise ProviderCrashed(method, code, f"the provider process died: {details}") from None
             raise ProviderError(method, code, details) from None
@@ -404,31 +347,31 @@ class ProviderProcess:
         """ConfigureRequest with namespaced keys in `variables` (plain strings) and `args`
         (a Struct in which the values of `secret_keys` are wrapped as rpc secrets, as the
         engine sends decrypted secret config)."""
-        secret_keys = set(secret_keys)
-        args = {k: (rpc.wrap_rpc_secret(v) if k in secret_keys else v) for k, v in config.items()}
+        secrets = set(secret_keys)
+        args = {k: (rpc.wrap_rpc_secret(v) if k in secrets else v) for k, v in config.items()}
         req = provider_pb2.ConfigureRequest(
             variables={k: str(v) for k, v in config.items()},
             args=to_wire(args, keep_secrets=True),
             acceptSecrets=True,
             acceptResources=True,
         )
-        self._call("Configure", req)
+        self._call("Configure", lambda timeout: self.stub.Configure(req, timeout=timeout))
         self.configured = True
-        self._configured_with = (dict(config), sorted(secret_keys))
+        self._configured_with = _Configuration(dict(config), sorted(secrets))
 
-    def check(self, urn: str, olds: dict, news: dict) -> CheckOutcome:
+    def check(self, urn: str, olds: Props, news: Props) -> CheckOutcome:
         name, typ = self._name_type(urn)
         req = provider_pb2.CheckRequest(
             urn=urn, olds=to_wire(olds), news=to_wire(news), name=name, type=typ
         )
-        resp = self._call("Check", req)
+        resp = self._call("Check", lambda timeout: self.stub.Check(req, timeout=timeout))
         return CheckOutcome(
             inputs=from_wire(resp.inputs),
             failures=[(f.property, f.reason) for f in resp.failures],
         )
 
     def diff(
-        self, urn: str, id: str, olds: dict, news: dict, old_inputs: dict | None = None
+        self, urn: str, id: str, olds: Props, news: Props, old_inputs: Props | None = None
     ) -> DiffOutcome:
         name, typ = self._name_type(urn)
         req = provider_pb2.DiffRequest(
@@ -436,11 +379,11 @@ class ProviderProcess:
             urn=urn,
             olds=to_wire(olds),
             news=to_wire(news),
-            old_inputs=to_wire(old_inputs) if old_inputs is not None else None,
+            old_inputs=optional_wire(old_inputs),
             name=name,
             type=typ,
         )
-        resp = self._call("Diff", req)
+        resp = self._call("Diff", lambda timeout: self.stub.Diff(req, timeout=timeout))
         changes = {
             provider_pb2.DiffResponse.DIFF_SOME: "some",
             provider_pb2.DiffResponse.DIFF_NONE: "none",
@@ -451,26 +394,26 @@ class ProviderProcess:
             delete_before_replace=bool(resp.deleteBeforeReplace),
         )
 
-    def create(self, urn: str, props: dict, *, timeout: float | None = None) -> tuple[str, dict]:
+    def create(self, urn: str, props: Props, *, timeout: float | None = None) -> tuple[str, Props]:
         name, typ = self._name_type(urn)
         req = provider_pb2.CreateRequest(
             urn=urn, properties=to_wire(props), timeout=timeout or 0.0, preview=False,
             name=name, type=typ,
         )
-        resp = self._call("Create", req)
+        resp = self._call("Create", lambda call_timeout: self.stub.Create(req, timeout=call_timeout))
         return resp.id, from_wire(resp.properties)
 
-    def read(self, urn: str, id: str, props: dict, inputs: dict | None = None) -> ReadOutcome:
+    def read(self, urn: str, id: str, props: Props, inputs: Props | None = None) -> ReadOutcome:
         name, typ = self._name_type(urn)
         req = provider_pb2.ReadRequest(
             id=id,
             urn=urn,
             properties=to_wire(props),
-            inputs=to_wire(inputs) if inputs is not None else None,
+            inputs=optional_wire(inputs),
             name=name,
             type=typ,
         )
-        resp = self._call("Read", req)
+        resp = self._call("Read", lambda timeout: self.stub.Read(req, timeout=timeout))
         return ReadOutcome(
             id=resp.id,
             outputs=from_wire(resp.properties),
@@ -478,26 +421,26 @@ class ProviderProcess:
         )
 
     def update(
-        self, urn: str, id: str, olds: dict, news: dict, old_inputs: dict | None = None,
+        self, urn: str, id: str, olds: Props, news: Props, old_inputs: Props | None = None,
         *, timeout: float | None = None,
-    ) -> dict:
+    ) -> Props:
         name, typ = self._name_type(urn)
         req = provider_pb2.UpdateRequest(
             id=id,
             urn=urn,
             olds=to_wire(olds),
             news=to_wire(news),
-            old_inputs=to_wire(old_inputs) if old_inputs is not None else None,
+            old_inputs=optional_wire(old_inputs),
             timeout=timeout or 0.0,
             preview=False,
             name=name,
             type=typ,
         )
-        resp = self._call("Update", req)
+        resp = self._call("Update", lambda call_timeout: self.stub.Update(req, timeout=call_timeout))
         return from_wire(resp.properties)
 
     def delete(
-        self, urn: str, id: str, props: dict, old_inputs: dict | None = None,
+        self, urn: str, id: str, props: Props, old_inputs: Props | None = None,
         *, timeout: float | None = None,
     ) -> None:
         name, typ = self._name_type(urn)
@@ -505,9 +448,9 @@ class ProviderProcess:
             id=id,
             urn=urn,
             properties=to_wire(props),
-            old_inputs=to_wire(old_inputs) if old_inputs is not None else None,
+            old_inputs=optional_wire(old_inputs),
             timeout=timeout or 0.0,
             name=name,
             type=typ,
         )
-        self._call("Delete", req)
+        self._call("Delete", lambda call_timeout: self.stub.Delete(req, timeout=call_timeout))

@@ -16,17 +16,23 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from .environment import CREDENTIAL_PREFIXES
 from .provider_process import project_name
+from .waiting import first_line, stop_process, wait_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI_SCRIPT = os.path.join(REPO, "scripts", "pulumi-cli.sh")
 DYNAMIC_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
 PROVIDER_METHODS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
 
-__all__ = ["DYNAMIC_TYPE", "CliResult", "CliStack", "LanguageHost", "find_cli", "provider_calls"]
+__all__ = ["DYNAMIC_TYPE", "CliResult", "CliStack", "LanguageHost", "find_cli", "provider_calls", "wait_for"]
+
+LANGUAGE_HOST_START_TIMEOUT = 60.0
+Json = dict[str, Any]
 
 
 def find_cli() -> tuple[str | None, str]:
@@ -37,7 +43,8 @@ def find_cli() -> tuple[str | None, str]:
         if os.access(given, os.X_OK):
             return given, ""
         return None, f"PULUMI_CLI={given} is not an executable"
-    done = subprocess.run(["bash", CLI_SCRIPT, "--no-build"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(["bash", CLI_SCRIPT, "--no-build"], capture_output=True, text=True, timeout=60,
+                          check=False)
     if done.returncode == 0 and done.stdout.strip():
         return done.stdout.strip().splitlines()[-1], ""
     return None, ("no pulumi CLI: not on PATH, not in ~/.pulumi/bin, not built yet; "
@@ -54,14 +61,16 @@ class LanguageHost:
             env={**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", "")},
         )
         assert self.process.stdout is not None
-        self.address = self.process.stdout.readline().strip()
+        self.address = (first_line(self.process.stdout, LANGUAGE_HOST_START_TIMEOUT) or "").strip()
         if not self.address:
             self.stop()
-            raise RuntimeError("the language host did not start")
+            raise RuntimeError(f"the language host printed no address within {LANGUAGE_HOST_START_TIMEOUT:g} s")
 
     def stop(self) -> None:
         self.process.kill()
-        self.process.wait(timeout=10)
+        stop_process(self.process)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 @dataclass
@@ -70,7 +79,7 @@ class CliResult:
     code: int
     output: str
     seconds: float  # from start to exit, as the user waits for it
-    trace: list[dict] = field(default_factory=list)
+    trace: list[Json] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -101,8 +110,8 @@ class CliStack:
         self._runs = 0
         bin_dirs = [os.path.dirname(sys.executable), os.path.dirname(os.path.realpath(cli))]
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "ALIBABA_CLOUD", "ALICLOUD", "ALIYUN"))},
-            "PATH": os.pathsep.join(bin_dirs + [os.environ.get("PATH", "")]),
+            **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", *CREDENTIAL_PREFIXES))},
+            "PATH": os.pathsep.join([*bin_dirs, os.environ.get("PATH", "")]),
             "PULUMI_BACKEND_URL": "file://" + self.backend,
             "PULUMI_CONFIG_PASSPHRASE": "real-engine-tests",
             "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -114,7 +123,7 @@ class CliStack:
 
     # -- commands -----------------------------------------------------------------------
     def run(self, *args: str, check: bool = True, timeout: float = 180, trace: bool = False,
-            on_start: Any = None) -> CliResult:
+            on_start: Callable[[subprocess.Popen[str]], object] | None = None) -> CliResult:
         """Run `pulumi <args>` in the project directory; program-running commands get the
         language host and --non-interactive. `on_start(process)` may act while it runs."""
         argv = list(args)
@@ -165,16 +174,16 @@ class CliStack:
     def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
         self.run("config", "set", *(["--secret"] if secret else []), key, value)
 
-    def export(self) -> dict:
-        return json.loads(self.run("stack", "export", "--show-secrets").output)
+    def export(self) -> Json:
+        return cast(Json, json.loads(self.run("stack", "export", "--show-secrets").output))
 
     def export_raw(self) -> str:
         return self.run("stack", "export").output
 
-    def outputs(self) -> dict:
-        return json.loads(self.run("stack", "output", "--json", "--show-secrets").output or "{}")
+    def outputs(self) -> Json:
+        return cast(Json, json.loads(self.run("stack", "output", "--json", "--show-secrets").output or "{}"))
 
-    def resources(self, type_: str = DYNAMIC_TYPE) -> dict[str, dict]:
+    def resources(self, type_: str = DYNAMIC_TYPE) -> dict[str, Json]:
         """name -> the resource's state entry, for resources of `type_`."""
         found = {}
         for resource in self.export()["deployment"].get("resources") or []:
@@ -186,8 +195,8 @@ class CliStack:
         """What a killed CLI's error tells the user to do with a file backend: delete its lock."""
         shutil.rmtree(os.path.join(self.backend, ".pulumi", "locks"), ignore_errors=True)
 
-    def pending_operations(self) -> list[dict]:
-        return self.export()["deployment"].get("pending_operations") or []
+    def pending_operations(self) -> list[Json]:
+        return cast(list[Json], self.export()["deployment"].get("pending_operations") or [])
 
     def urn(self, name: str, type_: str = DYNAMIC_TYPE) -> str:
         return f"urn:pulumi:{self.stack}::{project_name(self.project_dir)}::{type_}::{name}"
@@ -197,10 +206,10 @@ class CliStack:
             out.write(source)
 
 
-def provider_calls(trace_path: str) -> list[dict]:
+def provider_calls(trace_path: str) -> list[Json]:
     """The engine's calls to our dynamic provider, from a PULUMI_DEBUG_GRPC file, in the
     order they started: {method, urn, name, olds (present and non-empty), id}."""
-    calls: list[dict] = []
+    calls: list[Json] = []
     if not os.path.exists(trace_path):
         return calls
     with open(trace_path, encoding="utf-8") as lines:
@@ -223,13 +232,3 @@ def provider_calls(trace_path: str) -> list[dict]:
                 "preview": bool(request.get("preview")),
             })
     return calls
-
-
-def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.05) -> bool:
-    """Poll until predicate() is true (a condition, never a fixed sleep); False on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False

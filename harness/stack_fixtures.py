@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
 
 from harness.emulator_process import EmulatorProcess
-from harness.program import collect_registrations
+from harness.environment import clean_env
+from harness.program import Registration, collect_registrations
 from harness.provider_process import ProviderProcess
 
 DEMO_SECRET = "emulator-demo-secret"
 SECRET_KEYS = ("alicloud:secretKey",)
-
 
 def stack_config(emu: EmulatorProcess, **extra: str) -> dict[str, str]:
     return {
@@ -29,7 +28,7 @@ def stack_config(emu: EmulatorProcess, **extra: str) -> dict[str, str]:
 
 def start_provider(project_dir: str, emu: EmulatorProcess, **extra: str) -> ProviderProcess:
     """The real `python -m pulumi.dynamic` in a scratch project, configured as the engine does."""
-    process = ProviderProcess(project_dir, env={k: v for k, v in os.environ.items() if not k.startswith(("ALICLOUD_", "ALIBABA_CLOUD_", "ALIYUN_"))})
+    process = ProviderProcess(project_dir, env=clean_env())
     process.configure(stack_config(emu, **extra), secret_keys=SECRET_KEYS)
     return process
 
@@ -55,5 +54,5 @@ def group_program(*, port: int = 80, name: str | None = None, adopt_id: str | No
     return program
 
 
-def registrations(program: Callable[[], None]) -> list:
+def registrations(program: Callable[[], None]) -> list[Registration]:
     return collect_registrations(program, project="project")

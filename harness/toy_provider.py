@@ -31,6 +31,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -52,6 +53,8 @@ OUTPUT_ONLY = ("types", "serial")
 CONTROL_KEYS = ("replace_on", "delete_before_replace", "fail", "sleep", "bare_diff", "report_inputs", "crash_window")
 
 _thread_lock = threading.Lock()
+# The store path configure() received (config wins over TOY_STORE); tests set it as well,
+# to open the store from the test process (tests/test_engine_harness.py).
 _store_path: str | None = None
 
 
@@ -63,7 +66,7 @@ def _path() -> str:
 
 
 @contextlib.contextmanager
-def _store():
+def _store() -> Iterator[dict[str, Any]]:
     """Lock the store (threads and processes), yield its data, write it back."""
     path = _path()
     with _thread_lock, open(path + ".lock", "a+") as lock:
@@ -79,11 +82,11 @@ def _store():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def read_store(path: str) -> dict:
+def read_store(path: str) -> dict[str, Any]:
     """The store as the toy last wrote it (tests use this to observe the provider)."""
     try:
         with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+            data: dict[str, Any] = json.load(f)
     except FileNotFoundError:
         data = {}
     data.setdefault("objects", {})
@@ -106,20 +109,20 @@ def _unknown_paths(value: Any, prefix: str = "") -> list[str]:
     return out
 
 
-def _plain(props: dict) -> dict:
+def _plain(props: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k != "__provider"}
 
 
-def _event(data: dict, op: str, key: Any, **extra: Any) -> None:
+def _event(data: dict[str, Any], op: str, key: Any, **extra: Any) -> None:
     data["events"].append({"seq": len(data["events"]), "op": op, "key": key, **extra})
 
 
-def _crash_window(props: dict) -> None:
+def _crash_window(props: dict[str, Any]) -> None:
     if props.get("crash_window"):
         time.sleep(float(props["crash_window"]))
 
 
-def _maybe_fail(props: dict, op: str) -> None:
+def _maybe_fail(props: dict[str, Any], op: str) -> None:
     if props.get("fail") == op:
         raise RuntimeError(f"toy {op} failed on purpose for {props.get('key')!r}")
 
@@ -128,7 +131,7 @@ class ToyProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def configure(self, req: ConfigureRequest) -> None:
-        global _store_path
+        global _store_path  # noqa: PLW0603  # one store per process, which tests set too (above)
         raw = req.config._props  # the dynamic Config keeps the raw dict here
         store = req.config.get(STORE_CONFIG_KEY)
         if store:
@@ -140,7 +143,7 @@ class ToyProvider(ResourceProvider):
         with _store() as data:
             _event(data, "configure", None, config=seen)
 
-    def check(self, olds: dict, news: dict) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         with _store() as data:
             _event(
                 data, "check", news.get("key"),
@@ -154,7 +157,7 @@ class ToyProvider(ResourceProvider):
             failures.append(CheckFailure("bad", f"BAD_VALUE: bad is {news['bad']!r}"))
         return CheckResult(news, failures)
 
-    def diff(self, id_: str, olds: dict, news: dict) -> DiffResult:
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         _maybe_fail(news, "diff")
         olds_p = {k: v for k, v in _plain(olds).items() if k not in OUTPUT_ONLY}
         news_p = _plain(news)
@@ -180,7 +183,7 @@ class ToyProvider(ResourceProvider):
             data["inflight"] += delta
             data["max_inflight"] = max(data["max_inflight"], data["inflight"])
 
-    def _work(self, props: dict, op: str) -> None:
+    def _work(self, props: dict[str, Any], op: str) -> None:
         self._inflight(+1)
         try:
             if props.get("sleep"):
@@ -189,7 +192,7 @@ class ToyProvider(ResourceProvider):
         finally:
             self._inflight(-1)
 
-    def create(self, props: dict) -> CreateResult:
+    def create(self, props: dict[str, Any]) -> CreateResult:
         self._work(props, "create")
         id_ = f"toy-{uuid.uuid4().hex[:12]}"
         obj = _plain(props)
@@ -201,7 +204,7 @@ class ToyProvider(ResourceProvider):
         _crash_window(props)
         return CreateResult(id_, dict(obj))
 
-    def read(self, id_: str, props: dict) -> ReadResult:
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         _maybe_fail(props, "read")
         with _store() as data:
             obj = data["objects"].get(id_)
@@ -214,7 +217,7 @@ class ToyProvider(ResourceProvider):
             inputs = {k: v for k, v in obj.items() if k not in OUTPUT_ONLY}
         return ReadResult(id_, dict(obj), inputs)
 
-    def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         self._work(news, "update")
         with _store() as data:
             obj = _plain(news)
@@ -225,7 +228,7 @@ class ToyProvider(ResourceProvider):
         _crash_window(news)
         return UpdateResult(dict(obj))
 
-    def delete(self, id_: str, props: dict) -> None:
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._work(props, "delete")
         with _store() as data:
             existed = data["objects"].pop(id_, None) is not None
@@ -236,7 +239,7 @@ class ToyProvider(ResourceProvider):
 class ToyThing(Resource, module="toy", name="Thing"):
     """`pulumi-python:dynamic/toy:Thing`."""
 
-    def __init__(self, name: str, props: dict, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         props = dict(props)
         props.setdefault("key", name)
         super().__init__(ToyProvider(), name, props, opts)
@@ -249,7 +252,7 @@ class SecretToyProvider(ToyProvider):
 
 
 class SecretToyThing(Resource, module="toy", name="SecretThing"):
-    def __init__(self, name: str, props: dict, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         props = dict(props)
         props.setdefault("key", name)
         super().__init__(SecretToyProvider(), name, props, opts)

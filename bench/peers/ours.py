@@ -8,9 +8,8 @@ from pathlib import Path
 
 from harness.pulumi_cli import CliStack, LanguageHost
 
+from ..common import ROOT
 from .result import CommandResult
-
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def group_program(count: int, slave: str = "i-demo-web-2") -> str:

@@ -23,7 +23,7 @@ def _op(step: Any) -> str:
     return text
 
 
-def _fault(result: dict) -> str:
+def _fault(result: dict[str, Any]) -> str:
     """The user's view of one fault scenario, in one cell."""
     parts = []
     for key, step in result.items():
@@ -39,7 +39,7 @@ def _fault(result: dict) -> str:
     return "; ".join(parts)
 
 
-def render(results: dict) -> str:
+def render(results: dict[str, Any]) -> str:
     tools = list(results.get("tools", {}))
     names = {"terraform": "Terraform + terraform-provider-alicloud", "ours": "this provider (pulumi CLI)"}
     versions = results.get("versions", {})

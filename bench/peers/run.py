@@ -12,17 +12,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import metadata
 from typing import Any
 
 from harness.emulator_process import EmulatorProcess
 from harness.pulumi_cli import LanguageHost, find_cli
 
+from ..common import ROOT
 from . import scenarios
 from .ours import PulumiWorkspace
 from .terraform import TerraformWorkspace, built_paths, provider_version
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "bench", "results-peers.json")
+OUT = str(ROOT / "bench" / "results-peers.json")
 
 
 def _say(text: str) -> None:
@@ -31,14 +32,15 @@ def _say(text: str) -> None:
 
 def _version(argv: list[str]) -> str:
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.splitlines()[0].strip()
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                              check=False).stdout.splitlines()[0].strip()
     except (OSError, IndexError, subprocess.SubprocessError):
         return "?"
 
 
-def run_tool(name: str, make: Any, emu: EmulatorProcess, work: str, counts: list[int],
-             with_faults: bool) -> dict:
-    result: dict = {}
+def run_tool(name: str, make: scenarios.MakeWorkspace, emu: EmulatorProcess, work: str, counts: list[int],
+             with_faults: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {}
     for count in counts:
         _say(f"{name}: lifecycle, {count} group(s)")
         result[f"lifecycle {count}"] = scenarios.lifecycle(emu, make, f"{work}/{name}-life{count}", count)
@@ -89,9 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     from .report import render
     table = render(results)
     results["table"] = table
-    existing: dict = {}
+    existing: dict[str, Any] = {}
     if os.path.exists(args.out):
-        existing = json.load(open(args.out, encoding="utf-8"))
+        with open(args.out, encoding="utf-8") as previous:
+            existing = json.load(previous)
     existing["peers"] = results
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(existing, out, indent=2)
@@ -102,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _our_version() -> str:
-    for line in open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8"):
-        if line.startswith("version"):
-            return line.split("=", 1)[1].strip().strip('"')
-    return "?"
+    """The installed distribution's version (pyproject.toml's, installed editable)."""
+    try:
+        return metadata.version("pulumi-slb-master-slave")
+    except metadata.PackageNotFoundError:
+        return "?"

@@ -13,12 +13,44 @@ import collections
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
 
-Workspace = Any
+
+class Outcome(Protocol):
+    """What one command of either tool left (bench.peers.result.CommandResult)."""
+
+    code: int
+    output: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool: ...
+
+    def first_error(self) -> str: ...
+
+
+class Workspace(Protocol):
+    """One tool's working directory, driven as its user drives it."""
+
+    def init(self) -> Outcome: ...
+
+    def write(self, count: int, slave: str = ...) -> None: ...
+
+    def apply(self, timeout: float = ...) -> Outcome: ...
+
+    def plan(self) -> Outcome: ...
+
+    def refresh(self) -> Outcome: ...
+
+    def destroy(self, timeout: float = ...) -> Outcome: ...
+
+    def state_ids(self) -> list[str]: ...
+
+
 MakeWorkspace = Callable[[str], Workspace]
+Json = dict[str, Any]
 
 LB = "lb-demo-hangzhou"
 LISTENER_RELEASE_S = 15.0
@@ -31,7 +63,7 @@ def cloud_groups(emu: EmulatorProcess) -> list[str]:
     return [g["id"] for g in emu.state()["groups"] if str(g.get("name", "")).startswith("peer-")]
 
 
-def measured(emu: EmulatorProcess, command: Callable[[], Any]) -> dict:
+def measured(emu: EmulatorProcess, command: Callable[[], Outcome]) -> Json:
     """Run one command; its calls come from the emulator's request log."""
     emu.clear_requests()
     done = command()
@@ -51,7 +83,7 @@ def api(emu: EmulatorProcess, action: str, **params: Any) -> Any:
     return body
 
 
-def outcome(emu: EmulatorProcess, ws: Workspace, declared: int) -> dict:
+def outcome(emu: EmulatorProcess, ws: Workspace, declared: int) -> Json:
     cloud = set(cloud_groups(emu))
     state = set(ws.state_ids())
     return {"groups_in_cloud": len(cloud), "ids_in_state": len(state),
@@ -59,7 +91,7 @@ def outcome(emu: EmulatorProcess, ws: Workspace, declared: int) -> dict:
             "state_ids_gone_from_cloud": len(state - cloud)}
 
 
-def lifecycle(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str, count: int) -> dict:
+def lifecycle(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str, count: int) -> Json:
     emu.reset()
     ws = make(work_dir)
     ws.write(count)
@@ -82,7 +114,7 @@ def lifecycle(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str, count: i
     return steps
 
 
-def _fault_then_retry(emu: EmulatorProcess, ws: Workspace, fault: dict) -> dict:
+def _fault_then_retry(emu: EmulatorProcess, ws: Workspace, fault: Json) -> Json:
     """Apply with the fault armed; then, as a user does after an error, apply again."""
     emu.add_fault(**fault)
     first = measured(emu, ws.apply)
@@ -94,8 +126,8 @@ def _fault_then_retry(emu: EmulatorProcess, ws: Workspace, fault: dict) -> dict:
     return result
 
 
-def faults(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str) -> dict:
-    results: dict = {}
+def faults(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str) -> Json:
+    results: Json = {}
 
     def fresh(name: str, create: bool = False) -> Workspace:
         emu.reset()
@@ -124,7 +156,7 @@ def faults(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str) -> dict:
     ws = fresh("outofband", create=True)
     gone = ws.state_ids()
     api(emu, "DeleteMasterSlaveServerGroup", MasterSlaveServerGroupId=gone[0])
-    step = {"refresh": measured(emu, ws.refresh)}
+    step: Json = {"refresh": measured(emu, ws.refresh)}
     step["dropped from state"] = gone[0] not in ws.state_ids()
     step["apply"] = measured(emu, ws.apply)
     step["outcome"] = outcome(emu, ws, 1)
@@ -166,7 +198,7 @@ QUOTA_GROUPS = 50
 QUOTA_RPS = 10
 
 
-def quota_burst(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str, count: int, rps: int) -> dict:
+def quota_burst(emu: EmulatorProcess, make: MakeWorkspace, work_dir: str, count: int, rps: int) -> Json:
     """Many creates at once against the account's flow control (the emulator's quota fault
     answers Throttling.User beyond `rps`), then, if needed, the apply a user runs again."""
     emu.reset()

@@ -26,7 +26,7 @@ BUILD_SCRIPT = HERE / "build.sh"
 def built_paths() -> tuple[tuple[str, str] | None, str]:
     """(terraform, provider) from `build.sh --print-paths`, or None and why not (it builds nothing)."""
     done = subprocess.run(["bash", str(BUILD_SCRIPT), "--print-paths"], capture_output=True, text=True,
-                          timeout=30)
+                          timeout=30, check=False)
     lines = done.stdout.split()
     if done.returncode != 0 or len(lines) != 2:
         return None, ("the peers are not built: run bench/peers/build.sh (Terraform and "
@@ -125,11 +125,11 @@ class TerraformWorkspace:
         (self.dir / "main.tf").write_text(group_config(self.endpoint, self.version, count, slave, protection))
 
     def run(self, *args: str, timeout: float = 180) -> TfResult:
-        argv = list(args) + ["-no-color", "-input=false"]
+        argv = [*args, "-no-color", "-input=false"]
         started = time.perf_counter()
         try:
             done = subprocess.run([self.terraform, *argv], cwd=self.dir, env=self.env, text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, check=False)
             code, output = done.returncode, done.stdout
         except subprocess.TimeoutExpired as e:
             out = e.stdout or ""
