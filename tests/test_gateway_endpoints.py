@@ -268,7 +268,7 @@ def test_a_load_balancer_in_another_region_is_named_with_the_region_asked(emu: E
     assert first.startswith(f"SLB {CREATE_LOOK_UP} failed for load balancer lb-demo-shanghai in "
                             "cn-hangzhou: InvalidLoadBalancerId.NotFound: ")
     assert "not found in cn-hangzhou" in second and "region_id" in second
-    groups = emu.state()["groups"]  # type: ignore[no-untyped-call]  # harness's EmulatorProcess is not typed yet
+    groups = emu.state()["groups"]
     assert "may have happened" not in message and groups == []
 
 
