@@ -27,6 +27,7 @@ from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import scratch_project
 from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import group_program, registrations, start_provider
+from harness.waiting import wait_until
 
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::group-0"
 ACCESS_KEY = "gateway-key"
@@ -200,7 +201,8 @@ def test_four_drip_fed_creates_do_not_starve_an_unrelated_check(providers: Provi
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             started = time.monotonic()
             creates = [pool.submit(_timed_create, provider, news) for _ in range(4)]
-            time.sleep(0.3)  # all four workers of the provider process are busy now
+            # all four workers of the provider process are busy once the endpoint holds four requests
+            wait_until(lambda: bad.requests >= 4, BUDGET, "four creates reaching the drip-feeding endpoint")
             provider.call_timeout = BUDGET + 3
             try:
                 checked = provider.check(URN, {}, news)

@@ -42,6 +42,8 @@ from slb_master_slave.transport import (
     TransportFailure,
 )
 
+from harness.waiting import wait_for, wait_until
+
 
 def _has_ipv6_loopback() -> bool:
     try:
@@ -130,11 +132,7 @@ def _listening(host: str, port: int) -> bool:
 
 
 def _wait_listening(host: str, port: int, seconds: float = 15.0) -> None:
-    end = time.monotonic() + seconds
-    while not _listening(host, port):
-        if time.monotonic() > end:
-            raise TimeoutError(f"nothing listens on {host}:{port} after {seconds} s")
-        time.sleep(0.05)
+    wait_until(lambda: _listening(host, port), seconds, f"the proxy listening on {host}:{port}")
 
 
 @dataclass
@@ -155,12 +153,7 @@ class Lab:
 
     def went_through_proxy(self, target_port: int, before: int, seconds: float = 5.0) -> bool:
         """The proxy logged one more connection to the target port (it logs as it connects)."""
-        end = time.monotonic() + seconds
-        while self.connections_to(target_port) <= before:
-            if time.monotonic() > end:
-                return False
-            time.sleep(0.05)
-        return True
+        return wait_for(lambda: self.connections_to(target_port) > before, seconds)
 
 
 @pytest.fixture(scope="module")

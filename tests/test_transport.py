@@ -141,10 +141,12 @@ def test_a_proxy_refusing_the_tunnel_is_named(servers: StartServer) -> None:
 
 def test_kept_alive_connections_are_reused_and_a_closed_one_is_not(servers: StartServer) -> None:
     scheduled: set[int] = set()
+    dropped = threading.Event()
 
     def drop(conn: socket.socket) -> None:
         with contextlib.suppress(OSError):
             conn.shutdown(socket.SHUT_RDWR)
+        dropped.set()
 
     def once_then_close_later(conn: socket.socket, head: bytes) -> bool:
         conn.sendall(OK)  # HTTP/1.1 without Connection: close invites reuse...
@@ -159,7 +161,7 @@ def test_kept_alive_connections_are_reused_and_a_closed_one_is_not(servers: Star
     assert send(transport, target).status == 200
     assert send(transport, target).status == 200, "reused at once"
     assert server.connections == 1
-    time.sleep(0.4)
+    assert dropped.wait(10), "the server dropped the idle connection"
     assert send(transport, target).status == 200, "the dropped idle connection is noticed, not used"
     assert server.connections == 2
 
