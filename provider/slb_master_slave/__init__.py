@@ -33,4 +33,4 @@ __all__ = [
     "get_master_slave_server_groups",
     "get_master_slave_server_groups_output",
 ]
-__version__ = "0.3.0"
+__version__ = "0.4.0"
