@@ -28,7 +28,14 @@ else
     echo "no Pulumi CLI could be found or built (above): tests/real_engine will be skipped" >&2
 fi
 set +e
-.venv/bin/python -m pytest "$@"
+# Two worker processes, each running whole modules (their module-scoped emulator and
+# language host start once); SLB_TEST_WORKERS=0 runs everything in this process.
+workers=${SLB_TEST_WORKERS:-2}
+if [ "$workers" = 0 ]; then
+    .venv/bin/python -m pytest "$@"
+else
+    .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
+fi
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
