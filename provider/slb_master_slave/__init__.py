@@ -3,20 +3,51 @@
 `from slb_master_slave import MasterSlaveServerGroup` is the public entry point. The
 provider class lives in `slb_master_slave.provider` and is pickled into state by
 reference: its module path and name are part of the state format.
+
+The public names are imported on first use (PEP 562): the engine's provider process
+imports `slb_master_slave.provider`, which runs this file first, and must not pay for the
+program side (the resource and args classes, the look-up and its mocks) on every cold start.
 """
 
-from .inputs import MasterSlaveServerGroupArgs, MasterSlaveServerGroupArgsDict
-from .lookup import (
-    LOOKUP_TOKEN,
-    AwaitableGetMasterSlaveServerGroupsResult,
-    GetMasterSlaveServerGroupsResult,
-    LookupFailed,
-    get_master_slave_server_groups,
-    get_master_slave_server_groups_output,
-)
-from .outputs import MasterSlaveServerGroupServer
-from .provider import MasterSlaveServerGroupProvider
-from .resource import BackendServerArgs, BackendServerArgsDict, MasterSlaveServerGroup
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .inputs import MasterSlaveServerGroupArgs, MasterSlaveServerGroupArgsDict
+    from .lookup import (
+        LOOKUP_TOKEN,
+        AwaitableGetMasterSlaveServerGroupsResult,
+        GetMasterSlaveServerGroupsResult,
+        LookupFailed,
+        get_master_slave_server_groups,
+        get_master_slave_server_groups_output,
+    )
+    from .outputs import MasterSlaveServerGroupServer
+    from .provider import MasterSlaveServerGroupProvider
+    from .resource import (
+        BackendServerArgs,
+        BackendServerArgsDict,
+        MasterSlaveServerGroup,
+    )
+
+# public name -> the module that holds it
+_HOMES = {
+    "MasterSlaveServerGroupArgs": "inputs",
+    "MasterSlaveServerGroupArgsDict": "inputs",
+    "LOOKUP_TOKEN": "lookup",
+    "AwaitableGetMasterSlaveServerGroupsResult": "lookup",
+    "GetMasterSlaveServerGroupsResult": "lookup",
+    "LookupFailed": "lookup",
+    "get_master_slave_server_groups": "lookup",
+    "get_master_slave_server_groups_output": "lookup",
+    "MasterSlaveServerGroupServer": "outputs",
+    "MasterSlaveServerGroupProvider": "provider",
+    "BackendServerArgs": "resource",
+    "BackendServerArgsDict": "resource",
+    "MasterSlaveServerGroup": "resource",
+}
 
 __all__ = [
     "LOOKUP_TOKEN",
@@ -34,3 +65,16 @@ __all__ = [
     "get_master_slave_server_groups_output",
 ]
 __version__ = "0.4.0"
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # the next look-up is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
