@@ -10,9 +10,13 @@ cd "$(dirname "$0")/.."
 normalize() { grep -v -e '^#' -e ' @ ' | cut -d= -f1 | tr 'A-Z_.' 'a-z--' | sort -u; }
 unpinned=$(comm -23 <(.venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check | normalize) \
                     <(normalize <constraints.txt))
+# The lock is complete for the Python it was made with (its header names it); another minor
+# version may need backports it cannot list (tomli, exceptiongroup on 3.10): a warning there.
+locked_python=$(sed -n 's/.*Python: \([0-9]*\.[0-9]*\).*/\1/p' constraints.txt | head -1)
+this_python=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 if [ -n "$unpinned" ]; then
     echo "installed but not pinned in constraints.txt: $(echo $unpinned); run scripts/lock.sh and commit it" >&2
-    if [ "${CI:-}" = true ]; then exit 1; fi
+    if [ "${CI:-}" = true ] && [ "$locked_python" = "$this_python" ]; then exit 1; fi
 fi
 # Habits first: the linter and the strict type checker over the repository
 # (both configured in pyproject.toml); a finding fails the run before any test starts.
