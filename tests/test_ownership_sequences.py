@@ -190,6 +190,16 @@ def destroy(p: ProviderProcess, stack: Stack) -> None:
 # -- ground truth -----------------------------------------------------------------------------
 
 
+def assert_settled_then_destroyed(pulumi_run: Callable[..., ProviderProcess], emu: EmulatorProcess, stack: Stack,
+                                  reg: Any) -> None:
+    """A refresh and the preview after it show no change (invariant 4), and destroy leaves no group."""
+    p = pulumi_run()
+    refresh(p, stack)
+    assert preview(p, stack, [reg]) == {"web": "same"}
+    destroy(pulumi_run(), stack)
+    assert emu.groups_by_id() == {}
+
+
 def assert_sound(emu: EmulatorProcess, *stacks: Stack, strays: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """Invariants 1-3 over every stack: one holder per group, state ids live and completed,
     no orphan (every live group is held, or a group the test made outside)."""
@@ -283,11 +293,7 @@ def test_targeted_replace_keeps_the_new_group_and_deletes_the_old(command: str, 
     new_id = targeted_replace(pulumi_run(), stack, reg)
     assert new_id != old_id
     assert list(assert_sound(emu, stack)) == [new_id], "exactly the new group is left"
-    p = pulumi_run()
-    refresh(p, stack)
-    assert preview(p, stack, [reg]) == {"web": "same"}
-    destroy(pulumi_run(), stack)
-    assert emu.groups_by_id() == {}
+    assert_settled_then_destroyed(pulumi_run, emu, stack, reg)
 
 
 def test_diff_driven_replace_and_delete_before_replace_leave_one_group(emu: EmulatorProcess, pulumi_run) -> None:
@@ -355,11 +361,7 @@ def test_stack_rename_then_a_new_stack_of_the_old_name_never_shares_a_group(emu:
     assert preview(p, prod, [prod_reg]) == {"web": "update"}, "the ownership tag follows the renamed stack, in place"
     assert up_existing(p, prod, prod_reg) == "update"
     assert emu.groups_by_id()[first]["tags"][OWNER_KEY] == prod_reg.urn
-    p = pulumi_run()
-    refresh(p, prod)
-    assert preview(p, prod, [prod_reg]) == {"web": "same"}
-    destroy(pulumi_run(), prod)
-    assert emu.groups_by_id() == {}
+    assert_settled_then_destroyed(pulumi_run, emu, prod, prod_reg)
 
 
 # -- 3. rename with aliases, and a new resource of the old name created first --------------------
@@ -554,11 +556,7 @@ def test_upgrade_from_0_2_retags_a_long_urn_in_place(first: str, emu: EmulatorPr
     value = emu.groups_by_id()[gid]["tags"][OWNER_KEY]
     assert value != legacy_value
     assert_valid_tag_value(value)
-    p = pulumi_run()
-    refresh(p, stack)
-    assert preview(p, stack, [reg]) == {"web": "same"}
-    destroy(pulumi_run(), stack)
-    assert emu.groups_by_id() == {}
+    assert_settled_then_destroyed(pulumi_run, emu, stack, reg)
 
 
 def test_upgrade_of_a_first_release_group_with_twenty_tags(emu: EmulatorProcess, pulumi_run) -> None:
@@ -577,11 +575,7 @@ def test_upgrade_of_a_first_release_group_with_twenty_tags(emu: EmulatorProcess,
     reg19 = one({"resource": "web", "name": "web", "tags": nineteen})
     assert up_existing(pulumi_run(), stack, reg19) == "update"
     assert emu.groups_by_id()[gid]["tags"] == {**nineteen, OWNER_KEY: reg19.urn}
-    p = pulumi_run()
-    refresh(p, stack)
-    assert preview(p, stack, [reg19]) == {"web": "same"}
-    destroy(pulumi_run(), stack)
-    assert emu.groups_by_id() == {}
+    assert_settled_then_destroyed(pulumi_run, emu, stack, reg19)
 
 
 def test_upgrade_of_a_group_with_a_twentieth_tag_added_outside_says_which_group(emu: EmulatorProcess,
