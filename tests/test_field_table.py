@@ -40,13 +40,19 @@ def required_keyword_parameters(cls: type) -> set[str]:
     return {p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
 
 
+def assert_args_carry(table: tuple[fields.Field, ...], args: type, args_dict: Any) -> set[str]:
+    """The input type and its TypedDict name exactly the table's fields and require its required ones."""
+    names = {f.name for f in table}
+    required = {f.name for f in table if f.required}
+    assert properties(args) == names
+    assert required_keyword_parameters(args) == required
+    assert set(args_dict.__annotations__) == names
+    assert args_dict.__required_keys__ == required
+    return names
+
+
 def test_the_server_types_carry_exactly_the_tables_fields() -> None:
-    names = set(fields.SERVER_FIELD_NAMES)
-    required = {f.name for f in fields.SERVER if f.required}
-    assert properties(BackendServerArgs) == names
-    assert required_keyword_parameters(BackendServerArgs) == required
-    assert set(BackendServerArgsDict.__annotations__) == names
-    assert BackendServerArgsDict.__required_keys__ == required
+    names = assert_args_carry(fields.SERVER, BackendServerArgs, BackendServerArgsDict)
     assert properties(MasterSlaveServerGroupServer) - {"instance_id"} == names
     assert [f.name for f in BackendServer.__dataclass_fields__.values()] == list(fields.SERVER_FIELD_NAMES)
     assert {k: v.default for k, v in BackendServer.__dataclass_fields__.items()
@@ -54,12 +60,7 @@ def test_the_server_types_carry_exactly_the_tables_fields() -> None:
 
 
 def test_the_group_args_carry_exactly_the_tables_fields() -> None:
-    names = set(fields.GROUP_FIELD_NAMES)
-    required = {f.name for f in fields.GROUP if f.required}
-    assert properties(MasterSlaveServerGroupArgs) == names
-    assert required_keyword_parameters(MasterSlaveServerGroupArgs) == required
-    assert set(MasterSlaveServerGroupArgsDict.__annotations__) == names
-    assert MasterSlaveServerGroupArgsDict.__required_keys__ == required
+    assert_args_carry(fields.GROUP, MasterSlaveServerGroupArgs, MasterSlaveServerGroupArgsDict)
 
 
 def test_server_args_are_keyword_only() -> None:
