@@ -1,0 +1,37 @@
+"""The package's public names load on first use: every one resolves, and the provider
+process (which imports `slb_master_slave.provider`) does not pay for the program side."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+import slb_master_slave
+
+
+def test_every_public_name_resolves_to_its_home_module() -> None:
+    assert set(slb_master_slave.__all__) == set(slb_master_slave._HOMES)
+    for name in slb_master_slave.__all__:
+        home = importlib.import_module(f"slb_master_slave.{slb_master_slave._HOMES[name]}")
+        assert getattr(slb_master_slave, name) is getattr(home, name), name
+    assert set(slb_master_slave.__all__) <= set(dir(slb_master_slave))
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="NoSuchName"):
+        getattr(slb_master_slave, "NoSuchName")  # noqa: B009  # the point: a name the package lacks
+
+
+def test_the_provider_module_imports_without_the_program_side() -> None:
+    """A cold provider process unpickles `slb_master_slave.provider` only: the resource,
+    args and look-up modules must not load with it (bench: cold start)."""
+    code = ("import sys, slb_master_slave.provider; "
+            "print(sorted(m for m in sys.modules if m.startswith('slb_master_slave.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            timeout=60).stdout
+    for program_side in ("slb_master_slave.resource", "slb_master_slave.inputs", "slb_master_slave.lookup'",
+                         "slb_master_slave.lookup_mocks", "slb_master_slave.outputs"):
+        assert program_side not in loaded, f"{program_side} loaded with the provider: {loaded}"
+    assert "slb_master_slave.provider" in loaded
