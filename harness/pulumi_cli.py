@@ -22,14 +22,14 @@ from typing import Any, cast
 
 from .environment import CREDENTIAL_PREFIXES
 from .provider_process import project_name
-from .waiting import first_line, stop_process, wait_for
+from .waiting import first_line, stop_process
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI_SCRIPT = os.path.join(REPO, "scripts", "pulumi-cli.sh")
 DYNAMIC_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
 PROVIDER_METHODS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
 
-__all__ = ["DYNAMIC_TYPE", "CliResult", "CliStack", "LanguageHost", "find_cli", "provider_calls", "wait_for"]
+__all__ = ["DYNAMIC_TYPE", "CliResult", "CliStack", "LanguageHost", "find_cli", "provider_calls"]
 
 LANGUAGE_HOST_START_TIMEOUT = 60.0
 Json = dict[str, Any]

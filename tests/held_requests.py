@@ -8,7 +8,7 @@ exact moment a test may look at the emulator's state.
 from __future__ import annotations
 
 from harness.emulator_process import EmulatorProcess
-from harness.pulumi_cli import wait_for
+from harness.waiting import wait_for
 
 
 def last_logged(emu: EmulatorProcess) -> int:

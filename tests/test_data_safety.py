@@ -26,8 +26,8 @@ from harness.engine_harness import Engine, scratch_project
 from harness.mangling_proxy import ManglingProxy
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
-from harness.pulumi_cli import wait_for
 from harness.stack_fixtures import start_provider
+from harness.waiting import wait_for
 
 HANGZHOU: dict[str, Any] = {"load_balancer_id": "lb-demo-hangzhou",
             "servers": [{"server_id": "i-demo-web-1", "port": 80}, {"server_id": "i-demo-web-2", "port": 80, "server_type": "Slave"}]}

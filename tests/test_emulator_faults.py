@@ -14,7 +14,7 @@ from aliyunsdkslb.request.v20140515 import (
     CreateMasterSlaveServerGroupRequest,
 )
 
-from harness.pulumi_cli import wait_for
+from harness.waiting import wait_for
 
 from .emulator_sdk import LB, describe_lb
 from .held_requests import wait_until_held

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from harness.emulator_process import EmulatorProcess, raw_call, signed_params
-from harness.pulumi_cli import wait_for
+from harness.waiting import wait_for
 
 LB = "lb-demo-hangzhou"
 STS_KEY, STS_SECRET, STS_TOKEN = "STS.emulator-demo", "emulator-sts-secret", "emulator-sts-token"

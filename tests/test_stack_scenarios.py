@@ -13,8 +13,8 @@ from typing import Any
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine
-from harness.pulumi_cli import wait_for
 from harness.stack_fixtures import group_program, registrations
+from harness.waiting import wait_for
 
 # the module's provider process (the provider fixture in conftest.py)
 PROVIDER_CONFIG: dict[str, str] = {"slb-master-slave:timeoutSeconds": "2"}

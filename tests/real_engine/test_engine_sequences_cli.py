@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from harness.pulumi_cli import CliStack, wait_for
+from harness.pulumi_cli import CliStack
+from harness.waiting import wait_for
 
 from . import programs
 from .invariants import (
