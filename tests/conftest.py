@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slb_master_slave.journal import JOURNAL_DIR_ENV
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
@@ -29,6 +30,16 @@ def _no_ambient_cloud_credentials(monkeypatch: pytest.MonkeyPatch, request: pyte
         return
     for name in CLOUD_ENV:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _own_journal(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each test's provider processes keep their journal of unfinished creates (journal.py) in a
+    folder of the test's own: one test never takes over what another left, and nothing is
+    written under the user's cache."""
+    folder = tmp_path_factory.mktemp("journal")
+    monkeypatch.setenv(JOURNAL_DIR_ENV, str(folder))
+    return folder
 
 
 @pytest.fixture(scope="module")

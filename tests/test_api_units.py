@@ -222,7 +222,10 @@ def test_a_tag_update_on_a_group_deleted_outside_says_refresh() -> None:
     assert "pulumi refresh" in second
 
 
-def test_a_lost_create_is_settled_by_the_hook_before_anything_is_sent_again() -> None:
+def test_a_create_that_may_have_been_applied_is_raised_at_once_never_sent_again() -> None:
+    """The API takes no client token: only the caller, which can look the group up, may send
+    a create again (creation.py settles it first); the gateway re-sends only what certainly
+    was not applied."""
     sent: dict[str, str] = {}
 
     def script(action: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -233,18 +236,23 @@ def test_a_lost_create_is_settled_by_the_hook_before_anything_is_sent_again() ->
     spec = GroupSpec.from_props({"load_balancer_id": "lb-1", "name": "g", "servers": [
         {"server_id": "i-1", "port": 80}, {"server_id": "i-2", "port": "80", "server_type": "Slave", "weight": 50.0}]},
         "cn-hangzhou")
-    looked: list[str] = []
-
-    def settle() -> str:  # the caller's owned-group look-up
-        looked.append("look-up")
-        return "rsp-made"
-
-    assert gateway.create_group(spec, {OWNER_TAG_KEY: "urn:x"}, settle) == "rsp-made"
-    assert transport.actions == ["CreateMasterSlaveServerGroup"] and looked == ["look-up"]
+    with pytest.raises(SlbApiError) as info:
+        gateway.create_group(spec, {OWNER_TAG_KEY: "urn:x"})
+    assert info.value.may_have_applied and info.value.code == "ServiceUnavailable"
+    assert transport.actions == ["CreateMasterSlaveServerGroup"]
     assert sent["Tag.1.Key"] == OWNER_TAG_KEY
     assert json.loads(sent["MasterSlaveBackendServers"]) == [
         {"ServerId": "i-1", "Port": "80", "Weight": "100", "ServerType": "Master", "Type": "ecs"},
         {"ServerId": "i-2", "Port": "80", "Weight": "50", "ServerType": "Slave", "Type": "ecs"}]
+
+
+def test_a_create_refused_before_it_applied_is_retried_by_the_gateway() -> None:
+    answers = iter([api_error("Throttling.User", "slow down"), (200, {"RequestId": "R", "MasterSlaveServerGroupId": "rsp-1"})])
+    gateway, transport, _ = gateway_with(lambda a, p: next(answers))
+    spec = GroupSpec.from_props({"load_balancer_id": "lb-1", "name": "g", "servers": [
+        {"server_id": "i-1", "port": 80}, {"server_id": "i-2", "port": 80, "server_type": "Slave"}]}, "cn-hangzhou")
+    assert gateway.create_group(spec, {}) == "rsp-1"
+    assert transport.actions == ["CreateMasterSlaveServerGroup"] * 2
 
 
 def test_live_groups_come_from_either_nesting() -> None:

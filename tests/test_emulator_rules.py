@@ -4,6 +4,7 @@ parameters, load balancer attributes (seed and admin API), through the SDK over 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -254,10 +255,14 @@ def test_listener_refuses_both_group_kinds(emu):
 
 
 def test_provider_reads_servers_per_group_when_the_list_has_none(emu):
-    """List items carry no servers (as the real API): settling a lost create needs the
-    provider's per-group Attribute read of the groups carrying its ownership tag, which
-    this exercises against the real answer shape."""
+    """List items carry no servers (as the real API): taking over what a killed create left
+    needs the provider's per-group Attribute read of the groups carrying that create's exact
+    pending value (the journal names it), which this exercises against the real answer shape."""
+    from slb_master_slave import journal
+    from slb_master_slave.owner_tag import OWNER_TAG_KEY, pending_value
     from slb_master_slave.provider import MasterSlaveServerGroupProvider
+
+    from harness.makers import gone_maker_token
 
     provider = MasterSlaveServerGroupProvider()
     provider._config = {"alicloud:accessKey": "emulator-demo-key",
@@ -265,17 +270,22 @@ def test_provider_reads_servers_per_group_when_the_list_has_none(emu):
                         "alicloud:region": "cn-hangzhou",
                         "slb-master-slave:endpoint": emu.url,
                         "slb-master-slave:timeoutSeconds": "8"}
+    owner = "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::web"
     props = {"load_balancer_id": LB, "name": "web",
              "servers": [{"server_id": "i-demo-web-1", "port": 80},
                          {"server_id": "i-demo-web-2", "port": "80", "server_type": "Slave"}],
-             "tags": {"k%d" % i: "v" for i in range(19)},
-             "owner": "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::web"}
+             "tags": {"k%d" % i: "v" for i in range(19)}, "owner": owner}
     checked = provider.check({}, props)
     assert checked.failures == []
-    emu.add_fault(kind="drop_after", action="CreateMasterSlaveServerGroup", count=1)
+    left = pending_value(owner, gone_maker_token())  # a create whose provider process was killed
+    servers = [{"ServerId": "i-demo-web-1", "Port": "80", "ServerType": "Master"},
+               {"ServerId": "i-demo-web-2", "Port": "80", "ServerType": "Slave"}]
+    made = emu.call("CreateMasterSlaveServerGroup", LoadBalancerId=LB, MasterSlaveServerGroupName="web",
+                    MasterSlaveBackendServers=json.dumps(servers), **{"Tag.1.Key": OWNER_TAG_KEY, "Tag.1.Value": left})
+    journal.record(journal.UnfinishedCreate(left, journal.Place.of(LB, "cn-hangzhou", emu.url, "emulator-demo-key"),
+                                            started=0.0 + time.time()))
+    emu.clear_requests()
     result = provider.create(checked.inputs)
+    assert result.id == made["MasterSlaveServerGroupId"], "taken over, not made twice"
+    assert emu.actions()[:2] == ["DescribeMasterSlaveServerGroups", "DescribeMasterSlaveServerGroupAttribute"]
     assert [g["id"] for g in emu.state()["groups"]] == [result.id]
-    actions = emu.actions()
-    listed = actions.index("DescribeMasterSlaveServerGroups", actions.index(
-        "CreateMasterSlaveServerGroup"))
-    assert "DescribeMasterSlaveServerGroupAttribute" in actions[listed:]

@@ -111,6 +111,7 @@ def test_the_provider_rides_out_a_full_disk_and_makes_one_group(emu: EmulatorPro
     group_id, _outputs = operations.create(resolve_settings(stack_config(emu), environ={}), {
         "load_balancer_id": "lb-demo-hangzhou", "region_id": "cn-hangzhou", "name": "web",
         "servers": [{"server_id": "i-demo-web-1", "port": 80}, {"server_id": "i-demo-web-2", "port": 80, "server_type": "Slave"}],
+        "owner": "urn:pulumi:dev::p::pulumi-python:dynamic/slb:MasterSlaveServerGroup::web",  # what a program passes
     })
     assert time.monotonic() - started < 15
     assert [g["id"] for g in emu.state()["groups"]] == [group_id]

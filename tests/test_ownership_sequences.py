@@ -35,9 +35,11 @@ from typing import Any
 import pulumi
 import pytest
 from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
+from slb_master_slave.owner_tag import pending_value
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import scratch_project
+from harness.makers import foreign_maker_token, gone_maker_token
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
 from harness.stack_fixtures import start_provider
@@ -435,17 +437,46 @@ def test_killed_replacement_create_then_destroy_leaves_nothing(emu: EmulatorProc
     assert emu.groups_by_id() == {}, "destroy removed the group and the killed replacement's leftover"
 
 
-def test_a_create_whose_completion_failed_stays_pending_and_is_taken_over(emu: EmulatorProcess, pulumi_run) -> None:
+def test_a_create_whose_completion_is_refused_deletes_its_group_and_leaves_nothing(emu: EmulatorProcess,
+                                                                                   pulumi_run) -> None:
+    """Issue 24, case 1: the completing TagResources refused (a RAM policy without
+    slb:TagResources), then `destroy`: the create already removed what it made."""
     stack = Stack()
     reg = one({"resource": "web"})
     emu.add_fault(kind="error", action="TagResources", code="Forbidden.RAM", status=403, count=1,
                   message="User not authorized to operate on the specified resource.")
     with pytest.raises(ProviderError) as failed:
         up_create(pulumi_run(), stack, reg)
+    assert emu.groups_by_id() == {}, "the group the create made is deleted again"
+    assert "could not be marked complete" in failed.value.details and "Forbidden.RAM" in failed.value.details
+    assert "It was deleted again: nothing is left behind" in failed.value.details
+    assert emu.actions() == ["CreateMasterSlaveServerGroup", "TagResources", "DeleteMasterSlaveServerGroup"]
+    destroy(pulumi_run(), stack)
+    assert emu.groups_by_id() == {}
+    made = up_create(pulumi_run(), stack, reg)
+    assert_sound(emu, stack) and list(emu.groups_by_id()) == [made]
+
+
+def test_a_create_that_can_neither_complete_nor_delete_stays_pending_and_is_taken_over(emu: EmulatorProcess,
+                                                                                        pulumi_run) -> None:
+    """Only when the clean-up delete fails too does the pending group remain: the error names it
+    and how it is settled, and the next create on this machine takes it over (its maker ended)."""
+    stack = Stack()
+    reg = one({"resource": "web"})
+    for action in ("TagResources", "DeleteMasterSlaveServerGroup"):
+        emu.add_fault(kind="error", action=action, code="Forbidden.RAM", status=403, count=1,
+                      message="User not authorized to operate on the specified resource.")
+    with pytest.raises(ProviderError) as failed:
+        up_create(pulumi_run(), stack, reg)
     [gid] = emu.groups_by_id()
-    assert f"Group {gid} was made but not marked complete" in failed.value.details
     assert emu.groups_by_id()[gid]["tags"][OWNER_KEY].startswith(PENDING_PREFIX)
+    assert f"group {gid} remains, marked pending" in failed.value.details
+    assert "the next `pulumi up` of this resource on this machine" in failed.value.details
+    assert "audit --delete-leftovers" in failed.value.details
+    emu.clear_requests()
     assert up_create(pulumi_run(), stack, reg) == gid, "the next create takes it over"
+    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "DescribeMasterSlaveServerGroupAttribute",
+                             "TagResources"], "one listing filtered on the exact value the journal names"
     assert_sound(emu, stack)
     destroy(pulumi_run(), stack)
     assert emu.groups_by_id() == {}
@@ -453,13 +484,26 @@ def test_a_create_whose_completion_failed_stays_pending_and_is_taken_over(emu: E
 
 def test_an_interrupted_adoption_is_taken_up_again(emu: EmulatorProcess, pulumi_run) -> None:
     reg = one({"resource": "legacy", "name": "legacy", "adopt_id": "rsp-placeholder"})
-    gid = make_group(emu, "legacy", {OWNER_KEY: PENDING_PREFIX + reg.urn})  # tagged pending, then killed
+    # tagged pending by a provider process that was then killed
+    gid = make_group(emu, "legacy", {OWNER_KEY: pending_value(reg.urn, gone_maker_token())})
     reg = one({"resource": "legacy", "name": "legacy", "adopt_id": gid})
     stack = Stack()
     assert up_create(pulumi_run(), stack, reg) == gid
     assert emu.groups_by_id()[gid]["tags"] == {OWNER_KEY: reg.urn}
     destroy(pulumi_run(), stack)
     assert emu.groups_by_id() == {}
+
+
+def test_an_adoption_another_deployment_is_running_is_refused(emu: EmulatorProcess, pulumi_run) -> None:
+    """The fence: a pending mark of this resource made elsewhere, minutes ago, may still complete."""
+    reg = one({"resource": "legacy", "name": "legacy", "adopt_id": "rsp-placeholder"})
+    value = pending_value(reg.urn, foreign_maker_token())
+    gid = make_group(emu, "legacy", {OWNER_KEY: value})
+    reg = one({"resource": "legacy", "name": "legacy", "adopt_id": gid})
+    with pytest.raises(ProviderError) as refused:
+        up_create(pulumi_run(), Stack(), reg)
+    assert "being adopted or created for this resource by another deployment" in refused.value.details
+    assert emu.groups_by_id()[gid]["tags"] == {OWNER_KEY: value}, "nothing was changed"
 
 
 def test_a_create_answered_but_never_saved_by_the_engine_is_left_never_shared(emu: EmulatorProcess,

@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 import pytest
+from slb_master_slave import maker
+from slb_master_slave.owner_tag import pending_value
 from slb_master_slave.provider import MasterSlaveServerGroupProvider, ProviderError
 from slb_master_slave.spec import OWNER_TAG_KEY as IDEMPOTENCY_TAG_KEY
 
@@ -52,14 +54,13 @@ def create(provider: MasterSlaveServerGroupProvider, props: dict[str, Any] | Non
     return provider.create(checked(provider, props))
 
 
-def test_create_is_a_look_up_a_create_and_its_completion_and_outputs_repeat_normalized_inputs(
+def test_create_is_a_create_and_its_completion_and_outputs_repeat_normalized_inputs(
         emu: EmulatorProcess) -> None:
     provider = configured(emu)
     result = create(provider)
-    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "CreateMasterSlaveServerGroup", "TagResources"]
-    look_up, made, completed = (r["params"] for r in emu.requests())
-    pending = "pending:" + DECLARED["owner"]
-    assert (look_up["Tag.1.Key"], look_up["Tag.1.Value"]) == (IDEMPOTENCY_TAG_KEY, pending), "this owner's pending groups only"
+    assert emu.actions() == ["CreateMasterSlaveServerGroup", "TagResources"], "two calls, one after the other"
+    made, completed = (r["params"] for r in emu.requests())
+    pending = pending_value(DECLARED["owner"], maker.this_process().token)
     assert {made[f"Tag.{n}.Key"]: made[f"Tag.{n}.Value"] for n in (1, 2)} == {IDEMPOTENCY_TAG_KEY: pending, "env": "dev"}
     assert (completed["Tag.1.Key"], completed["Tag.1.Value"]) == (IDEMPOTENCY_TAG_KEY, DECLARED["owner"])
     assert result.outs["owner_tag"] == DECLARED["owner"], "state records the exact value written"
@@ -70,7 +71,7 @@ def test_create_is_a_look_up_a_create_and_its_completion_and_outputs_repeat_norm
     [group] = emu.state()["groups"]
     assert group["id"] == result.id and group["tags"]["env"] == "dev"
     assert group["tags"][IDEMPOTENCY_TAG_KEY] == DECLARED["owner"]
-    sent = json.loads(emu.requests()[1]["params"]["MasterSlaveBackendServers"])
+    sent = json.loads(emu.requests()[0]["params"]["MasterSlaveBackendServers"])
     # as the API reference writes it: ports and weights as decimal strings
     assert [s["Port"] for s in sent] == ["80", "80"] and [s["Weight"] for s in sent] == ["100", "100"]
 
@@ -167,7 +168,7 @@ def test_throttling_is_retried_until_success(emu: EmulatorProcess) -> None:
     emu.add_fault(kind="error", action="CreateMasterSlaveServerGroup", code="Throttling.User", status=400,
                   message="Request was denied due to user flow control.", count=2)
     result = create(provider)
-    assert emu.actions() == ["DescribeMasterSlaveServerGroups"] + ["CreateMasterSlaveServerGroup"] * 3 + ["TagResources"]
+    assert emu.actions() == ["CreateMasterSlaveServerGroup"] * 3 + ["TagResources"]
     assert [g["id"] for g in emu.state()["groups"]] == [result.id]
 
 
@@ -177,7 +178,7 @@ def test_non_retryable_error_fails_at_once(emu: EmulatorProcess) -> None:
     props["servers"][0]["server_id"] = "i-not-seeded"
     with pytest.raises(ProviderError) as info:
         create(provider, props)
-    assert emu.actions() == ["DescribeMasterSlaveServerGroups", "CreateMasterSlaveServerGroup"]
+    assert emu.actions() == ["CreateMasterSlaveServerGroup"]
     assert "Troubleshoot: https://api.aliyun.com/troubleshoot?q=" in str(info.value)
     assert "RequestId" in str(info.value)
 

@@ -480,6 +480,14 @@ class SlbStack(RuleBasedStateMachine):
                 if key is not None:
                     self.pending[op["resource"]["urn"]] = key
 
+    def _note_failed_creates(self, result: Any) -> None:
+        """A create that could neither complete its group nor delete it again says so: its
+        group stays pending for that resource, as a crashed create's does (creation.py)."""
+        declared = {self._urn(r): d.key() for r, d in self.decls.items()}
+        for urn, op, err in getattr(result, "errors", []):
+            if op in ("create", "replace") and "remains, marked pending" in str(err) and urn in declared:
+                self.pending[urn] = declared[urn]
+
     def _resolve_pending(self, result: Any, destroyed: bool) -> None:
         """After an up or destroy dropped the pending creates: which leftovers the engine
         forgot (the provider cannot know them), and which the provider must account for."""
@@ -674,6 +682,7 @@ class SlbStack(RuleBasedStateMachine):
         result = self._with_event(event, lambda: self.engine.up(program(self.decls, self.stack)))
         self._note_pending_creates()
         self._resolve_pending(result, destroyed=False)
+        self._note_failed_creates(result)
         self._done(self._outcome(result))
         if expect:
             if not result.ok:

@@ -16,7 +16,12 @@ zombie). Outside Linux, where /proc is missing, only the parent is checked.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 
 
 def _parent_of(pid: int) -> int | None:
@@ -53,3 +58,64 @@ def engine_gone() -> bool:
     if os.getppid() != _PARENT or not _running(_PARENT):
         return True
     return _GRANDPARENT is not None and _GRANDPARENT > 1 and not _running(_GRANDPARENT)
+
+
+# -- a provider process whose engine is gone ends itself ------------------------------------
+# The engine starts each provider in a process group of its own, so a killed CLI leaves its
+# provider running, forever, holding whatever it was doing. A maker that never ends would keep
+# its pending groups "in progress" for the fence (fence.py) until the window passes; so, once
+# the engine is gone and no operation is in flight here, this process exits.
+WATCH_INTERVAL_SECONDS = 0.5
+
+
+class _Operations:
+    """Operations in flight in this process, and whether the watch has started."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.watching = False
+
+
+_operations = _Operations()
+
+
+@contextlib.contextmanager
+def operation() -> Iterator[None]:
+    """Count an operation in flight, so the watch never ends the process in the middle of one."""
+    with _operations.lock:
+        _operations.in_flight += 1
+    try:
+        yield
+    finally:
+        with _operations.lock:
+            _operations.in_flight -= 1
+
+
+def _idle() -> bool:
+    with _operations.lock:
+        return _operations.in_flight == 0
+
+
+def running_as_dynamic_provider() -> bool:
+    """This process is `python -m pulumi.dynamic`, started by an engine (not a test, not a program)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(spec, "name", None) == "pulumi.dynamic.__main__"
+
+
+def exit_when_engine_gone(*, interval: float = WATCH_INTERVAL_SECONDS,
+                          end: Callable[[int], object] = os._exit) -> None:
+    """Start (once) the thread that ends this process when its engine is gone and it is idle."""
+    with _operations.lock:
+        if _operations.watching:
+            return
+        _operations.watching = True
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if engine_gone() and _idle():
+                end(0)
+                return
+
+    threading.Thread(target=watch, name="slb-engine-watch", daemon=True).start()

@@ -5,11 +5,12 @@ the API's field names, `signing` the SDK, `transport` the HTTP, `retry_policy` t
 `api_errors` and `hints` what a failure says. One loop here (`SlbGateway._call`) sends a
 `Call` until it is answered, retrying what can heal within the operation's deadline.
 
-A create whose outcome is unknown may still have happened (the API takes no client token),
-so the loop runs the call's settle hook (the caller's look-up of the group the create would
-have made, by the pending ownership tag sent with it) before it sends the create again. A
-200 that does not say what it should (no group id, no two servers, no listing) is an
-invalid answer: retried, then surfaced, never stored. This module knows nothing of Pulumi.
+A create that may have been applied (sent, and its answer lost, cut or not the API's) is
+never sent again from here: the API takes no client token, so `create_group` raises that
+attempt's error at once and the caller (creation.py) finds out whether a group was made
+before it asks for another attempt (`pause_before_resend`). A 200 that does not say what it
+should (no group id, no two servers, no listing) is an invalid answer: retried, then
+surfaced, never stored. This module knows nothing of Pulumi or of ownership.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from .api_errors import (
     GATEWAY_STATUSES,
     INVALID_RESPONSE,
     TRANSPORT_CODES,
-    CreateOutcomeUnknown,
     ErrorKind,
     SlbApiError,
 )
@@ -64,9 +64,10 @@ Answered = dict[str, Any]
 class Call:
     """One API call for the retry loop: what to send, about what, and how to treat its answers.
 
-    `validate` names what a 2xx answer lacks (it is then an invalid answer); `settle` runs
-    before a request whose predecessor may have been applied is sent again, and may answer
-    in its place; `reserve` is time kept back from the deadline for a look-up after it.
+    `validate` names what a 2xx answer lacks (it is then an invalid answer);
+    `stop_if_applied` raises an attempt that may have been applied instead of sending it
+    again (a create: the caller settles it); `reserve` is time kept back from the deadline
+    for a call after it.
     """
 
     action: str
@@ -74,18 +75,9 @@ class Call:
     subject: str
     load_balancer_id: str | None = None
     wait_out_listener: bool = False
-    settle: Callable[[SlbApiError], Answered | None] | None = None
+    stop_if_applied: bool = False
     validate: Callable[[Mapping[str, Any]], str | None] | None = None
     reserve: float = 0.0
-
-
-@dataclass
-class PendingCreate:
-    """A create we send: the caller's look-up of the group it may have made, and whether a
-    lost answer could not be matched to a group (`unsettled`)."""
-
-    settle: Callable[[], str | None]
-    unsettled: bool = False
 
 
 _transport = Transport()
@@ -171,7 +163,7 @@ class SlbGateway:
 
     # -- the one retry loop -------------------------------------------------------------
     def _call(self, call: Call) -> Answered:
-        """Send until answered, retrying what can heal; see `Call` for the hooks."""
+        """Send until answered, retrying what can heal; see `Call` for the options."""
         backoff = Backoff(self._rng)
         attempt = 0
         while True:
@@ -179,17 +171,20 @@ class SlbGateway:
             outcome = self._attempt(call, attempt)
             if not isinstance(outcome, SlbApiError):
                 return outcome
-            decision = retry_decision(outcome, wait_out_listener=call.wait_out_listener)
-            if decision is Retry.NO:
+            if call.stop_if_applied and outcome.may_have_applied:
                 raise outcome
-            if call.settle is not None and outcome.may_have_applied:
-                settled = call.settle(outcome)
-                if settled is not None:
-                    return settled
-            delay = backoff.delay(decision, attempt)
-            if delay is None:
-                raise outcome
-            self._pause(delay, outcome, reserve=call.reserve)
+            self._wait_before_retry(outcome, backoff, attempt, wait_out_listener=call.wait_out_listener,
+                                    reserve=call.reserve)
+
+    def _wait_before_retry(self, error: SlbApiError, backoff: Backoff, attempt: int, *,
+                           wait_out_listener: bool = False, reserve: float = 0.0) -> None:
+        """Sleep as the retry policy says before attempt `attempt + 1`; raise `error` when the
+        policy says no more, or no time is left for another attempt."""
+        decision = retry_decision(error, wait_out_listener=wait_out_listener)
+        delay = backoff.delay(decision, attempt) if decision is not Retry.NO else None
+        if delay is None:
+            raise error
+        self._pause(delay, error, reserve=reserve)
 
     def _attempt(self, call: Call, attempt: int) -> Answered | SlbApiError:
         """One try: the valid answer, or the error with the attempt, subject and fix told."""
@@ -205,85 +200,42 @@ class SlbGateway:
             error = raw.with_context(attempts=attempt, subject=call.subject, seconds=self._clock() - self.started)
             return error.with_context(hint=hint_for(error, self.settings, load_balancer_id=call.load_balancer_id))
 
-    def _reserve(self) -> float:
-        """What create and delete keep back from the budget for one look-up after them."""
-        return min(LOOKUP_RESERVE_SECONDS, 0.2 * self.settings.timeout_seconds)
-
     def _pause(self, delay: float, error: SlbApiError, *, reserve: float = 0.0) -> None:
         """Sleep before the next attempt; if that leaves no time for it, the last error stands."""
         if self._clock() + delay + reserve >= self.deadline - 0.05:
             raise error
         self._sleep(delay)
 
-    # -- create, and settling a create whose answer was lost ------------------------------
-    def create_group(self, spec: GroupSpec, tags: Mapping[str, str], settle: Callable[[], str | None]) -> str:
-        """The new group's id: exactly one group per call, even when answers are lost or mangled.
-
-        When an attempt may have been applied (sent and the answer lost, a 5xx, a 200
-        without a readable id), the loop calls the settle hook before sending again: `settle`
-        (the caller's look-up of this resource's pending groups) answers in the create's place
-        if it finds the group; after a read timeout it keeps looking for two more read
-        timeouts, since the server may still apply the held request.
-        """
-        pending = PendingCreate(settle)
-        call = Call("CreateMasterSlaveServerGroup", create_params(spec, tags),
-                    subject=f"load balancer {spec.load_balancer_id}", load_balancer_id=spec.load_balancer_id,
-                    validate=created_problem, settle=lambda error: self._settle_create(pending, error),
-                    reserve=self._reserve())  # time kept back so a lost create can still be looked up
-        try:
-            answer = self._call(call)
-        except CreateOutcomeUnknown:
-            raise
-        except SlbApiError as error:
-            if error.may_have_applied or pending.unsettled:
-                raise self._outcome_unknown(error, None) from None
-            raise
+    # -- create: one attempt at a time, the caller settles what may have been applied ------
+    def create_group(self, spec: GroupSpec, tags: Mapping[str, str]) -> str:
+        """The new group's id. Retries only what certainly was not applied; an attempt that may
+        have been (sent and its answer lost, a 5xx, a 200 without a readable id) is raised at
+        once with `may_have_applied`, for the caller to settle before `pause_before_resend`
+        and another `create_group`. Time is kept back for the calls that complete the group."""
+        answer = self._call(Call("CreateMasterSlaveServerGroup", create_params(spec, tags),
+                                 subject=f"load balancer {spec.load_balancer_id}",
+                                 load_balancer_id=spec.load_balancer_id, validate=created_problem,
+                                 stop_if_applied=True, reserve=self.reserve_for_follow_up()))
         return str(answer["MasterSlaveServerGroupId"])
 
-    def _settle_create(self, pending: PendingCreate, error: SlbApiError) -> Answered | None:
-        """The settle hook: the group a create that may have been applied made, as its answer, or None."""
-        found = self._find_created(pending, error)
-        if found is None and error.timed_out:
-            found = self._await_late_create(pending, error)
-        if found is None:
-            pending.unsettled = True
-            return None
-        return {"MasterSlaveServerGroupId": found}
+    def new_backoff(self) -> Backoff:
+        return Backoff(self._rng)
 
-    def _await_late_create(self, pending: PendingCreate, cause: SlbApiError) -> str | None:
-        """A create that timed out on our side may still be applied when the server gets to it.
+    def pause_before_resend(self, error: SlbApiError, backoff: Backoff, attempt: int) -> None:
+        """Before a create is sent again after `error` (settled: it made no group): wait as the
+        retry policy says, or raise `error` when it says no or the budget has no room."""
+        self._wait_before_retry(error, backoff, attempt, reserve=self.reserve_for_follow_up())
 
-        Sending it again at once would make a second group when the first one lands. Give
-        the held request two more read timeouts to land, looking for it, before re-sending.
-        """
-        grace_end = min(self.deadline - self._reserve(), self._clock() + 2 * self.settings.request_timeout_seconds)
-        while self._clock() < grace_end - 0.05:
-            self._sleep(min(0.25, max(0.0, grace_end - self._clock())))
-            found = self._find_created(pending, cause)
-            if found:
-                return found
-        return None
+    def reserve_for_follow_up(self) -> float:
+        """What a create, its completion and a delete keep back from the budget for the call
+        after them (a look-up, a clean-up delete), within the operation's budget."""
+        return min(LOOKUP_RESERVE_SECONDS, 0.2 * self.settings.timeout_seconds)
 
-    def _find_created(self, pending: PendingCreate, cause: SlbApiError) -> str | None:
-        try:
-            return pending.settle()
-        except SlbApiError as error:
-            raise self._outcome_unknown(cause, error) from None
+    def seconds_left(self) -> float:
+        return self.deadline - self._clock()
 
-    @staticmethod
-    def _outcome_unknown(cause: SlbApiError, lookup: SlbApiError | None) -> CreateOutcomeUnknown:
-        if lookup is None:
-            looked = ""
-        elif lookup.kind in (ErrorKind.CONNECT_TIMEOUT, ErrorKind.READ_TIMEOUT):
-            looked = " (looking it up timed out too)"
-        else:
-            looked = f" (looking it up failed: {lookup.code})"
-        hint = (f"The create may have happened{looked}. Run `pulumi up` again: the group carries this resource's "
-                "pending ownership tag and is taken over (or removed) instead of created twice. " + cause.hint).strip()
-        return CreateOutcomeUnknown(
-            cause.action, cause.code, cause.message, request_id=cause.request_id, http_status=cause.http_status,
-            attempts=cause.attempts, kind=cause.kind, may_have_applied=True, subject=cause.subject,
-            region=cause.region, endpoint=cause.endpoint, hint=hint, seconds=cause.seconds)
+    def sleep(self, seconds: float) -> None:
+        self._sleep(seconds)
 
     # -- the other calls ------------------------------------------------------------------
     def describe_group(self, group_id: str) -> LiveGroup:
@@ -295,8 +247,9 @@ class SlbGateway:
         return live_group_from_api({"MasterSlaveServerGroupId": group_id, **answer})
 
     def list_groups(self, load_balancer_id: str, *, include_listener: bool = False,
-                    tags: Mapping[str, str] | None = None, max_pages: int = MAX_LIST_PAGES) -> list[LiveGroup]:
-        """Every group of a load balancer (with a tag filter: every matching one), all pages.
+                    tags: Mapping[str, str | None] | None = None, max_pages: int = MAX_LIST_PAGES) -> list[LiveGroup]:
+        """Every group of a load balancer (with a tag filter: every matching one; a tag whose
+        value is None matches its key with any value), all pages.
 
         The API reference documents no paging for DescribeMasterSlaveServerGroups, and the
         emulator pages none: one answer holds every group. Should an answer ever carry
@@ -337,11 +290,14 @@ class SlbGateway:
         the budget to name the listeners; a not-found answer is raised like any other, for the
         caller to confirm against a listing."""
         self._call(Call("DeleteMasterSlaveServerGroup", {"MasterSlaveServerGroupId": group_id},
-                        subject=f"group {group_id}", wait_out_listener=True, reserve=self._reserve()))
+                        subject=f"group {group_id}", wait_out_listener=True, reserve=self.reserve_for_follow_up()))
 
-    def tag_group(self, group_id: str, tags: Mapping[str, str]) -> None:
+    def tag_group(self, group_id: str, tags: Mapping[str, str], *, keep_for_follow_up: bool = False) -> None:
+        """TagResources; `keep_for_follow_up` keeps time back for a call after it (the clean-up
+        of a create that could not be completed)."""
         if tags:
-            self._call(Call("TagResources", tag_resource_params(group_id, tags), subject=f"group {group_id}"))
+            self._call(Call("TagResources", tag_resource_params(group_id, tags), subject=f"group {group_id}",
+                            reserve=self.reserve_for_follow_up() if keep_for_follow_up else 0.0))
 
     def untag_group(self, group_id: str, keys: list[str]) -> None:
         if keys:

@@ -12,14 +12,13 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from . import protection, tagging
+from . import creation, protection, sweep, tagging
 from .adoption import adopt
 from .api_errors import LISTENER_HOLDS_GROUP, SlbApiError
 from .errors import ProviderError
 from .gateway import SlbGateway
-from .gone import confirmed_gone, group_not_found, load_balancer_gone
-from .owner_tag import OWNER_TAG_KEY, owner_value, pending_value
-from .ownership import declaration_mismatches, owner_of, without_owner
+from .gone import confirmed_gone
+from .ownership import without_owner
 from .settings import Settings
 from .spec import (
     OWNER_TAG_OUTPUT,
@@ -41,86 +40,19 @@ def _gateway(settings: Settings, region: Any) -> SlbGateway:
 
 
 def create(settings: Settings, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Adopt the group `adopt_id` names, or create one exactly once (creation.py)."""
     spec = GroupSpec.from_props(props, settings.region)
     gateway = _gateway(settings, spec.region_id)
     try:
         if spec.adopt_id:
             return spec.adopt_id, adopt(gateway, spec)
-        if spec.owner_tag is None:  # no program-side identity (the provider used directly): nothing to look up
-            group_id = gateway.create_group(spec, spec.tag_dict, settle=lambda: None)
+        if spec.owner is None:  # no program-side identity (the provider used directly)
+            group_id = creation.create_unowned(gateway, spec)
         else:
-            group_id = _create_owned(gateway, spec, spec.owner_tag)
+            group_id = creation.create_owned(gateway, spec, spec.owner)
     except SlbApiError as error:
         raise ProviderError(str(error)) from None
     return group_id, spec.to_outputs()
-
-
-def _create_owned(gateway: SlbGateway, spec: GroupSpec, owner: str) -> str:
-    """Take over the pending group an earlier attempt of this resource left, else create one
-    marked pending; either way mark it completed as the last call before returning.
-
-    Costs one filtered list call (this owner's pending groups only, so a load balancer with
-    hundreds of groups answers in a few bytes), the create, and the retag that completes it.
-    """
-    pending = pending_value(owner)
-    found = _take_over_pending(gateway, spec, pending)
-    if found is not None:  # left behind by an attempt whose Create never returned
-        group_id, live_tags = found
-        tagging.complete(gateway, group_id, without_owner(live_tags), spec.tag_dict, owner, made="made")
-        return group_id
-    group_id = gateway.create_group(spec, {**spec.tag_dict, OWNER_TAG_KEY: pending},
-                                    settle=lambda: _settle(gateway, spec, pending))
-    tagging.complete(gateway, group_id, spec.tag_dict, spec.tag_dict, owner, made="made")
-    return group_id
-
-
-def _take_over_pending(gateway: SlbGateway, spec: GroupSpec, pending: str) -> tuple[str, dict[str, str]] | None:
-    """The first of this owner's pending groups that matches the declaration, with its tags;
-    every other one is deleted (a killed create, then a changed declaration). None is in
-    any state: a pending group was never returned to the engine."""
-    taken: tuple[str, dict[str, str]] | None = None
-    for live in _pending_groups(gateway, spec.load_balancer_id, pending):
-        if taken is None and not declaration_mismatches(spec, live):
-            taken = (live.id, live.tags or {})
-        else:
-            _delete_leftover(gateway, live.id)
-    return taken
-
-
-def _pending_groups(gateway: SlbGateway, load_balancer_id: str, pending: str) -> list[LiveGroup]:
-    """This owner's pending groups on the load balancer, each read with its servers (a list
-    answer carries none); one that vanished meanwhile is left out."""
-    groups = []
-    for item in gateway.list_groups(load_balancer_id, tags={OWNER_TAG_KEY: pending}):
-        if not item.id or (item.tags is not None and owner_of(item.tags) != pending):
-            continue
-        try:
-            live = gateway.describe_group(item.id)
-        except SlbApiError as error:
-            if group_not_found(error):
-                continue
-            raise
-        if live.tags is None or owner_of(live.tags) == pending:
-            groups.append(live)
-    return groups
-
-
-def _delete_leftover(gateway: SlbGateway, group_id: str) -> None:
-    try:
-        gateway.delete_group(group_id)
-    except SlbApiError as error:
-        if not group_not_found(error):
-            raise error.with_context(hint=f"Group {group_id} was left pending by an interrupted create of this "
-                                          f"resource and could not be removed. {error.hint}".strip()) from None
-
-
-def _settle(gateway: SlbGateway, spec: GroupSpec, pending: str) -> str | None:
-    """The gateway's settle hook for a create whose answer was lost: the same look-up. Any
-    pending group of this owner that matches is this create's (leftovers were cleared)."""
-    for live in _pending_groups(gateway, spec.load_balancer_id, pending):
-        if not declaration_mismatches(spec, live):
-            return live.id
-    return None
 
 
 def read(settings: Settings, group_id: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -163,11 +95,11 @@ def update(settings: Settings, group_id: str, olds: Mapping[str, Any], news: Map
 
 
 def delete(settings: Settings, group_id: str, props: Mapping[str, Any]) -> None:
-    """The group, and what an interrupted create of the same resource left pending on its
-    load balancer (a killed replacement, then `destroy`: nothing else would ever delete it).
+    """The group, then what interrupted creates of this stack left pending on its load
+    balancer (sweep.py: a killed replacement, then `destroy`: nothing else would remove it).
 
-    One gateway, so one deadline and one region, for the protection check, the look-up
-    (one filtered list call) and the deletes."""
+    One gateway, so one deadline and one region, for the protection check, the delete and
+    the sweep (one listing)."""
     gateway = _gateway(settings, props.get("region_id"))
     protection.guard_delete(gateway, group_id, props)
     try:
@@ -178,26 +110,11 @@ def delete(settings: Settings, group_id: str, props: Mapping[str, Any]) -> None:
                 raise ProviderError(_held_by_listeners(gateway, group_id, props, error)) from None
             if not confirmed_gone(gateway, group_id, props.get("load_balancer_id"), error):
                 raise
-        _delete_pending_leftovers(gateway, group_id, props)
+        owner, load_balancer_id = props.get("owner"), props.get("load_balancer_id")
+        if isinstance(owner, str) and owner and isinstance(load_balancer_id, str) and load_balancer_id:
+            sweep.sweep_abandoned(gateway, owner, load_balancer_id, deleted_id=group_id)
     except SlbApiError as error:
         raise ProviderError(str(error)) from None
-
-
-def _delete_pending_leftovers(gateway: SlbGateway, group_id: str, props: Mapping[str, Any]) -> None:
-    """The groups this resource's owner has pending on its load balancer, each read again
-    just before its delete (still pending, so still in no state)."""
-    owner, load_balancer_id = props.get("owner"), props.get("load_balancer_id")
-    if not (isinstance(owner, str) and owner and isinstance(load_balancer_id, str) and load_balancer_id):
-        return
-    try:
-        leftovers = _pending_groups(gateway, load_balancer_id, pending_value(owner_value(owner)))
-    except SlbApiError as error:
-        if load_balancer_gone(error):
-            return  # the load balancer is gone, and its groups with it
-        raise
-    for live in leftovers:
-        if live.id != group_id:
-            _delete_leftover(gateway, live.id)
 
 
 def _outputs_from_live(live: LiveGroup, state: Mapping[str, Any], default_region: str | None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from pulumi.dynamic import (
 )
 
 from . import (
-    engine_presence,  # noqa: F401 (notes the engine's processes at its first call)
+    engine_presence,  # notes the engine's processes at its first call
     preview_checks,
 )
 from .errors import ProviderError
@@ -66,9 +66,14 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         self._config = {}
 
     def configure(self, req: ConfigureRequest) -> None:
-        """Keep only the keys we read, through Config's public get(), for this process only."""
+        """Keep only the keys we read, through Config's public get(), for this process only.
+
+        The first call of a provider process started by an engine also starts the watch that
+        ends the process once that engine is gone (engine_presence)."""
         values = {key: req.config.get(key) for key in CONFIG_KEYS}
         self._config = {key: value for key, value in values.items() if value is not None}
+        if engine_presence.running_as_dynamic_provider():
+            engine_presence.exit_when_engine_gone()
 
     def _settings(self) -> Settings:
         return resolve_settings(getattr(self, "_config", {}))
@@ -133,13 +138,15 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from . import operations
 
-        group_id, outputs = operations.create(self._settings_or_error(), props)
+        with engine_presence.operation():
+            group_id, outputs = operations.create(self._settings_or_error(), props)
         return CreateResult(group_id, outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from . import operations
 
-        found = operations.read(self._settings_or_error(), id_, props)
+        with engine_presence.operation():
+            found = operations.read(self._settings_or_error(), id_, props)
         if found is None:
             return ReadResult("", {})
         return ReadResult(id_, found, {k: v for k, v in found.items() if k != OWNER_TAG_OUTPUT})
@@ -147,12 +154,14 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from . import operations
 
-        return UpdateResult(operations.update(self._settings_or_error(), id_, olds, news))
+        with engine_presence.operation():
+            return UpdateResult(operations.update(self._settings_or_error(), id_, olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from . import operations
 
-        operations.delete(self._settings_or_error(), id_, props)
+        with engine_presence.operation():
+            operations.delete(self._settings_or_error(), id_, props)
 
 
 def _with_stable_identity(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .api_errors import ErrorKind, SlbApiError
-from .engine_presence import engine_gone
 from .errors import ProviderError
 from .gateway import SlbGateway
 from .owner_tag import (
@@ -21,7 +20,6 @@ from .owner_tag import (
     OWNER_TAG_KEY,
     legacy_values,
     owner_value,
-    pending_value,
 )
 from .ownership import owner_of, without_owner
 from .spec import MAX_TAGS
@@ -33,37 +31,15 @@ _TOO_MANY_TAGS_WORDS = ("TagCount", "TagNum", "TagsPerResource", "QuotaExceeded.
 
 
 def reconcile(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: Mapping[str, str],
-              extra: Mapping[str, str] | None = None, drop: tuple[str, ...] = ()) -> None:
+              extra: Mapping[str, str] | None = None, drop: tuple[str, ...] = (), *,
+              keep_for_follow_up: bool = False) -> None:
     """User tags from `old` to `new` (the ownership tag is never removed here), plus the
-    `extra` reserved tags set and the `drop` ones removed, in one call each at most."""
+    `extra` reserved tags set and the `drop` ones removed, in one call each at most;
+    `keep_for_follow_up` keeps time back after the last call (a create's clean-up)."""
     removed = [key for key in without_owner(old) if key not in new] + list(drop)
     to_set = {key: value for key, value in new.items() if old.get(key) != value}
     gateway.untag_group(group_id, removed)
-    gateway.tag_group(group_id, {**to_set, **(extra or {})})
-
-
-def complete(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: Mapping[str, str], owner: str,
-             *, made: str) -> None:
-    """User tags brought to the declared ones, and the owner value written over the pending
-    one in the same last call: only a completed group is ever returned to the engine. If
-    this fails, the caller fails and the group stays pending for the next try; so it does
-    when the engine that asked died meanwhile (engine_presence), since no state would ever
-    record the group."""
-    if engine_gone():
-        raise ProviderError(
-            f"Group {group_id} was {made}, but the Pulumi engine that asked for it is gone (the CLI was killed or "
-            f"lost), so it is left marked pending ({OWNER_TAG_KEY}={pending_value(owner)}) rather than completed "
-            "where no state records it. The next `pulumi up` of this resource takes it over (or removes it if the "
-            "declaration changed)."
-        )
-    try:
-        reconcile(gateway, group_id, old, new, extra={OWNER_TAG_KEY: owner})
-    except SlbApiError as error:
-        raise ProviderError(
-            f"{error}\nGroup {group_id} was {made} but not marked complete: it keeps {OWNER_TAG_KEY}="
-            f"{pending_value(owner)}. Run `pulumi up` again: the next create of this resource takes it over "
-            "(or removes it if the declaration changed)."
-        ) from None
+    gateway.tag_group(group_id, {**to_set, **(extra or {})}, keep_for_follow_up=keep_for_follow_up)
 
 
 def update(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: Mapping[str, str],

@@ -49,8 +49,14 @@ def create_params(spec: GroupSpec, tags: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def list_params(load_balancer_id: str, *, include_listener: bool, tags: Mapping[str, str] | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"LoadBalancerId": load_balancer_id, **tag_params(tags or {})}
+def list_params(load_balancer_id: str, *, include_listener: bool,
+                tags: Mapping[str, str | None] | None) -> dict[str, Any]:
+    """A listing's parameters; a tag given with the value None filters on its key alone (any value)."""
+    params: dict[str, Any] = {"LoadBalancerId": load_balancer_id}
+    for n, (key, value) in enumerate(sorted((tags or {}).items()), start=1):
+        params[f"Tag.{n}.Key"] = key
+        if value is not None:
+            params[f"Tag.{n}.Value"] = value
     if include_listener:
         params["IncludeListener"] = "true"
     return params
