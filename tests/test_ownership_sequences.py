@@ -506,6 +506,21 @@ def test_an_adoption_another_deployment_is_running_is_refused(emu: EmulatorProce
     assert emu.groups_by_id()[gid]["tags"] == {OWNER_KEY: value}, "nothing was changed"
 
 
+def test_a_delete_sweeps_only_what_the_fence_calls_abandoned(emu: EmulatorProcess, pulumi_run) -> None:
+    """A delete's sweep removes this stack's pending groups whose maker has ended, and leaves
+    alone another deployment's create in flight (another machine, minutes old), a 0.4 pending
+    group still inside the window, and another stack's leftovers."""
+    reg = one({"resource": "web"})
+    stack = Stack()
+    up_create(pulumi_run(), stack, reg)
+    abandoned = make_group(emu, "web", {OWNER_KEY: pending_value(reg.urn, gone_maker_token())}, port=81)
+    in_flight = make_group(emu, "web", {OWNER_KEY: pending_value(reg.urn, foreign_maker_token())}, port=82)
+    young_0_4 = make_group(emu, "web", {OWNER_KEY: PENDING_PREFIX + reg.urn}, port=83)
+    elsewhere = make_group(emu, "web", {OWNER_KEY: pending_value(urn_of("web", "prod"), gone_maker_token())}, port=84)
+    destroy(pulumi_run(), stack)
+    assert set(emu.groups_by_id()) == {in_flight, young_0_4, elsewhere}, f"{abandoned} swept, nothing else"
+
+
 def test_a_create_answered_but_never_saved_by_the_engine_is_left_never_shared(emu: EmulatorProcess,
                                                                                pulumi_run) -> None:
     """The known limit (README, Ownership): the engine dies after Create answered and before

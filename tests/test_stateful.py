@@ -20,6 +20,12 @@ and the SLB emulator:
   then lands ("applied") or is dropped ("not applied"));
 - out-of-band changes through the official SDK: delete a stack's group, drift its tags,
   make a stray group on the load balancer that the stack must never touch;
+- what users do (issue 24): a completion refused while the clean-up delete is refused too
+  (the `stranded` fault: the group stays pending for the next up); another deployment of
+  the same names creating one of the stack's resources right now (a group pending for that
+  resource, made by a process on another machine minutes ago, which nothing may take over or
+  delete); a state rolled back to an earlier snapshot (`pulumi stack import`: the groups it
+  forgot stay, completed, for the audit);
 - the engine's sequences the harness's up does not play, driven call by call, each in a
   fresh provider process (nothing the provider kept from earlier calls survives):
   `pulumi up --replace <urn>` and taint (Check with no olds, no Diff, Create, Delete of the
@@ -63,7 +69,8 @@ Knobs (environment):
                           (shrinking replays crashes and can take up to ~5 minutes)
   SLB_STATEFUL_KINDS      comma-separated step kinds to enable (default: all):
                           declare,twin,change,remove,region,adopt,refresh,destroy,
-                          converge,outside,fault,crash,replace,rename,alias,upgrade
+                          converge,outside,fault,crash,replace,rename,alias,upgrade,
+                          concurrent,rollback
                           `up` is always on. Without `region`, decls stay in
                           cn-hangzhou; without `adopt`, no adoption. To see it green
                           against a provider that cannot do everything yet, enable
@@ -98,10 +105,16 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from slb_master_slave.owner_tag import LEGACY_TOKEN_KEY, OWNER_TAG_KEY, owner_value
+from slb_master_slave.owner_tag import (
+    LEGACY_TOKEN_KEY,
+    OWNER_TAG_KEY,
+    owner_value,
+    pending_value,
+)
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
+from harness.makers import foreign_maker_token
 from harness.mangling_proxy import MANGLES, ManglingProxy
 from harness.program import collect_registrations
 from harness.provider_process import ProviderError, ProviderProcess
@@ -110,7 +123,7 @@ from harness.stack_fixtures import start_provider
 from .held_requests import last_logged, wait_for_held_requests
 
 ALL_KINDS = ("declare", "twin", "change", "remove", "region", "adopt", "refresh", "destroy", "converge",
-             "outside", "fault", "crash", "replace", "rename", "alias", "upgrade")
+             "outside", "fault", "crash", "replace", "rename", "alias", "upgrade", "concurrent", "rollback")
 # The engine's sequences that no up of the harness plays, driven call by call in a fresh
 # provider process: `up --replace` / taint (replace), `stack rename` then a new stack of the
 # old name (rename), an `aliases` rename with a new resource of the old name created first
@@ -160,6 +173,11 @@ FAULT_KINDS = {
                              message="The request has failed due to a temporary failure of the server.")],
     "throttled": lambda a: [dict(kind="error", code="Throttling.User", status=400, action=a, count=2,
                                  message="Request was denied due to user flow control.")],
+    # a RAM policy without slb:TagResources and slb:DeleteMasterSlaveServerGroup: the next
+    # create's completion is refused, and so is its clean-up (the action drawn is ignored)
+    "stranded": lambda a: [dict(kind="error", code="Forbidden.RAM", status=403, action=action, count=1,
+                                message="User not authorized to operate on the specified resource.")
+                           for action in ("TagResources", "DeleteMasterSlaveServerGroup")],
 }
 CRASH_ACTIONS = {
     "Create": ("CreateMasterSlaveServerGroup",),
@@ -361,6 +379,8 @@ class SlbStack(RuleBasedStateMachine):
         self.pending: dict[str, tuple[Any, ...]] = {}  # urn -> declaration key of a crashed create
         self.readopt: set[str] = set()  # adopted resources changed so they need a replacement, adopt_id kept
         self.forgotten: list[tuple[Any, ...]] = []  # keys of groups the engine dropped with a pending create
+        self.in_flight_elsewhere: set[str] = set()  # another deployment's pending groups: never touched
+        self.snapshot: tuple[str, dict[str, Any]] | None = None  # (stack, `pulumi stack export`) taken earlier
         self.trace: list[str] = []
         self.in_step = False
         self.broken = False
@@ -964,6 +984,49 @@ class SlbStack(RuleBasedStateMachine):
         self.strays.add(gid)
         self._done()
 
+    @precondition(lambda self: "concurrent" in KINDS and bool(self.decls))
+    @rule(pick=st.integers(0, 3))
+    def another_deployment_creating(self, pick: int) -> None:
+        """Another checkout of the same project and stack (its own backend) is creating one of
+        our resources right now: its group, pending for that resource, made elsewhere."""
+        res = sorted(self.decls)[pick % len(self.decls)]
+        d = self.decls[res]
+        gid = create_outside(self.emu, d)
+        sdk_call(self.emu, d.region, "TagResources", ResourceType="masterslaveservergroup", **{
+            "ResourceId.1": gid, "Tag.1.Key": OWNER_TAG_KEY,
+            "Tag.1.Value": pending_value(self._urn(res), foreign_maker_token())})
+        self._step(f"another deployment is creating {res}: {gid}")
+        self.in_flight_elsewhere.add(gid)
+        self.strays.add(gid)
+        self._done()
+
+    @precondition(lambda self: "rollback" in KINDS and self.snapshot is None)
+    @rule()
+    def export_state(self) -> None:
+        self._step("pulumi stack export")
+        self.snapshot = (self.stack, copy.deepcopy(self.engine.state))
+        self._done()
+
+    @precondition(lambda self: "rollback" in KINDS and self.snapshot is not None and self.snapshot[0] == self.stack
+                  and not self.pending and not self.engine.pending_operations)
+    @rule()
+    def rollback(self) -> None:
+        """`pulumi stack import` of the earlier export: the groups it does not know stay (no
+        provider can tell them from a group another state holds); groups it holds that are
+        gone since are dropped by the next refresh."""
+        assert self.snapshot is not None
+        self._step("pulumi stack import (the earlier export)")
+        restored = copy.deepcopy(self.snapshot[1])
+        held = {r["id"] for r in restored.get("resources", [])}
+        live = self.live()
+        for gid, group in live.items():
+            if gid not in held and gid not in self.strays:
+                self.forgotten.append(live_key(group))
+        self.gone |= held - set(live)
+        self.engine.state = restored
+        self.snapshot = None
+        self._done()
+
     # -- invariants ----------------------------------------------------------------------
 
     @invariant()
@@ -978,6 +1041,9 @@ class SlbStack(RuleBasedStateMachine):
             if gid in in_state:
                 self.strays.discard(gid)
                 self.adopted.add(gid)
+        taken = sorted(self.in_flight_elsewhere & (in_state | (set(self.in_flight_elsewhere) - set(live))))
+        if taken:
+            self._fail("fence", f"another deployment's pending group taken over or deleted: {taken}")
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             holders = {i: [r["name"] for r in entries if r["id"] == i] for i in dupes}
