@@ -165,7 +165,7 @@ ACTIONS = {
     "describe": "DescribeMasterSlaveServerGroupAttribute",
     "list": "DescribeMasterSlaveServerGroups",
 }
-FAULT_KINDS = {
+FAULT_KINDS: dict[str, Callable[[str], list[dict[str, Any]]]] = {
     "drop_before": lambda a: [dict(kind="drop_before", action=a, count=1)],
     "drop_after": lambda a: [dict(kind="drop_after", action=a, count=1)],
     "slow": lambda a: [dict(kind="latency", seconds=SLOW, action=a, count=1)],
