@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from pulumi.output import Unknown
+from slb_master_slave import provider as provider_module
+from slb_master_slave.internal_error import INTERNAL_ERROR_CODE
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.spec import normalize_inputs
-from slb_master_slave.validation import RULES, VALID_EXAMPLE, validate
+from slb_master_slave.validation import RULES, UNREADABLE_CODE, VALID_EXAMPLE, validate
 
 SEED_DOC_CODES = {
     "BACKEND_SERVERS_NUM_MUST_BE_TWO",
@@ -110,12 +112,54 @@ def test_whole_server_list_unknown_is_not_a_failure() -> None:
     assert checked(props) == []
 
 
-@pytest.mark.parametrize("bad", [None, 5, "x", [], {"servers": "nope"}, {"servers": [1, None]}, {"tags": ["a"]},
-                                 {"servers": [{"port": {"a": 1}}, {"server_id": ["x"]}]}, {"tags": {"k": {"n": 1}}}])
-def test_check_never_raises_on_any_shape(bad) -> None:
+RULE_CODES = {rule.code for rule in RULES}
+
+
+@pytest.mark.parametrize("bad", [None, 5, "x", []])
+def test_inputs_that_are_not_a_mapping_are_reported_unreadable(bad) -> None:
+    result = MasterSlaveServerGroupProvider().check({}, bad)
+    assert result.inputs == {}
+    [failure] = result.failures
+    assert (failure.property, failure.reason.split(":")[0]) == ("", UNREADABLE_CODE), failure.reason
+    assert "could not be read" in failure.reason and type(bad).__name__ in failure.reason
+
+
+@pytest.mark.parametrize(("bad", "expected"), [
+    ({"servers": "nope"}, ("servers", "InvalidParameter.Servers")),
+    ({"servers": [1, None]}, ("servers[1]", "InvalidParameter.Servers")),
+    ({"tags": ["a"]}, ("tags", "InvalidTagCount")),
+    ({"servers": [{"port": {"a": 1}}, {"server_id": ["x"]}]}, ("servers[0].port", "RealServerPortNotSupport")),
+    ({"tags": {"k": {"n": 1}}}, ("tags.k", "InvalidTagValue.Malformed")),
+    ({"servers": [{"server_id": "i-1", "port": "9" * 400}, {"server_id": "i-2", "port": "9" * 5000}]},
+     ("servers[1].port", "RealServerPortNotSupport")),
+])
+def test_check_never_raises_on_any_shape(bad, expected) -> None:
+    """Every failure is a rule's, with its code at the malformed value's path: a crash
+    (ProviderInternalError) is not a validation failure and fails this test."""
     result = MasterSlaveServerGroupProvider().check({}, bad)
     assert isinstance(result.inputs, dict)
-    assert result.failures, "a malformed bag must be reported"
+    found = [(f.property, f.reason.split(":")[0]) for f in result.failures]
+    assert {code for _, code in found} <= RULE_CODES, [f.reason for f in result.failures]
+    assert expected in found
+
+
+def test_a_crash_is_reported_as_the_providers_bug_never_as_invalid_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "sk-do-not-show"
+
+    def crash(*_: Any, **__: Any) -> None:
+        raise KeyError(secret)
+
+    monkeypatch.setattr(provider_module, "validate", crash)
+    props = copy.deepcopy(VALID_EXAMPLE)
+    props["tags"] = {"token": secret}
+    result = MasterSlaveServerGroupProvider().check({}, props)
+    [failure] = result.failures
+    code, message = failure.reason.split(": ", 1)
+    assert code == INTERNAL_ERROR_CODE and code not in RULE_CODES | {UNREADABLE_CODE}
+    assert "bug in the pulumi-slb-master-slave provider" in message and "not a problem with your inputs" in message
+    assert "KeyError at slb_master_slave/provider.py:" in message, "the exception's type and the line it came from"
+    assert "report it in the issues of the pulumi-slb-master-slave repository" in message
+    assert secret not in failure.reason, "neither the exception's text nor an input value"
 
 
 def test_unknown_server_key_suggests_the_right_one() -> None:
