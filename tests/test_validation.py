@@ -44,6 +44,51 @@ def test_each_rule_reports_its_own_code_at_its_path(rule) -> None:
     assert failures[0][1].startswith(f"{rule.code}: ")
 
 
+def _limit(id_: str, path: str, value: Any, failure: tuple[str, str] | None) -> Any:
+    return pytest.param(path, value, failure, id=id_)
+
+
+PORT, WEIGHT = ("servers[0].port", "RealServerPortNotSupport"), ("servers[0].weight", "InvalidParameter.Weight")
+# The documented limits, written out (not read from the code they test), each on both sides.
+LIMITS = [
+    _limit("port 1", "servers.0.port", 1, None),
+    _limit("port 65535", "servers.0.port", 65535, None),
+    _limit("port 0", "servers.0.port", 0, PORT),
+    _limit("port 65536", "servers.0.port", 65536, PORT),
+    _limit("weight 0", "servers.0.weight", 0, None),
+    _limit("weight 100", "servers.0.weight", 100, None),
+    _limit("weight -1", "servers.0.weight", -1, WEIGHT),
+    _limit("weight 101", "servers.0.weight", 101, WEIGHT),
+    _limit("name of 1", "name", "n", None),
+    _limit("name of 80", "name", "n" * 80, None),
+    _limit("name of 81", "name", "n" * 81, ("name", "InvalidParameter.Name")),
+    _limit("description of 1", "servers.0.description", "d", None),
+    _limit("description of 80", "servers.0.description", "d" * 80, None),
+    _limit("description of 81", "servers.0.description", "d" * 81, ("servers[0].description", "InvalidParameter.Description")),
+    _limit("19 tags", "tags", {f"k{i}": "v" for i in range(19)}, None),
+    _limit("20 tags", "tags", {f"k{i}": "v" for i in range(20)}, ("tags", "InvalidTagCount")),
+    _limit("tag key of 1", "tags", {"k": "v"}, None),
+    _limit("tag key of 64", "tags", {"k" * 64: "v"}, None),
+    _limit("tag key of 0", "tags", {"": "v"}, ("tags.", "InvalidTagKey.Malformed")),
+    _limit("tag key of 65", "tags", {"k" * 65: "v"}, ("tags." + "k" * 65, "InvalidTagKey.Malformed")),
+    _limit("tag value of 0", "tags", {"t": ""}, None),
+    _limit("tag value of 128", "tags", {"t": "v" * 128}, None),
+    _limit("tag value of 129", "tags", {"t": "v" * 129}, ("tags.t", "InvalidTagValue.Malformed")),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "failure"), LIMITS)
+def test_each_limit_holds_exactly_at_its_boundary(path: str, value: Any, failure: tuple[str, str] | None) -> None:
+    props = copy.deepcopy(VALID_EXAMPLE)
+    *parents, last = path.split(".")
+    target: Any = props
+    for part in parents:
+        target = target[int(part)] if part.isdigit() else target[part]
+    target[last] = value
+    found = [(p, reason.split(":")[0]) for p, reason in checked(props)]
+    assert found == ([failure] if failure else [])
+
+
 def test_every_seed_document_code_has_a_rule() -> None:
     assert {rule.code for rule in RULES} >= SEED_DOC_CODES
 
