@@ -84,7 +84,7 @@ class Outcome:
             return "killed by " + (self.failed[0] if self.failed else "a failing test")
         if self.returncode == 0:
             return "SURVIVED"
-        return f"NOT RUN (pytest exit {self.returncode}: the table names no test it can run)"
+        return f"NOT RUN (pytest exit {self.returncode}: a test it names is missing or broke at collection; output below)"
 
 
 def plan(targets: Sequence[Target]) -> tuple[list[Job], list[Job]]:
