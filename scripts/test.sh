@@ -51,7 +51,7 @@ if [ "$status" -ne 0 ]; then
 fi
 # The mutation check (harness/mutation/targets.py): the functions the safety promise rests on,
 # each broken a few ways in a copy of the package that every subprocess imports; a mutant no test
-# kills fails the run, naming it. About a minute and a half on 2 cores; SLB_MUTATION_CHECK=0 skips it.
+# kills fails the run, naming it. 1.5-2 minutes on 2 shared cores; SLB_MUTATION_CHECK=0 skips it.
 if [ "${SLB_MUTATION_CHECK:-1}" = 0 ]; then
     echo "mutation check skipped (SLB_MUTATION_CHECK=0)" >&2
     exit 0
