@@ -46,4 +46,14 @@ if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests: the suite is missing or everything was deselected; treating that as a failure." >&2
     exit 1
 fi
-exit "$status"
+if [ "$status" -ne 0 ]; then
+    exit "$status"
+fi
+# The mutation check (harness/mutation/targets.py): the functions the safety promise rests on,
+# each broken a few ways in a copy of the package that every subprocess imports; a mutant no test
+# kills fails the run, naming it. 1.5-2 minutes on 2 shared cores; SLB_MUTATION_CHECK=0 skips it.
+if [ "${SLB_MUTATION_CHECK:-1}" = 0 ]; then
+    echo "mutation check skipped (SLB_MUTATION_CHECK=0)" >&2
+    exit 0
+fi
+.venv/bin/python -m harness.mutation

@@ -11,7 +11,12 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 from slb_master_slave.api_errors import ErrorKind, SlbApiError
 from slb_master_slave.gateway import SlbGateway
-from slb_master_slave.retry_policy import Retry, retry_decision
+from slb_master_slave.retry_policy import (
+    LISTENER_WAIT_MAX_TRIES,
+    Backoff,
+    Retry,
+    retry_decision,
+)
 from slb_master_slave.scrubbing import scrub, summarize
 from slb_master_slave.settings import Settings, resolve_settings
 from slb_master_slave.signing import EndpointNotResolved, RequestSigner, default_host
@@ -126,6 +131,23 @@ def test_scrub_removes_raw_and_encoded_secrets() -> None:
 def test_scrub_removes_every_encoding(form: Callable[[str], str]) -> None:
     token = "CAIS+tok/en=&v~1!"
     assert form(token) not in scrub(f"before {form(token)} after", [token])
+
+
+def test_each_decision_gets_its_cadence_and_its_number_of_retries() -> None:
+    def delays(decision: Retry, rng: float = 1.0) -> list[float | None]:
+        backoff = Backoff(lambda: rng)
+        return [backoff.delay(decision, attempt) for attempt in range(1, LISTENER_WAIT_MAX_TRIES + 2)]
+
+    assert delays(Retry.NO) == [None] * (LISTENER_WAIT_MAX_TRIES + 1)
+    quick = delays(Retry.QUICK)
+    assert quick[:3] == [0.5, 1.0, None], "two quick retries, then none"
+    fast = delays(Retry.FAST)
+    assert fast[:6] == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.5, 1.5]) and None not in fast, "until the deadline"
+    waits = delays(Retry.WAIT_OUT)
+    retries = [d for d in waits if d is not None]
+    assert len(retries) == LISTENER_WAIT_MAX_TRIES - 1 and waits.index(None) == len(retries), \
+        f"{LISTENER_WAIT_MAX_TRIES} tries in all: the first and {LISTENER_WAIT_MAX_TRIES - 1} retries"
+    assert retries[0] == 1.0 and max(retries) == 10.0
 
 
 def test_backoff_stays_within_the_deadline() -> None:

@@ -27,6 +27,7 @@ import copy
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
+from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup, journal, maker
 from slb_master_slave.owner_tag import pending_value
 
 from harness.emulator_process import EmulatorProcess
@@ -504,6 +505,22 @@ def test_an_adoption_another_deployment_is_running_is_refused(emu: EmulatorProce
         up_create(pulumi_run(), Stack(), reg)
     assert "being adopted or created for this resource by another deployment" in refused.value.details
     assert emu.groups_by_id()[gid]["tags"] == {OWNER_KEY: value}, "nothing was changed"
+
+
+def test_a_create_never_takes_over_a_group_whose_maker_still_runs(emu: EmulatorProcess, pulumi_run) -> None:
+    """A pending group this machine's journal names, made by a process that still runs (another
+    checkout's `up` right now): the next create leaves it and makes its own group."""
+    reg = one({"resource": "web"})
+    running_maker = maker.this_process()  # this test's process: alive for the whole test
+    value = pending_value(reg.urn, running_maker.token)
+    in_flight = make_group(emu, "web", {OWNER_KEY: value})
+    journal.record(journal.UnfinishedCreate(value, journal.Place.of(LB, "cn-hangzhou", emu.url, "emulator-demo-key"),
+                                            started=time.time()))
+    stack = Stack()
+    made = up_create(pulumi_run(), stack, reg)
+    assert made != in_flight and emu.groups_by_id()[in_flight]["tags"] == {OWNER_KEY: value}
+    destroy(pulumi_run(), stack)
+    assert list(emu.groups_by_id()) == [in_flight], "nor does the delete's sweep remove it"
 
 
 def test_a_delete_sweeps_only_what_the_fence_calls_abandoned(emu: EmulatorProcess, pulumi_run) -> None:

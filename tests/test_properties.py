@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from slb_master_slave.internal_error import INTERNAL_ERROR_CODE
+from slb_master_slave.protection import CODE as PROTECTION_FLAG_CODE
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.validation import RULES
+from slb_master_slave.validation import RULES, UNREADABLE_CODE
 
 from harness.emulator_process import EmulatorProcess
 
-CODES = {rule.code for rule in RULES} | {"InvalidConfiguration", "InvalidParameter"}
-KEYS = ["load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id"]
+# What a failure of check() may begin with, for a mapping: a rule's code, the configuration's or
+# the protection flag's. A bag that is not a mapping gets the unreadable-inputs code, alone.
+# ProviderInternalError (a crash) is neither.
+CODES = {rule.code for rule in RULES} | {"InvalidConfiguration", PROTECTION_FLAG_CODE}
+KEYS = ["load_balancer_id", "region_id", "name", "servers", "tags", "adopt_id", "owner", "delete_protection_validation"]
 SERVER_KEYS = ["server_id", "port", "weight", "server_type", "type", "description", "server_ip"]
 ACTIONS = ["CreateMasterSlaveServerGroup", "DescribeMasterSlaveServerGroupAttribute",
            "DescribeMasterSlaveServerGroups", "DeleteMasterSlaveServerGroup", "TagResources",
@@ -44,6 +49,8 @@ shaped_bag = st.fixed_dictionaries(
         "servers": servers,
         "tags": st.dictionaries(st.text(max_size=130), st.text(max_size=130) | json_like, max_size=22) | json_like,
         "adopt_id": st.sampled_from(["rsp-abc", "lb-123"]) | json_like,
+        "owner": st.sampled_from(["urn:pulumi:dev::p::t::web", "urn:pulumi:dev::p::t::" + "n" * 90, ""]) | json_like,
+        "delete_protection_validation": st.sampled_from([True, False, "true", "FALSE", 1, 0, "yes"]) | json_like,
     },
 )
 bags = shaped_bag | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=10), json_like, max_size=6) | json_like
@@ -57,7 +64,10 @@ def test_check_never_raises_and_speaks_only_documented_codes(bag: Any) -> None:
     for failure in failures:
         assert isinstance(failure.property, str)
         code = failure.reason.split(":", 1)[0]
-        assert code in CODES, failure.reason
+        assert code != INTERNAL_ERROR_CODE, f"check() crashed, and a crash is not a validation failure: {failure.reason}"
+        assert code in (CODES if isinstance(bag, Mapping) else {UNREADABLE_CODE}), failure.reason
+    if not isinstance(bag, Mapping):
+        assert len(failures) == 1, "inputs that are not a mapping: one failure, that they could not be read"
     if not failures:
         inputs = result.inputs
         assert isinstance(inputs["servers"], list) and len(inputs["servers"]) == 2

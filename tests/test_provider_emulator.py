@@ -108,6 +108,75 @@ def test_other_invalid_parameter_on_read_is_an_error_not_gone(emu: EmulatorProce
     assert len(emu.state()["groups"]) == 1
 
 
+@pytest.mark.parametrize("operation", ["read", "delete"])
+def test_a_group_whose_load_balancer_is_gone_is_gone_too(emu: EmulatorProcess, operation: str) -> None:
+    provider = configured(emu)
+    created = create(provider)
+    action = "DescribeMasterSlaveServerGroupAttribute" if operation == "read" else "DeleteMasterSlaveServerGroup"
+    emu.add_fault(kind="error", action=action, code="InvalidParameter", status=400,
+                  message="The specified MasterSlaveGroupId does not exist.")
+    emu.add_fault(kind="error", action="DescribeMasterSlaveServerGroups", code="InvalidLoadBalancerId.NotFound",
+                  status=404, message="The specified LoadBalancerId does not exist.")
+    if operation == "read":
+        assert provider.read(created.id, created.outs).id == "", "dropped from state: its load balancer is gone"
+    else:
+        provider.delete(created.id, created.outs)  # succeeds: nothing is left to delete
+    assert "DescribeMasterSlaveServerGroups" in emu.actions(), "the listing is what confirms it"
+
+
+def _create_left_pending(emu: EmulatorProcess, provider: MasterSlaveServerGroupProvider,
+                         props: dict[str, Any] | None = None) -> str:
+    """A create whose last call (completing its ownership tag) fails and whose clean-up delete
+    fails too, as when its process dies right after the group was made: the group exists,
+    pending, and no state holds its id."""
+    before = {str(g["id"]) for g in emu.state()["groups"]}
+    for action in ("TagResources", "DeleteMasterSlaveServerGroup"):
+        emu.add_fault(kind="error", action=action, code="Forbidden.RAM", status=403,
+                      message="User not authorized to operate on the specified resource.", count=1)
+    with pytest.raises(ProviderError):
+        create(provider, props)
+    [left] = {str(g["id"]) for g in emu.state()["groups"]} - before
+    emu.clear_requests()
+    return left
+
+
+def _servers_of(group: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((s["ServerId"], str(s["Port"])) for s in group["servers"])
+
+
+def test_a_group_an_interrupted_create_left_is_taken_over_by_the_next_create_of_that_declaration(
+        emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    left = _create_left_pending(emu, provider)
+    result = create(provider)
+    assert result.id == left, "taken over, not made a second time"
+    assert "CreateMasterSlaveServerGroup" not in emu.actions()
+    assert [g["id"] for g in emu.state()["groups"]] == [left]
+
+
+def test_a_group_an_interrupted_create_left_is_deleted_when_the_declaration_changed(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    left = _create_left_pending(emu, provider)
+    changed = copy.deepcopy(DECLARED)
+    for server in changed["servers"]:
+        server["port"] = 8080
+    result = create(provider, changed)
+    assert result.id != left, "a group that does not match the declaration is never taken over"
+    [group] = emu.state()["groups"]
+    assert group["id"] == result.id and _servers_of(group) == [("i-demo-web-1", "8080"), ("i-demo-web-2", "8080")]
+
+
+def test_delete_also_removes_what_an_interrupted_replacement_create_left(emu: EmulatorProcess) -> None:
+    provider = configured(emu)
+    kept = create(provider)
+    changed = copy.deepcopy(DECLARED)
+    changed["servers"][1]["server_id"] = "i-demo-web-3"
+    _create_left_pending(emu, provider, changed)  # the replacement's create, whose answer the engine never got
+    assert len(emu.state()["groups"]) == 2
+    provider.delete(kept.id, kept.outs)  # destroy: the engine knows only the group it holds
+    assert emu.state()["groups"] == [], "no orphan"
+
+
 def test_update_changes_only_tags_in_at_most_two_calls(emu: EmulatorProcess) -> None:
     provider = configured(emu)
     created = create(provider)

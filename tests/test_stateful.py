@@ -105,6 +105,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from slb_master_slave.internal_error import INTERNAL_ERROR_CODE
 from slb_master_slave.owner_tag import (
     LEGACY_TOKEN_KEY,
     OWNER_TAG_KEY,
@@ -394,6 +395,8 @@ class SlbStack(RuleBasedStateMachine):
     def _done(self, note: str = "") -> None:
         if note:
             self.trace[-1] += f"  -> {note}"
+        if INTERNAL_ERROR_CODE in note:  # a failed step may be the faults' doing; a crash of check() never is
+            self._fail("check-never-crashes", note)
         self.shared.provider = self.engine.provider  # a crash restarts it: later examples use the live one
         self.in_step = False
 

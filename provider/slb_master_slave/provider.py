@@ -27,6 +27,7 @@ from . import (
     preview_checks,
 )
 from .errors import ProviderError
+from .internal_error import internal_error_reason
 from .owner_tag import owner_value
 from .protection import flag_failure, flag_of
 from .settings import (
@@ -47,7 +48,7 @@ from .spec import (
     normalize_tags,
     servers_equal,
 )
-from .validation import validate
+from .validation import unreadable_inputs, validate
 
 __all__ = ["MasterSlaveServerGroupProvider", "ProviderError"]
 
@@ -88,27 +89,38 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
 
     # -- preview ------------------------------------------------------------------------
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Normalize and validate without I/O or credentials; never raises."""
+        """Normalize and validate without I/O or credentials; never raises.
+
+        Inputs that are not a mapping cannot be read: one `InvalidParameter` failure says so.
+        Any exception past that point is a bug of ours, reported under its own code
+        (`ProviderInternalError`, internal_error.py) rather than as a traceback, and never
+        dressed up as a validation failure.
+        """
+        unreadable = unreadable_inputs(news)
+        if unreadable is not None:
+            return CheckResult({}, [CheckFailure(unreadable.path, unreadable.reason)])
         try:
-            region = resolve_region(getattr(self, "_config", {}))
-            try:
-                self._settings()
-                config_failures: list[CheckFailure] = []
-            except SettingsError as error:
-                config_failures = [CheckFailure("", f"InvalidConfiguration: {error}")]
-            prior, given = (olds if isinstance(olds, Mapping) else {}), (news if isinstance(news, Mapping) else {})
-            bag = _with_stable_identity(prior, given)
-            as_written = normalize_inputs(bag, region, master_first=False)
-            name_from_resource = given.get("name") is None and bag.get("name") != prior.get("name")
-            failures = config_failures + [CheckFailure(v.path, v.reason)
-                                          for v in validate(as_written, name_from_resource=name_from_resource)]
-            failures += [CheckFailure(*f) for f in filter(None, [flag_failure(bag.get(PROTECTION_FLAG))])]
-            inputs = normalize_inputs(bag, region)
-            if not config_failures and preview_checks.enabled(getattr(self, "_config", {})):
-                failures += [CheckFailure(*f) for f in preview_checks.live_failures(self._settings(), inputs)]
-            return CheckResult(inputs, failures)
-        except Exception as error:  # defence in depth: a bad shape must never become a traceback
-            return CheckResult({}, [CheckFailure("", f"InvalidParameter: the inputs could not be read ({type(error).__name__}: {error}).")])
+            return self._checked(olds if isinstance(olds, Mapping) else {}, news)
+        except Exception as error:  # preview never shows a traceback; the reason says it is our bug
+            return CheckResult({}, [CheckFailure("", internal_error_reason(error, operation="check"))])
+
+    def _checked(self, prior: Mapping[str, Any], given: Mapping[str, Any]) -> CheckResult:
+        region = resolve_region(getattr(self, "_config", {}))
+        try:
+            self._settings()
+            config_failures: list[CheckFailure] = []
+        except SettingsError as error:
+            config_failures = [CheckFailure("", f"InvalidConfiguration: {error}")]
+        bag = _with_stable_identity(prior, given)
+        as_written = normalize_inputs(bag, region, master_first=False)
+        name_from_resource = given.get("name") is None and bag.get("name") != prior.get("name")
+        failures = config_failures + [CheckFailure(v.path, v.reason)
+                                      for v in validate(as_written, name_from_resource=name_from_resource)]
+        failures += [CheckFailure(*f) for f in filter(None, [flag_failure(bag.get(PROTECTION_FLAG))])]
+        inputs = normalize_inputs(bag, region)
+        if not config_failures and preview_checks.enabled(getattr(self, "_config", {})):
+            failures += [CheckFailure(*f) for f in preview_checks.live_failures(self._settings(), inputs)]
+        return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Explicit changes and replaces, on normalized values only.

@@ -47,7 +47,7 @@ TRIMMED_FIELDS = fields.TRIMMED_FIELDS
 # The wire sentinel for an unknown value, as pulumi.runtime.rpc spells it.
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 ServerT = TypeVar("ServerT")
-_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(\.0+)?\s*$")
+_INTEGER_TEXT = re.compile(r"^\s*(?P<whole>[+-]?\d+)(\.0+)?\s*$")
 
 
 def default_name(owner: Any) -> str | None:
@@ -93,8 +93,11 @@ def coerce_int(value: Any) -> Any:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and _INTEGER_TEXT.match(value):
-        return int(float(value))
+    if isinstance(value, str) and (match := _INTEGER_TEXT.match(value)):
+        try:
+            return int(match["whole"])
+        except ValueError:  # more digits than int() reads (sys.get_int_max_str_digits): no port or weight
+            return value
     return value
 
 

@@ -4,7 +4,8 @@ Preview must report what the API would reject, before any call and all at once, 
 failure with the API's own code and the property path to fix. Rules run on normalized
 inputs (spec.normalize_inputs) and skip whatever is unknown at preview time, so the
 known rest is still checked. A rule never raises: a rule that met a shape it did not
-expect reports that shape instead. The table is walked by the tests, so a rule added
+expect reports that shape instead (an exception would be a bug, and check() says so under
+its own code, never as a validation failure). The table is walked by the tests, so a rule added
 here without a breaking example cannot pass them.
 """
 
@@ -41,6 +42,8 @@ WEIGHT_MIN, WEIGHT_MAX = fields.WEIGHT.int_range or (0, fields.MAX_WEIGHT)
 DESCRIPTION_PATTERN = re.compile(r"[A-Za-z0-9\u4e00-\u9fff\-/._]+")
 
 Finding = tuple[str, str]  # (property path, message)
+# Inputs that are not a mapping at all: the API's generic code for a parameter it cannot read.
+UNREADABLE_CODE = "InvalidParameter"
 
 
 @dataclass(frozen=True)
@@ -387,8 +390,21 @@ VALID_EXAMPLE: dict[str, Any] = {
 }
 
 
+def unreadable_inputs(bag: object) -> Violation | None:
+    """The one shape no rule can read: inputs that are not a mapping of property names to
+    values. The message names the type it got, never the value (it may hold a secret)."""
+    if isinstance(bag, Mapping):
+        return None
+    return Violation(UNREADABLE_CODE, "", f"the inputs could not be read: expected a mapping of property names "
+                                          f"to values, got {type(bag).__name__}.")
+
+
 def validate(props: Mapping[str, Any], *, name_from_resource: bool = False) -> list[Violation]:
-    """Every violation at once, in table order. Never raises, whatever the input shape.
+    """Every violation at once, in table order.
+
+    Rules take any values in the mapping and report what they cannot use; none raises (the
+    property tests hold them to it). A rule that raised anyway would be a bug, and check()
+    reports it as one (ProviderInternalError), never as a failure of the user's inputs.
 
     `name_from_resource`: the name was left out and check() filled in the resource name, so
     the name rule explains that instead of blaming a name the user never wrote.
@@ -396,9 +412,5 @@ def validate(props: Mapping[str, Any], *, name_from_resource: bool = False) -> l
     violations: list[Violation] = []
     for rule in RULES:
         find = _find_default_name if name_from_resource and rule.find is _find_name else rule.find
-        try:
-            findings = list(find(props))
-        except Exception as error:  # a rule must never turn bad input into a traceback
-            findings = [(rule.example_path.split("[")[0].split(".")[0], f"could not be checked ({type(error).__name__}); check its shape.")]
-        violations.extend(Violation(rule.code, path, message) for path, message in findings)
+        violations.extend(Violation(rule.code, path, message) for path, message in find(props))
     return violations

@@ -43,6 +43,12 @@ pulumi.export("web_group_id", web.id)
 pulumi.export("web2_group_id", web2.id)
 """
 
+# Two rules broken in one declaration: a port out of range and a third server.
+INVALID = HEADER + """
+web = MasterSlaveServerGroup("web", load_balancer_id="lb-demo-hangzhou",
+                             servers=[*servers(70000), BackendServerArgs(server_id="i-demo-web-3", port=80)])
+"""
+
 PROTECTED = HEADER + """
 web = MasterSlaveServerGroup("web", load_balancer_id="lb-demo-hangzhou", servers=servers(80),
                              delete_protection_validation=True)

@@ -43,6 +43,21 @@ def _settled(stack, emu, outputs=BOTH) -> None:
     stack.run("preview", "--expect-no-changes")
 
 
+def test_preview_of_an_invalid_declaration_names_each_code_and_path_and_no_crash(make_stack, emu):
+    """What the user reads at preview comes from check() in the provider process: each rule's
+    code at its property path, no traceback, and no ProviderInternalError (a crash of ours)."""
+    stack = make_stack(None)
+    stack.write_program(programs.INVALID)
+    result = stack.run("preview", check=False)
+    assert not result.ok
+    lines = result.output.splitlines()
+    for path, code in (("servers[0].port", "RealServerPortNotSupport"), ("servers", "BACKEND_SERVERS_NUM_MUST_BE_TWO")):
+        assert any(f"property {path} value" in line and f"has a problem: {code}: " in line for line in lines), \
+            (path, code, result.output)
+    assert "ProviderInternalError" not in result.output and "Traceback" not in result.output, result.output
+    assert emu.requests() == [], "preview calls no API"
+
+
 def test_up_replace_makes_a_new_group_and_deletes_only_the_old_one(make_stack, emu):
     stack = _two_groups(make_stack)
     before = {name: r["id"] for name, r in stack.resources().items()}
