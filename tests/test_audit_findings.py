@@ -226,7 +226,8 @@ def test_the_export_gives_held_groups_their_place_and_owner_and_pending_creates(
                                                          "owner": urn("web")}},
         {"urn": urn("other"), "type": "pulumi:providers:pulumi-python", "id": "rsp-not-ours"},
     ], "pending_operations": [
-        {"type": "creating", "resource": {"urn": urn("api"), "type": DYNAMIC_TYPE, "inputs": {"owner": urn("api")}}},
+        {"type": "creating", "resource": {"urn": urn("api"), "type": DYNAMIC_TYPE,
+                                          "inputs": {"owner": urn("api"), "load_balancer_id": "lb-2"}}},
         {"type": "creating", "resource": {"urn": urn("db"), "type": DYNAMIC_TYPE, "id": "rsp-db",
                                           "inputs": {"load_balancer_id": LB}}},
     ]}}
@@ -236,6 +237,7 @@ def test_the_export_gives_held_groups_their_place_and_owner_and_pending_creates(
                             StateGroup(urn("db"), "rsp-db", LB, None, None, pending_create=True))
     assert state.urns == {urn("web"), urn("api"), urn("db")} and state.pending_creates == {urn("api"), urn("db")}
     assert state.holding("rsp-db") is not None and state.holding("rsp-not-ours") is None
+    assert state.places == {(LB, REGION), (LB, None), ("lb-2", None)}, "a create in flight names its load balancer too"
 
 
 def test_an_empty_state_takes_project_and_stack_from_beside_it_or_says_it_cannot():

@@ -23,6 +23,7 @@ import dataclasses
 import enum
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import maker
@@ -33,6 +34,7 @@ from .gateway import SlbGateway
 from .gone import confirmed_gone, load_balancer_gone
 from .owner_tag import OWNER_TAG_KEY
 from .ownership import owner_of
+from .scrubbing import scrub
 from .settings import Settings, SettingsError, resolve_settings
 from .spec import LiveGroup
 from .stack_reader import StackReader, StackSnapshot
@@ -102,8 +104,10 @@ def _parse_place(text: str, default_region: str | None) -> tuple[str, str | None
 
 
 def _places(snapshot: StackSnapshot, settings: Settings, extra: Iterable[str]) -> list[tuple[str, str]]:
-    """(load balancer, region) pairs to scan: the state's and the given ones (`ID` or `ID@REGION`)."""
-    wanted = [(g.load_balancer_id, g.region_id or settings.region) for g in snapshot.groups if g.load_balancer_id]
+    """(load balancer, region) pairs to scan: the state's (its pending creates' too) and the given
+    ones (`ID` or `ID@REGION`)."""
+    wanted = [(load_balancer_id, region or settings.region) for load_balancer_id, region in sorted(
+        snapshot.places, key=lambda place: (place[0], place[1] or ""))]
     wanted += [_parse_place(text, settings.region) for text in extra]
     places: list[tuple[str, str]] = []
     for load_balancer_id, region in wanted:
@@ -161,12 +165,17 @@ def audit_stack(cwd: str = ".", stack: str | None = None, *, load_balancers: Seq
     """Audit the cloud against a stack (the selected one in `cwd`, or `stack`); changes nothing.
     Raises AuditUnavailable when the stack or the cloud cannot be read (the message says why)."""
     reader = StackReader(cwd, stack, environ=environ)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two CLI runs at once: each may wait on the backend
+        config, exported = pool.submit(reader.config), pool.submit(reader.snapshot)
     try:
-        settings = resolve_settings(reader.config(), reader.environ)
+        settings = resolve_settings(config.result(), reader.environ)
     except SettingsError as error:
         raise AuditUnavailable(str(error)) from None
     reader.secrets = sorted(set(reader.secrets) | set(settings.secrets()))
-    snapshot = reader.snapshot()
+    try:
+        snapshot = exported.result()
+    except AuditUnavailable as error:
+        raise AuditUnavailable(scrub(str(error), reader.secrets)) from None
     state_places = {(g.load_balancer_id, g.region_id or settings.region) for g in snapshot.groups}
     scans = []
     gateways: dict[str, SlbGateway] = {}

@@ -89,17 +89,26 @@ def _show(console: _Console, report: AuditReport, as_json: bool, outcomes: Seque
         console.out(render_text(report))
 
 
+def _refusal(report: AuditReport, group_id: str) -> str | None:
+    """Why the named group may not be deleted, or None."""
+    try:
+        deletable(report, group_id)
+    except AuditUnavailable as refused:
+        return str(refused)
+    return None
+
+
 def _delete(console: _Console, report: AuditReport, args: argparse.Namespace) -> int:
     wanted = list(dict.fromkeys([*(report.leftover_ids() if args.delete_leftovers else []), *args.delete]))
     if not args.json:
         _show(console, report, False)
-    try:
-        findings = [deletable(report, group_id) for group_id in wanted]
-    except AuditUnavailable as refused:
+    refusals = [refusal for refusal in (_refusal(report, group_id) for group_id in wanted) if refusal]
+    if refusals:
         if args.json:
             _show(console, report, True)
-        console.err(f"Nothing deleted: {refused}")
+        console.err("Nothing deleted:\n" + "\n".join(f"- {refusal}" for refusal in refusals))
         return NOT_DONE
+    findings = [deletable(report, group_id) for group_id in wanted]
     if not findings:
         if args.json:
             _show(console, report, True)

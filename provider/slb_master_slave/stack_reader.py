@@ -67,6 +67,8 @@ class StackSnapshot:
     urns: frozenset[str] = field(default_factory=frozenset)
     # the URNs of creates the state records as pending operations (a killed CLI)
     pending_creates: frozenset[str] = field(default_factory=frozenset)
+    # (load balancer, region or None) of every resource of ours, pending operations included
+    places: frozenset[tuple[str, str | None]] = field(default_factory=frozenset)
 
     def holding(self, group_id: str) -> StateGroup | None:
         return next((group for group in self.groups if group.group_id == group_id), None)
@@ -97,18 +99,15 @@ def _text(*values: Any) -> str | None:
     return None
 
 
-def _state_group(resource: Mapping[str, Any], *, pending_create: bool) -> tuple[str, StateGroup | None]:
+def _state_group(resource: Mapping[str, Any], *, pending_create: bool) -> StateGroup:
+    """The entry as a StateGroup; its group_id is "" when it has none (a create in flight)."""
     outputs, inputs = _mapping(resource.get("outputs")), _mapping(resource.get("inputs"))
-    urn = str(resource.get("urn") or "")
-    group_id = _text(resource.get("id"))
-    if not group_id:
-        return urn, None
 
     def read(key: str) -> str | None:
         return _text(outputs.get(key), inputs.get(key))
 
-    return urn, StateGroup(urn, group_id, read("load_balancer_id"), read("region_id"), read("owner"),
-                           pending_create=pending_create)
+    return StateGroup(str(resource.get("urn") or ""), _text(resource.get("id")) or "", read("load_balancer_id"),
+                      read("region_id"), read("owner"), pending_create=pending_create)
 
 
 def parse_export(document: Mapping[str, Any], *, project: str | None = None,
@@ -125,23 +124,14 @@ def parse_export(document: Mapping[str, Any], *, project: str | None = None,
     if not project or not stack:
         raise AuditUnavailable("The state names no project and stack, and none was found beside it "
                                "(Pulumi.yaml's `name:`, `pulumi stack --show-name`).")
-    groups: list[StateGroup] = []
-    urns: set[str] = set()
-    pending_creates: set[str] = set()
-    for entries, pending_create in ((resources, False), (pending, True)):
-        for resource in entries:
-            if resource.get("type") != DYNAMIC_TYPE:
-                continue
-            urn, group = _state_group(resource, pending_create=pending_create)
-            urns.add(urn)
-            if pending_create:
-                pending_creates.add(urn)
-            if group is not None:
-                groups.append(group)
-                if group.owner:
-                    urns.add(group.owner)
-    return StackSnapshot(project, stack, tuple(groups), frozenset(u for u in urns if u),
-                         frozenset(u for u in pending_creates if u))
+    entries = [_state_group(resource, pending_create=pending_create)
+               for found, pending_create in ((resources, False), (pending, True))
+               for resource in found if resource.get("type") == DYNAMIC_TYPE]
+    return StackSnapshot(
+        project, stack, tuple(entry for entry in entries if entry.group_id),
+        frozenset(urn for entry in entries for urn in (entry.urn, entry.owner) if urn),
+        frozenset(entry.urn for entry in entries if entry.pending_create and entry.urn),
+        frozenset((entry.load_balancer_id, entry.region_id) for entry in entries if entry.load_balancer_id))
 
 
 def parse_config(document: Mapping[str, Any]) -> dict[str, str]:
