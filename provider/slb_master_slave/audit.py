@@ -1,9 +1,9 @@
 """The audit of the cloud against a stack: what the stack left behind, and clearing it.
 
-    from slb_master_slave.audit import audit_stack, delete_groups, release
+    from slb_master_slave.audit import audit_stack, delete_leftovers, release
     report = audit_stack("path/to/project")            # the selected stack; stack="prod" for another
     for finding in report.findings: print(finding.kind.value, finding.group_id, finding.story)
-    outcomes = delete_groups(report, report.leftover_ids())   # the abandoned creates
+    outcomes = delete_leftovers(report)                 # the abandoned creates (also=[ids] for more)
     release(report, "rsp-...")                          # then adopt_id takes the group back
 
 `audit_stack` reads the stack's state and config through the user's Pulumi CLI
@@ -49,6 +49,7 @@ __all__ = [
     "audit_stack",
     "deletable",
     "delete_groups",
+    "delete_leftovers",
     "releasable",
     "release",
 ]
@@ -261,6 +262,12 @@ def releasable(report: AuditReport, group_id: str) -> Finding:
         raise AuditUnavailable(f"Group {group_id} is a create that may still be running ({finding.story}); it is not "
                                "released. Run the audit again once that create has ended.")
     return finding
+
+
+def delete_leftovers(report: AuditReport, *, also: Iterable[str] = ()) -> list[Outcome]:
+    """Delete the report's abandoned creates (`report.leftover_ids()`) and the groups named in
+    `also`: what `audit --delete-leftovers [--delete ID ...] --yes` does."""
+    return delete_groups(report, [*report.leftover_ids(), *also])
 
 
 def release(report: AuditReport, group_id: str) -> Outcome:

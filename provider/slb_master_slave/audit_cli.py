@@ -121,7 +121,7 @@ def _delete(console: _Console, report: AuditReport, args: argparse.Namespace) ->
             _show(console, report, True)
         console.err("Nothing deleted.")
         return _found(report)
-    outcomes = delete_groups(report, wanted)
+    outcomes = delete_groups(report, wanted)  # = delete_leftovers(report, also=args.delete)
     _show(console, report, args.json, outcomes)
     named = set(args.delete)
     not_done = any(o.action is Action.FAILED or (o.action is Action.KEPT and o.group_id in named) for o in outcomes)
