@@ -178,13 +178,9 @@ def audit_stack(cwd: str = ".", stack: str | None = None, *, load_balancers: Seq
     except AuditUnavailable as error:
         raise AuditUnavailable(scrub(str(error), reader.secrets)) from None
     state_places = {(g.load_balancer_id, g.region_id or settings.region) for g in snapshot.groups}
-    scans = []
-    gateways: dict[str, SlbGateway] = {}
-    for load_balancer_id, region in _places(snapshot, settings, load_balancers):
-        if region not in gateways:
-            gateways[region] = _gateway(settings, region)
-        gateway = gateways[region]
-        scans.append(_scan(gateway, load_balancer_id, region, list_all=(load_balancer_id, region) in state_places))
+    scans = [_scan(_gateway(settings, region), load_balancer_id, region,  # one time budget per load balancer
+                   list_all=(load_balancer_id, region) in state_places)
+             for load_balancer_id, region in _places(snapshot, settings, load_balancers)]
     findings = classify(snapshot, scans, Circumstances(time.time(), maker.is_gone, settings.region))
     scanned = tuple(Place(s.load_balancer_id, s.region_id, s.gone) for s in scans)
     return AuditReport(snapshot.project, snapshot.stack, scanned, tuple(findings), reader, settings)

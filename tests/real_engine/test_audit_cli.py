@@ -232,6 +232,13 @@ def test_what_the_audit_cannot_do_exits_2_and_says_why(littered: Littered) -> No
     no_stack = audit(stack, "--stack", "nosuchstack")
     assert no_stack.returncode == 2 and "Could not audit: `pulumi config --json --show-secrets` failed" \
         in no_stack.stderr, no_stack
+    stack.run("stack", "init", "bare")  # a stack of the same project with no config: no credentials
+    stack.select("dev")
+    bare = audit(stack, "--stack", "bare", "--load-balancer", f"{LB}@{REGION}")
+    assert bare.returncode == 2 and "Could not audit: Alibaba Cloud credentials are missing" in bare.stderr, bare
+    nothing_named = audit(stack, "--stack", "bare")
+    assert nothing_named.returncode == 2 and "Nothing to scan: the state of stack bare names no load balancer" \
+        in nothing_named.stderr, nothing_named
     without_cli = {**stack.env, "PATH": os.path.dirname(sys.executable)}
     no_cli = audit(stack, env=without_cli)
     assert no_cli.returncode == 2 and "No pulumi CLI" in no_cli.stderr and not no_cli.stdout, no_cli
