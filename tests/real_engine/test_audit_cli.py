@@ -40,8 +40,8 @@ from harness.pulumi_cli import CliStack, LanguageHost
 from harness.waiting import wait_until
 
 from . import programs
-from .conftest import REPO
 
+REPO = Path(__file__).resolve().parents[2]
 LB = "lb-demo-hangzhou"
 REGION = "cn-hangzhou"
 # A resource whose URN is past 128 characters: its owner value is the hashed form with the stack key.
@@ -150,7 +150,10 @@ def littered(pulumi_cli: str, language_host: LanguageHost, emulator: EmulatorPro
              tmp_path_factory: pytest.TempPathFactory) -> Littered:
     emulator.reset()
     work = tmp_path_factory.mktemp("littered")
-    stack = CliStack(pulumi_cli, language_host, str(work), str(Path(REPO)), endpoint=emulator.url)
+    program = work / "program"  # the root quickstart's project file; the program is written below
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    stack = CliStack(pulumi_cli, language_host, str(work), str(program), endpoint=emulator.url)
     stack.env[JOURNAL_DIR_ENV] = str(work / "journal")  # never the user's cache
     stack.write_program(LITTERED_V1)
     stack.run("up")
