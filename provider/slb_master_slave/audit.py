@@ -210,7 +210,10 @@ def _recheck(report: AuditReport, finding: Finding, gateway: SlbGateway) -> Outc
     """Just before a group is touched: None when it may go ahead, else the outcome that stops it."""
     assert finding.group_id is not None
     group_id = finding.group_id
-    held = report.reader.snapshot().holding(group_id)
+    try:
+        held = report.reader.snapshot().holding(group_id)
+    except AuditUnavailable as error:
+        return Outcome(group_id, Action.FAILED, f"the state could not be read again, so it was not touched: {error}")
     if held is not None:
         return Outcome(group_id, Action.KEPT, f"the state holds it now ({held.urn}): not touched")
     try:

@@ -258,6 +258,17 @@ def test_clearing_what_the_stack_left_then_taking_the_retained_group_back(litter
     assert set(emu.groups_by_id()) == {ids[k] for k in ("web", "replaced", "kept", "concurrent", "legacy_long",
                                                          "other_stack")}
 
+    # a state that cannot be read again just before the delete: nothing is touched
+    asking = AskingAudit(stack, "--delete", ids["replaced"])
+    hidden = Path(stack.backend + "-elsewhere")
+    os.rename(stack.backend, hidden)
+    try:
+        unread = asking.answer("y")
+    finally:
+        os.rename(hidden, stack.backend)
+    assert unread.returncode == 2 and f"failed: {ids['replaced']} (the state could not be read again" in unread.stdout
+    assert ids["replaced"] in emu.groups_by_id()
+
     # a state that holds the named group by the time of its delete (here: imported meanwhile) keeps it
     now = export_to(stack, littered.holding_replaced.with_name("now.json"))
     asking = AskingAudit(stack, "--delete", ids["replaced"])
