@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from slb_master_slave import journal
+from slb_master_slave.audit import AuditReport, audit_stack
 from slb_master_slave.journal import JOURNAL_DIR_ENV
 from slb_master_slave.owner_tag import (
     OWNER_TAG_KEY,
@@ -221,6 +222,12 @@ def test_the_json_document(littered: Littered) -> None:
     assert same["group_ids"] == sorted([ids["web"], ids["replaced"]]) and same["owner"] == stack.urn("web")
     assert found[ids["doomed"]]["resource"] == stack.urn("doomed") and found[ids["doomed"]]["owner"] is None
     assert ids["web"] not in found and ids["other_stack"] not in found
+    # the same audit from Python: data classes, the same findings
+    report = audit_stack(stack.project_dir, environ=stack.env)
+    assert isinstance(report, AuditReport) and report.stack == "dev"
+    assert {(f.group_id, f.group_ids, f.kind.value, f.story.split(" (")[0]) for f in report.findings} == {
+        (f["group_id"], tuple(f["group_ids"]), f["kind"], f["story"].split(" (")[0]) for f in found.values()}
+    assert sorted(report.leftover_ids()) == sorted([ids["killed"], ids["legacy"]])
 
 
 def test_what_the_audit_cannot_do_exits_2_and_says_why(littered: Littered) -> None:
