@@ -167,6 +167,11 @@ class EmulatorProcess:
         self._admin("PATCH", "/load_balancers/" + load_balancer_id,
                     {"delete_protection": "on" if on else "off"})
 
+    def set_create_time(self, group_id: str, seconds_ago: float) -> None:
+        """Make the group look created `seconds_ago` seconds ago (its CreateTime, to the second)."""
+        create_time = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds_ago))
+        self._admin("PATCH", "/groups/" + group_id, {"create_time": create_time})
+
     def groups_by_id(self) -> dict[str, Json]:
         """id -> the group as the emulator holds it (load balancer, servers, tags)."""
         return {group["id"]: group for group in self.state()["groups"]}

@@ -3,6 +3,7 @@ parameters, load balancer attributes (seed and admin API), through the SDK over 
 
 from __future__ import annotations
 
+import calendar
 import json
 import time
 from collections.abc import Callable
@@ -235,6 +236,24 @@ def test_admin_api_adds_protects_and_deletes_load_balancers(client, emu):
         emu._admin("DELETE", "/load_balancers/" + LB)
     emu.reset()  # the seed comes back
     assert describe_lb(client)["LoadBalancerId"] == LB
+
+
+def test_admin_api_sets_a_groups_create_time(client, emu):
+    """What decides by age (the audit's window) is tested with a group made long ago."""
+    gid = create(client)["MasterSlaveServerGroupId"]
+    emu._admin("PATCH", "/groups/" + gid, {"create_time": "2026-01-02T03:04:05Z"})
+    r = DescribeMasterSlaveServerGroupsRequest.DescribeMasterSlaveServerGroupsRequest()
+    r.set_LoadBalancerId(LB)
+    [listed] = call(client, r)["MasterSlaveServerGroups"]["MasterSlaveServerGroup"]
+    assert listed["CreateTime"] == "2026-01-02T03:04:05Z"
+    emu.set_create_time(gid, 3600)
+    created = calendar.timegm(time.strptime(emu.groups_by_id()[gid]["create_time"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert abs(time.time() - created - 3600) < 5
+    for bad in ({"create_time": "yesterday"}, {"create_time": 5}, {}):
+        with pytest.raises(RuntimeError, match="400"):
+            emu._admin("PATCH", "/groups/" + gid, bad)
+    with pytest.raises(RuntimeError, match="404"):
+        emu._admin("PATCH", "/groups/rsp-nosuchgroup", {"create_time": "2026-01-02T03:04:05Z"})
 
 
 def test_raw_ports_as_json_numbers_or_strings(emu):

@@ -35,3 +35,15 @@ def test_the_provider_module_imports_without_the_program_side() -> None:
                          "slb_master_slave.lookup_mocks", "slb_master_slave.outputs"):
         assert program_side not in loaded, f"{program_side} loaded with the provider: {loaded}"
     assert "slb_master_slave.provider" in loaded
+
+
+def test_the_provider_process_never_loads_the_audit() -> None:
+    """The audit (`python -m slb_master_slave audit`) runs beside a project: the provider
+    process, its operations included, imports none of it."""
+    code = ("import sys, slb_master_slave.provider, slb_master_slave.operations; "
+            "print(sorted(m for m in sys.modules if m.startswith('slb_master_slave.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            timeout=60).stdout
+    assert "slb_master_slave.operations" in loaded
+    for audit_side in ("slb_master_slave.audit", "slb_master_slave.stack_reader", "slb_master_slave.__main__"):
+        assert f"'{audit_side}" not in loaded, f"{audit_side} loaded with the provider: {loaded}"

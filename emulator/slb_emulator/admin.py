@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
@@ -33,6 +34,8 @@ CONSOLE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
                                "form-action 'self'; frame-ancestors 'none'",
 }
+# A group's CreateTime as the API writes it (UTC, to the second).
+CREATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 MAX_PAGES_USAGE = "give {\"max_pages\": N} (N >= 1) or {\"max_pages\": null}"
 
 
@@ -200,6 +203,16 @@ class AdminApi(JsonHandler):
         else:
             self._send_json(404, {"error": "no such load balancer"})
 
+    def _set_group_create_time(self, group_id: str) -> None:
+        body = self._admin_body()
+        value = body.get("create_time") if isinstance(body, dict) else None
+        if not isinstance(value, str) or not CREATE_TIME.fullmatch(value):
+            self._send_json(400, {"error": "give {\"create_time\": \"YYYY-MM-DDTHH:MM:SSZ\"}"})
+        elif self.server.backend.set_create_time(group_id, value):
+            self._ok()
+        else:
+            self._send_json(404, {"error": "no such group"})
+
     def _console_post(self, path: str, query: str) -> None:
         """The console's forms (plain HTML, no JavaScript): act, then 303 back to the page."""
         faults = self.server.faults
@@ -249,6 +262,7 @@ ADMIN_ROUTES: dict[str, dict[str, AdminRoute]] = {
 }
 ADMIN_ITEM_ROUTES: dict[str, dict[str, AdminItemRoute]] = {
     "/faults/": {"DELETE": AdminApi._remove_fault},
+    "/groups/": {"PATCH": AdminApi._set_group_create_time},
     "/load_balancers/": {"DELETE": AdminApi._remove_load_balancer,
                          "PATCH": AdminApi._set_delete_protection,
                          "POST": AdminApi._set_delete_protection},

@@ -278,6 +278,13 @@ class Backend:
             return c.execute("UPDATE load_balancers SET delete_protection = ? WHERE "
                              "load_balancer_id = ?", (value, load_balancer_id)).rowcount > 0
 
+    def set_create_time(self, group_id: str, create_time: str) -> bool:
+        """Admin API: the group's CreateTime (ISO 8601 UTC, checked by the caller), so a test can
+        make a group that was created long ago; False when there is no such group."""
+        with self._tx() as c:
+            return c.execute("UPDATE groups SET create_time = ? WHERE id = ?",
+                             (create_time, group_id)).rowcount > 0
+
     def remove_load_balancer(self, load_balancer_id: str) -> bool:
         """Admin API: the load balancer vanishes with its listeners and groups, as when
         it is released outside the stack (what a refresh then sees)."""
