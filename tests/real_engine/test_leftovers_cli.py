@@ -9,8 +9,11 @@ prevent (a state rolled back, a retained group) left completed and tagged for th
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -39,6 +42,19 @@ def _hold_completion(emu: Any, seconds: float = HOLD) -> None:
 
 def _held(emu: Any) -> bool:
     return any(f["kind"] == "latency" and f["fired"] for f in emu.faults())
+
+
+def _audit(stack: CliStack, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m slb_master_slave audit ...` in the project, as the user runs it."""
+    return subprocess.run([sys.executable, "-m", "slb_master_slave", "audit", *args], cwd=stack.project_dir,
+                          env=stack.env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _audit_findings(stack: CliStack) -> dict[str, str]:
+    """group id -> the audit's kind of finding."""
+    found = _audit(stack, "--json")
+    assert found.returncode in (0, 1), found.stderr
+    return {f["group_id"]: f["kind"] for f in json.loads(found.stdout)["findings"] if f.get("group_id")}
 
 
 # -- 1. a completion that fails, then destroy ---------------------------------------------
@@ -179,8 +195,12 @@ def test_a_rolled_back_state_leaves_a_completed_group_for_the_audit(make_stack, 
     made = stack.resources()["web"]["id"]
     assert made != forgotten and live_group_ids(emu) == {made, forgotten}
     assert _owner_tags(emu)[forgotten] == stack.urn("web"), "left completed, for the audit to name"
+    assert _audit_findings(stack) == {forgotten: "not-in-state"}, "the audit names the group the rollback forgot"
     stack.run("destroy")
     assert live_group_ids(emu) == {forgotten}, "destroy touched only what the state holds"
+    cleared = _audit(stack, "--delete", forgotten, "--load-balancer", "lb-demo-hangzhou", "--yes")  # state is empty
+    assert cleared.returncode == 1 and f"deleted: {forgotten}" in cleared.stdout, cleared.stdout + cleared.stderr
+    assert live_group_ids(emu) == set()
 
 
 # -- 5. retain_on_delete, then the same resource declared again ---------------------------------
@@ -212,6 +232,9 @@ def test_a_retained_group_is_never_taken_by_the_next_create_and_its_adoption_say
     assert not refused.ok and "its replacement" not in refused.output
     assert "retain_on_delete" in refused.output and f"audit --release {retained}" in refused.output
     assert live_group_ids(emu) == {made, retained} and stack.resources()["web"]["id"] == made
-    stack.write_program(programs.ONE_GROUP)
+    released = _audit(stack, "--release", retained, "--yes")  # the explicit step the refusal names
+    assert released.returncode == 0, released.stdout + released.stderr
+    stack.run("up")  # adopts the retained group, and the replaced one goes
+    assert stack.resources()["web"]["id"] == retained and live_group_ids(emu) == {retained}
     stack.run("destroy")
-    assert live_group_ids(emu) == {retained}
+    assert live_group_ids(emu) == set()
