@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         server.shutdown()
         server.server_close()
-        server.backend.close()
+        server.store.close()
     return 0
 
 

@@ -6,6 +6,7 @@ Only loopback Hosts, same-origin requests and, when set, the admin token get in.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 from collections.abc import Callable
@@ -16,8 +17,9 @@ from . import console
 from . import exceptions as exc
 from . import faults as faults_mod
 from .http_base import JsonHandler
+from .models import Group, Listener, State
 from .seed import SeedError, validate_load_balancer
-from .wire import parse_form
+from .wire import JsonObject, parse_form
 
 if TYPE_CHECKING:
     from .server import EmulatorServer
@@ -43,6 +45,24 @@ def _valid_max_pages(body: object) -> bool:
     pages = body["max_pages"]
     return pages is None or (isinstance(pages, int) and not isinstance(pages, bool)
                              and pages >= 1)
+
+
+def _group_json(group: Group) -> JsonObject:
+    return {"id": group.id, "name": group.name, "load_balancer_id": group.load_balancer_id,
+            "region_id": group.region_id, "servers": [s.to_api() for s in group.servers],
+            "tags": dict(group.tags), "create_time": group.create_time}
+
+
+def _listener_json(listener: Listener) -> JsonObject:
+    return {"load_balancer_id": listener.load_balancer_id, "protocol": listener.protocol,
+            "port": listener.port,
+            "master_slave_server_group_id": listener.master_slave_server_group_id}
+
+
+def state_json(state: State) -> JsonObject:
+    """GET /_emulator/state: the groups (servers with ServerIp) and the listeners."""
+    return {"groups": [_group_json(g) for g in state.groups],
+            "listeners": [_listener_json(listener) for listener in state.listeners]}
 
 
 class AdminApi(JsonHandler):
@@ -132,7 +152,7 @@ class AdminApi(JsonHandler):
         self._ok()
 
     def _state(self) -> None:
-        self._send_json(200, self.server.backend.dump_state())
+        self._send_json(200, state_json(self.server.backend.state()))
 
     def _list_requests(self) -> None:
         self._send_json(200, {"requests": self.server.log.list()})
@@ -163,17 +183,18 @@ class AdminApi(JsonHandler):
             self._send_json(404, {"error": "no such fault"})
 
     def _storage(self) -> None:
-        self._send_json(200, self.server.backend.storage())
+        self._send_json(200, dataclasses.asdict(self.server.store.size()))
 
     def _limit_storage(self) -> None:
         body = self._admin_body()
         if not _valid_max_pages(body):
             self._send_json(400, {"error": MAX_PAGES_USAGE})
             return
-        self._send_json(200, self.server.backend.set_max_pages(body["max_pages"]))
+        self._send_json(200, dataclasses.asdict(self.server.store.set_max_pages(body["max_pages"])))
 
     def _list_load_balancers(self) -> None:
-        self._send_json(200, {"load_balancers": self.server.backend.load_balancers()})
+        self._send_json(200, {"load_balancers": [
+            dataclasses.asdict(lb) for lb in self.server.backend.load_balancers()]})
 
     def _add_load_balancer(self) -> None:
         try:

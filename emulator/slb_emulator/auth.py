@@ -57,13 +57,22 @@ _AUTHORIZATION = re.compile(
 
 
 class NonceBook(Protocol):
-    """Where used nonces are kept (models.Backend: the sqlite file with --db)."""
+    """Where used nonces are kept (storage.Store: the sqlite file with --db)."""
 
     def use_nonce(self, key_id: str, nonce: str, expires_at: float, now: float) -> bool:
         ...
 
 
-Account = Mapping[str, str | None]          # access_key_secret, security_token
+class Account(Protocol):
+    """What a signature is checked against (models.Account is one)."""
+
+    @property
+    def access_key_secret(self) -> str: ...
+
+    @property
+    def security_token(self) -> str | None: ...
+
+
 FindAccount = Callable[[str], Account | None]
 HeaderValues = Callable[[str], list[str]]
 
@@ -105,9 +114,9 @@ def _check_skew_and_nonce(nonces: NonceBook, key_id: str, nonce: str, when: floa
         raise exc.SignatureNonceUsed()
 
 
-def _check_token(account: Mapping[str, str | None], token: str | None) -> None:
+def _check_token(account: Account, token: str | None) -> None:
     """STS keys need their token; other keys must not send one."""
-    wanted = account.get("security_token")
+    wanted = account.security_token
     if wanted:
         if not token:
             raise exc.InvalidSecurityTokenMalformed()
@@ -150,16 +159,15 @@ def _account(find_account: FindAccount, key_id: str) -> Account:
 
 
 def _secret(account: Account) -> str:
-    return account["access_key_secret"] or ""
+    return account.access_key_secret or ""
 
 
 def authenticate(method: str, params: Mapping[str, str], find_account: FindAccount,
                  nonces: NonceBook, now: float | None = None) -> str:
     """Check a request's signature; return the access key id, or raise an SlbError.
 
-    ``find_account(key_id)`` returns ``{"access_key_secret", "security_token"}`` or None.
-    Checks in order: key id, signature, its scheme, timestamp, nonce, account, signature
-    value, token, replay.
+    ``find_account(key_id)`` returns the Account or None. Checks in order: key id,
+    signature, its scheme, timestamp, nonce, account, signature value, token, replay.
     """
     now = time.time() if now is None else now
     key_id = _required(params, "AccessKeyId")

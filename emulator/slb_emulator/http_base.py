@@ -11,13 +11,11 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler
 
 from . import exceptions as exc
-from . import responses
-from .models import JsonObject
+from .wire import JsonObject, error_body, to_xml
 
 MAX_BODY = 1024 * 1024
 IDLE_TIMEOUT = 60.0   # a keep-alive connection may wait this long for its next request
 BODY_TIMEOUT = 5.0    # a body must arrive within this (per read)
-HOST_ID = "slb.emulator.local"
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -50,7 +48,7 @@ class JsonHandler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, body: JsonObject, root: str | None = None) -> None:
         """Answer with body as JSON, or as XML under ``root`` when root is given."""
         if root is not None:
-            data = responses.to_xml(root, body).encode("utf-8")
+            data = to_xml(root, body).encode("utf-8")
             ctype = "text/xml;charset=utf-8"
         else:
             data = json.dumps(body).encode("utf-8")
@@ -73,9 +71,7 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _error_body(request_id: str, code: str, message: str) -> JsonObject:
-        return {"RequestId": request_id, "HostId": HOST_ID, "Code": code,
-                "Message": message,
-                "Recommend": "https://api.aliyun.com/troubleshoot?q=%s&product=Slb" % code}
+        return error_body(request_id, code, message)
 
     def _drop(self) -> None:
         """Close the connection without a response."""

@@ -1,18 +1,18 @@
 """Wire parsing and rendering, one function per action (moto style).
 
 Each handler takes the backend and the merged request parameters (strings) and returns
-the response body without ``RequestId``; errors are raised as ``SlbError``.
+the response body without ``RequestId``; errors are raised as ``SlbError``. The answers are
+rendered from model objects (models.py); the actions are backend.py's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
-from xml.sax.saxutils import escape
+from collections.abc import Callable, Mapping, Sequence
 
 from . import exceptions as exc
-from .models import Backend, JsonObject, Server
+from .backend import RequestTags, SlbBackend
+from .models import Group, Listener, Server
 from .rules import (
     API_VERSION,
     LISTENER_GROUP_SWITCH,
@@ -30,43 +30,18 @@ from .rules import (
     TAG_PAGE_SIZE,
 )
 from .server_list import parse_server_list
+from .wire import JsonObject
 
 VERSION = API_VERSION   # the name server.py has always read
 
 Params = Mapping[str, str]
-ActionHandler = Callable[[Backend, Params], JsonObject]
-Tags = list[tuple[str | None, str | None]]
+ActionHandler = Callable[[SlbBackend, Params], JsonObject]
 
 
-# --- XML (Format=XML) -----------------------------------------------------------------
-
-def _xml_value(name: str, value: Any, out: list[str]) -> None:
-    """One element; a list repeats the element once per item (the API's XML shape:
-    ``{"X": {"Y": [a, b]}}`` is ``<X><Y>a</Y><Y>b</Y></X>``)."""
-    if isinstance(value, list):
-        for item in value:
-            _xml_value(name, item, out)
-        return
-    out.append("<%s>" % name)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _xml_value(key, item, out)
-    elif isinstance(value, bool):
-        out.append("true" if value else "false")
-    elif value is not None:
-        out.append(escape(str(value)))
-    out.append("</%s>" % name)
+_NEXT_TOKEN = re.compile(r"emu-([0-9]{1,9})")
 
 
-def to_xml(root: str, body: JsonObject) -> str:
-    """A response body as the API's XML: ``<ActionResponse>`` on success, ``<Error>``
-    on failure (the common response structure of Alibaba Cloud RPC APIs)."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>']
-    _xml_value(root, body, out)
-    return "".join(out)
-
-
-# --- parameter helpers --------------------------------------------------------------
+# --- parameter helpers ------------------------------------------------------------------
 
 def required(params: Params, name: str) -> str:
     value = params.get(name)
@@ -115,7 +90,7 @@ def indexed(params: Params, prefix: str) -> list[str]:
 _TAG = re.compile(r"Tag\.([0-9]{1,6})\.(Key|Value)$")
 
 
-def tag_params(params: Params) -> Tags:
+def tag_params(params: Params) -> RequestTags:
     """``Tag.N.Key``/``Tag.N.Value`` pairs as a list of (key or None, value or None)."""
     found: dict[int, dict[str, str]] = {}
     for name, value in params.items():
@@ -141,72 +116,6 @@ def tag_filter(params: Params) -> list[tuple[str, str | None]]:
     return result
 
 
-def render_servers(servers: list[Server]) -> JsonObject:
-    return {"MasterSlaveBackendServer": [
-        {"ServerId": s["ServerId"], "Port": s["Port"], "Weight": s["Weight"],
-         "ServerType": s["ServerType"], "Type": s["Type"],
-         "Description": s.get("Description", "")}
-        for s in servers]}
-
-
-def render_tags(tags: Mapping[str, str]) -> JsonObject:
-    return {"Tag": [{"TagKey": k, "TagValue": v} for k, v in tags.items()]}
-
-
-def _check_resource_type(params: Params) -> None:
-    if required(params, "ResourceType").strip().lower() != RESOURCE_TYPE:
-        raise exc.InvalidResourceType()
-
-
-# --- actions ------------------------------------------------------------------------
-
-def create_master_slave_server_group(backend: Backend, params: Params) -> JsonObject:
-    region_id = required(params, "RegionId")
-    load_balancer_id = required(params, "LoadBalancerId")
-    servers_text = required(params, "MasterSlaveBackendServers")
-    group = backend.create_group(
-        region_id, load_balancer_id, lambda: parse_server_list(servers_text),
-        params.get("MasterSlaveServerGroupName"), tag_params(params))
-    return {"MasterSlaveServerGroupId": group["id"],
-            "MasterSlaveBackendServers": render_servers(group["servers"])}
-
-
-def delete_master_slave_server_group(backend: Backend, params: Params) -> JsonObject:
-    backend.delete_group(params.get("RegionId"), required(params, "MasterSlaveServerGroupId"))
-    return {}
-
-
-def describe_master_slave_server_group_attribute(backend: Backend,
-                                                 params: Params) -> JsonObject:
-    group = backend.describe_group(params.get("RegionId"),
-                                   required(params, "MasterSlaveServerGroupId"))
-    return {"MasterSlaveServerGroupId": group["id"],
-            "MasterSlaveServerGroupName": group["name"],
-            "LoadBalancerId": group["load_balancer_id"],
-            "CreateTime": group["create_time"],
-            "MasterSlaveBackendServers": render_servers(group["servers"]),
-            "Tags": render_tags(group["tags"])}
-
-
-def describe_master_slave_server_groups(backend: Backend, params: Params) -> JsonObject:
-    include = bool_param(params, "IncludeListener")
-    groups = backend.describe_groups(params.get("RegionId"),
-                                     required(params, "LoadBalancerId"),
-                                     tag_filter(params), include)
-    items: list[JsonObject] = []
-    for g in groups:
-        item: JsonObject = {"MasterSlaveServerGroupId": g["id"],
-                "MasterSlaveServerGroupName": g["name"],
-                "CreateTime": g["create_time"],
-                "Tags": render_tags(g["tags"])}
-        # No server list: the real answer has none (SDK model of the response body);
-        # clients read the servers with DescribeMasterSlaveServerGroupAttribute.
-        if include:
-            item["AssociatedObjects"] = {"Listeners": {"Listener": g.get("listeners", [])}}
-        items.append(item)
-    return {"MasterSlaveServerGroups": {"MasterSlaveServerGroup": items}}
-
-
 def _resource_ids(params: Params, required_: bool = True) -> list[str]:
     ids = indexed(params, "ResourceId")
     if not ids and required_:
@@ -216,7 +125,99 @@ def _resource_ids(params: Params, required_: bool = True) -> list[str]:
     return ids
 
 
-def tag_resources(backend: Backend, params: Params) -> JsonObject:
+def _check_resource_type(params: Params) -> None:
+    if required(params, "ResourceType").strip().lower() != RESOURCE_TYPE:
+        raise exc.InvalidResourceType()
+
+
+def _page_start(params: Params) -> int:
+    """Where a ListTagResources page starts: 0, or the offset in a NextToken we issued."""
+    token = params.get("NextToken")
+    if not token:
+        return 0
+    m = _NEXT_TOKEN.fullmatch(token.strip())
+    if not m:
+        raise exc.InvalidParameter("NextToken")
+    return int(m.group(1))
+
+
+def required_int(params: Params, name: str, low: int, high: int) -> int:
+    number = int_param(params, name, low, high)
+    if number is None:  # int_param raised MissingParameter already; this tells the type checker
+        raise exc.MissingParameter(name)
+    return number
+
+
+def _listener_port(params: Params) -> int:
+    return required_int(params, "ListenerPort", MIN_PORT, MAX_PORT)
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+def render_servers(servers: Sequence[Server]) -> JsonObject:
+    return {"MasterSlaveBackendServer": [
+        {"ServerId": s.server_id, "Port": s.port, "Weight": s.weight,
+         "ServerType": s.server_type, "Type": s.type, "Description": s.description}
+        for s in servers]}
+
+
+def render_tags(tags: Mapping[str, str]) -> JsonObject:
+    return {"Tag": [{"TagKey": k, "TagValue": v} for k, v in tags.items()]}
+
+
+def render_group_item(group: Group, listeners: Sequence[Listener] | None) -> JsonObject:
+    """A DescribeMasterSlaveServerGroups item: no server list (the real answer has none, SDK
+    model of the response body; clients read the servers with the Attribute call), and the
+    bound listeners when they were asked for."""
+    item: JsonObject = {"MasterSlaveServerGroupId": group.id,
+                        "MasterSlaveServerGroupName": group.name,
+                        "CreateTime": group.create_time,
+                        "Tags": render_tags(group.tags)}
+    if listeners is not None:
+        item["AssociatedObjects"] = {"Listeners": {"Listener": [
+            {"Protocol": listener.protocol, "Port": listener.port} for listener in listeners]}}
+    return item
+
+
+# --- actions ------------------------------------------------------------------------------
+
+def create_master_slave_server_group(backend: SlbBackend, params: Params) -> JsonObject:
+    region_id = required(params, "RegionId")
+    load_balancer_id = required(params, "LoadBalancerId")
+    servers_text = required(params, "MasterSlaveBackendServers")
+    group = backend.create_group(
+        region_id, load_balancer_id, lambda: parse_server_list(servers_text),
+        params.get("MasterSlaveServerGroupName"), tag_params(params))
+    return {"MasterSlaveServerGroupId": group.id,
+            "MasterSlaveBackendServers": render_servers(group.servers)}
+
+
+def delete_master_slave_server_group(backend: SlbBackend, params: Params) -> JsonObject:
+    backend.delete_group(params.get("RegionId"), required(params, "MasterSlaveServerGroupId"))
+    return {}
+
+
+def describe_master_slave_server_group_attribute(backend: SlbBackend,
+                                                 params: Params) -> JsonObject:
+    group = backend.describe_group(params.get("RegionId"),
+                                   required(params, "MasterSlaveServerGroupId"))
+    return {"MasterSlaveServerGroupId": group.id,
+            "MasterSlaveServerGroupName": group.name,
+            "LoadBalancerId": group.load_balancer_id,
+            "CreateTime": group.create_time,
+            "MasterSlaveBackendServers": render_servers(group.servers),
+            "Tags": render_tags(group.tags)}
+
+
+def describe_master_slave_server_groups(backend: SlbBackend, params: Params) -> JsonObject:
+    include = bool_param(params, "IncludeListener")
+    groups = backend.describe_groups(params.get("RegionId"), required(params, "LoadBalancerId"),
+                                     tag_filter(params), include)
+    return {"MasterSlaveServerGroups": {"MasterSlaveServerGroup": [
+        render_group_item(group, listeners if include else None) for group, listeners in groups]}}
+
+
+def tag_resources(backend: SlbBackend, params: Params) -> JsonObject:
     _check_resource_type(params)
     ids = _resource_ids(params)
     tags = tag_params(params)
@@ -226,7 +227,7 @@ def tag_resources(backend: Backend, params: Params) -> JsonObject:
     return {}
 
 
-def untag_resources(backend: Backend, params: Params) -> JsonObject:
+def untag_resources(backend: SlbBackend, params: Params) -> JsonObject:
     _check_resource_type(params)
     ids = _resource_ids(params)
     keys = indexed(params, "TagKey")
@@ -238,18 +239,7 @@ def untag_resources(backend: Backend, params: Params) -> JsonObject:
     return {}
 
 
-def _page_start(params: Params) -> int:
-    """Where a ListTagResources page starts: 0, or the offset in a NextToken we issued."""
-    token = params.get("NextToken") or ""
-    if not token:
-        return 0
-    m = re.fullmatch(r"emu-([0-9]{1,9})", token.strip())
-    if not m:
-        raise exc.InvalidParameter("NextToken")
-    return int(m.group(1))
-
-
-def list_tag_resources(backend: Backend, params: Params) -> JsonObject:
+def list_tag_resources(backend: SlbBackend, params: Params) -> JsonObject:
     _check_resource_type(params)
     ids = _resource_ids(params, required_=False)
     tags = tag_filter(params)
@@ -265,41 +255,30 @@ def list_tag_resources(backend: Backend, params: Params) -> JsonObject:
     next_token = "emu-%d" % (start + size) if start + size < len(rows) else ""
     return {"NextToken": next_token,
             "TagResources": {"TagResource": [
-                {"ResourceId": rid, "ResourceType": RESOURCE_TYPE, "TagKey": k,
-                 "TagValue": v} for rid, k, v in page]}}
+                {"ResourceId": tag.resource_id, "ResourceType": RESOURCE_TYPE,
+                 "TagKey": tag.key, "TagValue": tag.value} for tag in page]}}
 
 
-def describe_load_balancer_attribute(backend: Backend, params: Params) -> JsonObject:
-    lb = backend.describe_load_balancer(params.get("RegionId"),
-                                        required(params, "LoadBalancerId"))
-    return {"LoadBalancerId": lb["load_balancer_id"],
-            "LoadBalancerName": lb["name"],
-            "RegionId": lb["region_id"],
-            "Address": lb["address"],
-            "LoadBalancerStatus": lb["status"],
-            "DeleteProtection": lb["delete_protection"],
-            "LoadBalancerSpec": lb["spec"],
-            "AddressType": lb["address_type"],
-            "NetworkType": lb["network_type"],
-            "ListenerPorts": {"ListenerPort": [listener["port"] for listener in lb["listeners"]]},
+def describe_load_balancer_attribute(backend: SlbBackend, params: Params) -> JsonObject:
+    lb, listeners = backend.describe_load_balancer(params.get("RegionId"),
+                                                   required(params, "LoadBalancerId"))
+    return {"LoadBalancerId": lb.load_balancer_id,
+            "LoadBalancerName": lb.name,
+            "RegionId": lb.region_id,
+            "Address": lb.address,
+            "LoadBalancerStatus": lb.status,
+            "DeleteProtection": lb.delete_protection,
+            "LoadBalancerSpec": lb.spec,
+            "AddressType": lb.address_type,
+            "NetworkType": lb.network_type,
+            "ListenerPorts": {"ListenerPort": [listener.port for listener in listeners]},
             "ListenerPortsAndProtocol": {"ListenerPortAndProtocol": [
-                {"ListenerPort": listener["port"], "ListenerProtocol": listener["protocol"]}
-                for listener in lb["listeners"]]}}
-
-
-def required_int(params: Params, name: str, low: int, high: int) -> int:
-    number = int_param(params, name, low, high)
-    if number is None:  # int_param raised MissingParameter already; this tells the type checker
-        raise exc.MissingParameter(name)
-    return number
-
-
-def _listener_port(params: Params) -> int:
-    return required_int(params, "ListenerPort", MIN_PORT, MAX_PORT)
+                {"ListenerPort": listener.port, "ListenerProtocol": listener.protocol}
+                for listener in listeners]}}
 
 
 def _create_listener(protocol: str) -> ActionHandler:
-    def handler(backend: Backend, params: Params) -> JsonObject:
+    def handler(backend: SlbBackend, params: Params) -> JsonObject:
         load_balancer_id = required(params, "LoadBalancerId")
         port = _listener_port(params)
         group_id = params.get("MasterSlaveServerGroupId") or None
@@ -314,14 +293,15 @@ def _create_listener(protocol: str) -> ActionHandler:
         bandwidth = required_int(params, "Bandwidth", MIN_BANDWIDTH, MAX_BANDWIDTH)
         if bandwidth == 0:
             raise exc.InvalidParameter("Bandwidth")
-        backend.create_listener(params.get("RegionId"), load_balancer_id, protocol, port,
-                                backend_port, bandwidth, group_id, vserver_group_id)
+        backend.create_listener(params.get("RegionId"), Listener(
+            load_balancer_id, protocol, port, backend_port, bandwidth, group_id,
+            vserver_group_id))
         return {}
     return handler
 
 
 def _set_listener(protocol: str) -> ActionHandler:
-    def handler(backend: Backend, params: Params) -> JsonObject:
+    def handler(backend: SlbBackend, params: Params) -> JsonObject:
         load_balancer_id = required(params, "LoadBalancerId")
         port = _listener_port(params)
         switch = params.get("MasterSlaveServerGroup")
@@ -340,7 +320,7 @@ def _set_listener(protocol: str) -> ActionHandler:
     return handler
 
 
-def delete_load_balancer_listener(backend: Backend, params: Params) -> JsonObject:
+def delete_load_balancer_listener(backend: SlbBackend, params: Params) -> JsonObject:
     protocol = params.get("ListenerProtocol") or None
     if protocol is not None:
         protocol = protocol.strip().lower()

@@ -23,9 +23,10 @@ from . import auth, responses
 from . import exceptions as exc
 from . import faults as faults_mod
 from .admin import ADMIN_PREFIX, AdminApi
-from .models import Backend, JsonObject
+from .backend import SlbBackend
 from .seed import Seed
-from .wire import MAX_PARAMS, mask_secrets, masked_params, parse_form
+from .storage import Store
+from .wire import MAX_PARAMS, JsonObject, mask_secrets, masked_params, parse_form
 
 
 class RequestLog:
@@ -60,9 +61,10 @@ class EmulatorServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
 
-    def __init__(self, address: tuple[str, int], backend: Backend, seed: Seed,
+    def __init__(self, address: tuple[str, int], backend: SlbBackend, store: Store, seed: Seed,
                  verbose: bool = False, admin_token: str | None = None) -> None:
         self.backend = backend
+        self.store = store
         self.seed = seed
         self.verbose = verbose
         self.admin_token = admin_token or None
@@ -80,7 +82,7 @@ class EmulatorServer(ThreadingHTTPServer):
         return "http://%s:%d" % (host, port)
 
     def reset(self) -> None:
-        self.backend.set_max_pages(None)
+        self.store.set_max_pages(None)
         self.backend.reset(self.seed)
         self.faults.clear()
         self.log.clear()
@@ -208,13 +210,13 @@ class Handler(AdminApi):
         handler = responses.ACTIONS.get(call.action or "")
         if handler is None:
             raise exc.InvalidAction()
-        backend = self.server.backend
-        with backend.disk_full(decision.disk_full):
+        backend, store = self.server.backend, self.server.store
+        with store.disk_full(decision.disk_full):
             if call.v3:
                 auth.authenticate_v3(self.command, call.query_pairs, self._header_values,
-                                     call.raw_body, backend.find_account, backend)
+                                     call.raw_body, backend.account, store)
             else:
-                auth.authenticate(self.command, call.params, backend.find_account, backend)
+                auth.authenticate(self.command, call.params, backend.account, store)
             return handler(backend, call.params)
 
     def _api(self, query: str) -> None:
@@ -267,7 +269,9 @@ class Handler(AdminApi):
 def make_server(host: str = "127.0.0.1", port: int = 8080, db: str | None = None,
                 seed: Seed | None = None, verbose: bool = False,
                 admin_token: str | None = None) -> EmulatorServer:
-    backend = Backend(db)
-    backend.apply_seed(seed or {})
-    return EmulatorServer((host, port), backend, seed or {}, verbose=verbose,
+    seed = seed or Seed()
+    store = Store(db)
+    backend = SlbBackend(store)
+    backend.apply_seed(seed)
+    return EmulatorServer((host, port), backend, store, seed, verbose=verbose,
                           admin_token=admin_token)
