@@ -18,6 +18,7 @@ from . import exceptions as exc
 from . import faults as faults_mod
 from .http_base import JsonHandler
 from .models import Group, Listener, State
+from .parameters import Parameters
 from .seed import SeedError, validate_load_balancer
 from .wire import JsonObject, parse_form
 
@@ -36,6 +37,11 @@ CONSOLE_HEADERS = {
                                "form-action 'self'; frame-ancestors 'none'",
 }
 MAX_PAGES_USAGE = "give {\"max_pages\": N} (N >= 1) or {\"max_pages\": null}"
+
+
+def admin_query(query: str) -> Parameters:
+    """An admin request's query string (token, error), decoded leniently."""
+    return Parameters(dict(parse_qsl(query)))
 
 
 def _valid_max_pages(body: object) -> bool:
@@ -88,9 +94,7 @@ class AdminApi(JsonHandler):
         if (self.headers.get("Sec-Fetch-Site") or "").lower() == "cross-site":
             return "cross-site requests to the admin API are refused"
         if server.admin_token:
-            given = self.headers.get(ADMIN_TOKEN_HEADER) or ""
-            if not given:
-                given = dict(parse_qsl(query)).get("token", "")
+            given = self.headers.get(ADMIN_TOKEN_HEADER) or admin_query(query).get("token") or ""
             if not hmac.compare_digest(given.encode("utf-8", "replace"),
                                        server.admin_token.encode("utf-8")):
                 return "this emulator needs its admin token (%s header or ?token=)" % (
@@ -139,7 +143,7 @@ class AdminApi(JsonHandler):
         self._send_json(404, {"error": "unknown admin path %s" % path})
 
     def _console_page(self, query: str) -> None:
-        args = dict(parse_qsl(query))
+        args = admin_query(query)
         page = console.render(self.server, args.get("token"), args.get("error"))
         self._send_bytes(200, page.encode("utf-8"), "text/html;charset=utf-8", CONSOLE_HEADERS)
 
@@ -224,7 +228,7 @@ class AdminApi(JsonHandler):
     def _console_post(self, path: str, query: str) -> None:
         """The console's forms (plain HTML, no JavaScript): act, then 303 back to the page."""
         faults = self.server.faults
-        form = dict(parse_form(self._read_body()))
+        form = Parameters(dict(parse_form(self._read_body())))
         error = None
         if path == "/faults":
             try:
@@ -244,7 +248,7 @@ class AdminApi(JsonHandler):
         """303 to the console page, carrying the token and the error to show."""
         location = ADMIN_PREFIX + "/"
         extra = {}
-        token = dict(parse_qsl(query)).get("token")
+        token = admin_query(query).get("token")
         if token:
             extra["token"] = token
         if error:

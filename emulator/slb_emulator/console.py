@@ -8,13 +8,14 @@ Content-Security-Policy (``default-src 'none'``) can be sent with it. Forms post
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .faults import KINDS, Fault
 from .models import Group, Listener, LoadBalancer, State
+from .parameters import Parameters
 
 if TYPE_CHECKING:
     from .server import EmulatorServer
@@ -47,25 +48,27 @@ def _table(headers: list[str], rows: list[list[str]], empty: str, table_id: str)
         table_id, head, body)
 
 
-def fault_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """A fault spec from the console's form fields (strings); empty fields are omitted.
-    Raises ValueError on a number that does not parse (faults.validate checks the rest)."""
-    spec: dict[str, Any] = {"kind": form.get("kind", "").strip()}
-    action = form.get("action", "").strip()
-    if action:
-        spec["action"] = action
-    for name, kind in (("count", int), ("every", int), ("status", int),
-                       ("seconds", float), ("rps", float)):
-        text = form.get(name, "").strip()
+# The form's number fields, read as a JSON body would carry them.
+FORM_NUMBERS: tuple[tuple[str, Callable[[str], float]], ...] = (
+    ("count", int), ("every", int), ("status", int), ("seconds", float), ("rps", float))
+
+
+def fault_from_form(form: Parameters) -> dict[str, Any]:
+    """A fault spec from the console's form fields; empty fields are omitted. Raises
+    ValueError on a number that does not parse (faults.validate checks the rest)."""
+    spec: dict[str, Any] = {"kind": form.text("kind")}
+    if form.text("action"):
+        spec["action"] = form.text("action")
+    for name, kind in FORM_NUMBERS:
+        text = form.text(name)
         if text:
             try:
                 spec[name] = kind(text)
             except ValueError as e:
                 raise ValueError("%s must be a number" % name) from e
     for name in ("code", "message"):
-        text = form.get(name, "").strip()
-        if text:
-            spec[name] = text
+        if form.text(name):
+            spec[name] = form.text(name)
     return spec
 
 

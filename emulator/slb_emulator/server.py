@@ -19,11 +19,14 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import auth, responses
+from . import auth
 from . import exceptions as exc
 from . import faults as faults_mod
 from .admin import ADMIN_PREFIX, AdminApi
 from .backend import SlbBackend
+from .parameters import Parameters
+from .responses import ACTIONS
+from .rules import API_VERSION
 from .seed import Seed
 from .storage import Store
 from .wire import MAX_PARAMS, JsonObject, mask_secrets, masked_params, parse_form
@@ -175,10 +178,11 @@ class Handler(AdminApi):
             pairs += parse_form(call.raw_body)
         if len(pairs) > MAX_PARAMS:
             raise exc.InvalidParameter(message="Too many request parameters.")
-        call.params = params = dict(pairs)
-        call.xml = str(params.get("Format", "")).strip().lower() == "xml"
+        call.params = dict(pairs)
+        params = Parameters(call.params)
+        call.xml = params.text("Format").lower() == "xml"
         call.v3 = auth.is_v3(self.headers)
-        call.signature = "v3" if call.v3 else ("v1" if "Signature" in params else None)
+        call.signature = "v3" if call.v3 else ("v1" if params.get("Signature") is not None else None)
         if call.v3:
             # V3 clients put Action and Version in headers (a query value is a fallback).
             call.action = self.headers.get("x-acs-action") or params.get("Action")
@@ -205,9 +209,9 @@ class Handler(AdminApi):
         """Check the version and the signature, then run the action against the backend."""
         if not call.version:
             raise exc.MissingParameter("Version")
-        if call.version != responses.VERSION:
+        if call.version != API_VERSION:
             raise exc.InvalidVersion()
-        handler = responses.ACTIONS.get(call.action or "")
+        handler = ACTIONS.get(call.action or "")
         if handler is None:
             raise exc.InvalidAction()
         backend, store = self.server.backend, self.server.store
@@ -217,7 +221,7 @@ class Handler(AdminApi):
                                      call.raw_body, backend.account, store)
             else:
                 auth.authenticate(self.command, call.params, backend.account, store)
-            return handler(backend, call.params)
+            return handler(backend, Parameters(call.params))
 
     def _api(self, query: str) -> None:
         """One SLB call: read it, let the injected faults act, perform it, log it, answer
