@@ -1,24 +1,23 @@
 """The console page at ``/_emulator/``: plain server-rendered HTML that refreshes itself.
 
-No JavaScript and nothing fetched from elsewhere, so it works offline and a strict
-Content-Security-Policy (``default-src 'none'``) can be sent with it. Forms post to
-``/_emulator/console/...`` and are answered with a redirect back to the page.
+Owns the page and nothing else: it renders a ConsolePage (the state, the request log and the
+faults, read by admin.py) and acts on nothing. No JavaScript and nothing fetched from
+elsewhere, so it works offline and a strict Content-Security-Policy (``default-src 'none'``)
+can be sent with it. Its forms post to ``/_emulator/console/...``, which admin.py answers with
+a redirect back to the page. Imports models.py and faults.py only.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from .faults import KINDS, Fault
 from .models import Group, Listener, LoadBalancer, State
-from .parameters import Parameters
-
-if TYPE_CHECKING:
-    from .server import EmulatorServer
 
 REFRESH_SECONDS = 5
 LOG_ROWS = 50
@@ -48,28 +47,14 @@ def _table(headers: list[str], rows: list[list[str]], empty: str, table_id: str)
         table_id, head, body)
 
 
-# The form's number fields, read as a JSON body would carry them.
-FORM_NUMBERS: tuple[tuple[str, Callable[[str], float]], ...] = (
-    ("count", int), ("every", int), ("status", int), ("seconds", float), ("rps", float))
-
-
-def fault_from_form(form: Parameters) -> dict[str, Any]:
-    """A fault spec from the console's form fields; empty fields are omitted. Raises
-    ValueError on a number that does not parse (faults.validate checks the rest)."""
-    spec: dict[str, Any] = {"kind": form.text("kind")}
-    if form.text("action"):
-        spec["action"] = form.text("action")
-    for name, kind in FORM_NUMBERS:
-        text = form.text(name)
-        if text:
-            try:
-                spec[name] = kind(text)
-            except ValueError as e:
-                raise ValueError("%s must be a number" % name) from e
-    for name in ("code", "message"):
-        if form.text(name):
-            spec[name] = form.text(name)
-    return spec
+@dataclass(frozen=True)
+class ConsolePage:
+    """What the page shows: the emulator's address, its state, the logged requests (oldest
+    first) and the active faults."""
+    url: str
+    state: State
+    requests: Sequence[Mapping[str, Any]]
+    faults: Sequence[Fault]
 
 
 NONE = '<span class="muted">none</span>'
@@ -126,15 +111,15 @@ def _fault_row(f: Fault, suffix: str) -> list[str]:
             _e("%s/%s" % (f["fired"], f["seen"])), delete]
 
 
-def render(server: EmulatorServer, token: str | None = None, error: str | None = None) -> str:
-    """The whole page for the emulator's current state."""
+def render(page: ConsolePage, token: str | None = None, error: str | None = None) -> str:
+    """The whole page; token (the admin token) is carried in every link and form."""
     suffix = "?token=" + quote(token, safe="") if token else ""
-    state = server.backend.state()
+    state = page.state
     lb_rows = _load_balancer_rows(state)
     group_rows = [_group_row(group, state.listeners) for group in state.groups]
     listener_rows = [_listener_row(listener) for listener in state.listeners]
-    log_rows = [_log_row(r) for r in reversed(server.log.list()[-LOG_ROWS:])]
-    fault_rows = [_fault_row(f, suffix) for f in server.faults.list()]
+    log_rows = [_log_row(r) for r in reversed(page.requests[-LOG_ROWS:])]
+    fault_rows = [_fault_row(f, suffix) for f in page.faults]
 
     kinds = "".join('<option value="%s">%s</option>' % (k, k) for k in CONSOLE_KINDS)
     error_html = '<p class="err" id="console-error">%s</p>' % _e(error) if error else ""
@@ -165,7 +150,7 @@ def render(server: EmulatorServer, token: str | None = None, error: str | None =
 <h2>Request log <span class="muted">(last %(log_rows)d, newest first)</span></h2>%(log)s
 </body></html>
 """ % {
-        "refresh": REFRESH_SECONDS, "style": _STYLE, "url": _e(server.url),
+        "refresh": REFRESH_SECONDS, "style": _STYLE, "url": _e(page.url),
         "now": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "error": error_html,
         "lbs": _table(["id", "region", "name", "address", "address type", "status", "spec",
                        "delete protection", "groups"], lb_rows, "No load balancers.",

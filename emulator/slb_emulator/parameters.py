@@ -2,8 +2,8 @@
 ``_get_param`` family, in SLB's spelling).
 
 Every place that reads a parameter reads it here: the SLB actions (responses.py), the call's
-envelope (server.py) and signature 1.0 (auth.py), the admin API's query (admin.py) and the
-console's forms (console.py). A required value that is missing or empty is MissingParameter, a malformed
+envelope and signature 1.0 (slb_api.py, auth.py), the admin API's query and the console's
+forms (admin.py). A required value that is missing or empty is MissingParameter, a malformed
 one InvalidParameter naming it; repeated parameters, ``Name.N`` and ``Name.N.Member`` with
 N from 1 to rules.MAX_INDEX, come back in N order. Decoding the bytes is wire.py's. Imports
 rules.py and exceptions.py only.
