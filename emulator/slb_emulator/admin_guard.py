@@ -50,7 +50,7 @@ def origin_allowed(origin: str | None, host_header: str | None) -> bool:
     return origin.strip().lower() == "http://" + host_header.strip().lower()
 
 
-@dataclass(frozen=True)
+@dataclass
 class AdminGuard:
     """Who may use the admin API: checks against DNS rebinding, CSRF, and the token."""
     bound_host: str

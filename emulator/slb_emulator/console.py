@@ -47,7 +47,7 @@ def _table(headers: list[str], rows: list[list[str]], empty: str, table_id: str)
         table_id, head, body)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ConsolePage:
     """What the page shows: the emulator's address, its state, the logged requests (oldest
     first) and the active faults."""

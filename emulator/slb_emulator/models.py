@@ -2,9 +2,12 @@
 
 Owns Account, LoadBalancer, BackendServer (a server a group may use), Server (one of a
 group's two), Group, Listener, ResourceTag and State (all of it at one moment), and the API's
-spelling of a Server. They carry no behaviour beyond that spelling: storage.py turns rows into
+spelling of a Server. They carry no behaviour beyond that spelling: tables.py turns rows into
 them and back, backend.py applies SLB's rules to them, responses.py, admin.py and console.py
-render them. Imports rules.py only (the load balancer defaults).
+render them. Each is a snapshot that nobody changes; they are plain dataclasses, built on
+every request (a frozen one takes five times as long to build), except Server, which is
+frozen because decoded Servers are shared. Imports rules.py only (the load balancer
+defaults).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from .rules import LOAD_BALANCER_DEFAULTS
 ApiServer = dict[str, Any]   # a Server under the API's names (ServerId, Port, ...)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Account:
     """An access key; an STS key also has its security token."""
     access_key_id: str
@@ -26,7 +29,7 @@ class Account:
     security_token: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoadBalancer:
     """A load balancer, as seeded or added through the admin API (the fields of
     DescribeLoadBalancerAttribute); its groups and listeners hang off it."""
@@ -41,7 +44,7 @@ class LoadBalancer:
     network_type: str = LOAD_BALANCER_DEFAULTS["network_type"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class BackendServer:
     """A server that a group may use: an ECS instance, an ENI or an ECI, in one region."""
     server_id: str
@@ -52,7 +55,8 @@ class BackendServer:
 
 @dataclass(frozen=True)
 class Server:
-    """One of a group's two backend servers, its defaults filled."""
+    """One of a group's two backend servers, its defaults filled (frozen: tables.py shares
+    the Servers it decodes from a stored server list)."""
     server_id: str
     port: int
     weight: int
@@ -74,7 +78,7 @@ class Server:
                    item["Type"], item.get("Description", ""), item.get("ServerIp", ""))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Group:
     """A master/slave server group: its two servers (Master first) and its tags (in the
     order they were set)."""
@@ -87,7 +91,7 @@ class Group:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Listener:
     """A TCP or UDP listener of a load balancer, bound to a group or not."""
     load_balancer_id: str
@@ -99,7 +103,7 @@ class Listener:
     vserver_group_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class ResourceTag:
     """One tag of one group, as ListTagResources lists it."""
     resource_id: str
@@ -107,7 +111,7 @@ class ResourceTag:
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class State:
     """Everything the emulator holds at one moment (the admin API's state, the console)."""
     load_balancers: tuple[LoadBalancer, ...]

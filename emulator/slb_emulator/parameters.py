@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 
 from . import exceptions as exc
 from .rules import MAX_INDEX
@@ -28,28 +28,19 @@ def _numbered_pattern(name: str, members: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(re.escape(name) + r"\.([0-9]{1,6})" + member + "$")
 
 
-class Parameters:
-    """A request's parameters (names and values as decoded), read by name."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, values: Mapping[str, str]) -> None:
-        self._values = values
-
-    def get(self, name: str) -> str | None:
-        """The value as sent (None when absent)."""
-        return self._values.get(name)
+class Parameters(dict[str, str]):
+    """A request's parameters, names and values as decoded (a dict), with typed readers."""
 
     def text(self, name: str) -> str:
         """The value without surrounding white space ("" when absent)."""
-        return (self._values.get(name) or "").strip()
+        return (self.get(name) or "").strip()
 
     def optional(self, name: str) -> str | None:
         """The value, None when absent or empty."""
-        return self._values.get(name) or None
+        return self.get(name) or None
 
     def required(self, name: str) -> str:
-        value = self._values.get(name)
+        value = self.get(name)
         if not value:
             raise exc.MissingParameter(name)
         return value
@@ -60,7 +51,7 @@ class Parameters:
 
     def choice(self, name: str, choices: Collection[str]) -> str | None:
         """The value, trimmed and lower-cased, when it is one of choices; None when absent."""
-        value = self._values.get(name)
+        value = self.get(name)
         if value is None:
             return None
         value = value.strip().lower()
@@ -77,7 +68,7 @@ class Parameters:
 
     def optional_integer(self, name: str, low: int, high: int) -> int | None:
         """A decimal integer from low to high, None when absent or empty."""
-        value = self._values.get(name)
+        value = self.get(name)
         if not value:
             return None
         text = value.strip()
@@ -88,7 +79,7 @@ class Parameters:
     def _numbered(self, name: str, members: tuple[str, ...]) -> list[dict[str, str]]:
         pattern = _numbered_pattern(name, members)
         found: dict[int, dict[str, str]] = {}
-        for key, value in self._values.items():
+        for key, value in self.items():
             m = pattern.match(key)
             if m:
                 n = int(m.group(1))

@@ -31,7 +31,7 @@ from .rules import (
 DEMO_SEED_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_seed.json")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Seed:
     """What a seed file gives the emulator: accounts, load balancers, backend servers."""
     accounts: tuple[Account, ...] = ()

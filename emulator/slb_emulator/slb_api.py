@@ -34,7 +34,7 @@ from .wire import MAX_PARAMS, JsonObject, error_body, parse_form
 class ApiCall:
     """An SLB API call as read off the wire; filled in step by step, so that a call refused
     half way is logged with what was known by then."""
-    params: dict[str, str] = field(default_factory=dict)
+    params: Parameters = field(default_factory=Parameters)
     query_pairs: list[tuple[str, str]] = field(default_factory=list)
     raw_body: bytes = b""
     action: str | None = None
@@ -54,8 +54,7 @@ def read_call(exchange: JsonHandler, query: str, call: ApiCall) -> None:
         pairs += parse_form(call.raw_body)
     if len(pairs) > MAX_PARAMS:
         raise exc.InvalidParameter(message="Too many request parameters.")
-    call.params = dict(pairs)
-    params = Parameters(call.params)
+    call.params = params = Parameters(pairs)
     headers = exchange.headers
     call.xml = params.text("Format").lower() == "xml"
     call.v3 = auth.is_v3(headers)
@@ -111,7 +110,7 @@ class SlbApi:
             else:
                 auth.authenticate(exchange.command, call.params, self._backend.account,
                                   self._store)
-            return handler(self._backend, Parameters(call.params))
+            return handler(self._backend, call.params)
 
     def handle(self, exchange: JsonHandler, query: str) -> None:
         """One SLB call: read it, let the injected faults act, perform it, log it, answer

@@ -40,12 +40,28 @@ def storage_failure(error: BaseException) -> bool:
         text in str(error).lower() for text in _STORAGE_ERROR_TEXTS)
 
 
-@dataclass(frozen=True)
+@dataclass
 class StorageSize:
     """The database's size in pages and its limit (sqlite's max_page_count)."""
     page_count: int
     max_page_count: int
     limited: bool
+
+
+class Reading:
+    """``with store.reading() as tables``: the tables under the store's lock (a class, not a
+    generator: every signed call reads its account through it)."""
+
+    def __init__(self, lock: threading.RLock, tables: Tables) -> None:
+        self._lock = lock
+        self._tables = tables
+
+    def __enter__(self) -> Tables:
+        self._lock.acquire()
+        return self._tables
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
 
 
 class Store:
@@ -60,6 +76,7 @@ class Store:
                                      isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._tables = Tables(self._conn)
+        self._reading = Reading(self._lock, self._tables)
         self._unlimited_pages: int = self._pragma("max_page_count")
         with self._lock:
             if self.db_path != ":memory:":
@@ -101,11 +118,9 @@ class Store:
                     raise exc.ServiceUnavailable() from error
                 raise
 
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[Tables]:
+    def reading(self) -> Reading:
         """One read of a single statement: the lock alone, no transaction."""
-        with self._lock:
-            yield self._tables
+        return self._reading
 
     def use_nonce(self, key_id: str, nonce: str, expires_at: float, now: float) -> bool:
         """Remember a nonce until expires_at; False if it is still remembered (a replay).

@@ -8,6 +8,8 @@ transaction that storage.py opens and never applies a rule of SLB's. Imports mod
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -88,8 +90,27 @@ ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("network_type", "TEXT NOT NULL DEFAULT 'vpc'"),
     ),
 }
+# Load balancers and listeners are read column by column in their model's field order (the
+# names are the same), whatever order an older file's columns were added in.
+LOAD_BALANCER_COLUMNS = ", ".join(f.name for f in dataclasses.fields(LoadBalancer))
+LISTENER_COLUMNS = ", ".join(f.name for f in dataclasses.fields(Listener))
+GROUPS_WITH_TAGS = ("SELECT g.*, t.key AS tag_key, t.value AS tag_value FROM groups g "
+                    "LEFT JOIN tags t ON t.group_id = g.id")
 TABLES = ("groups", "tags", "listeners", "accounts", "load_balancers", "backend_servers",
           "nonces")
+
+
+@functools.lru_cache(maxsize=4096)
+def stored_servers(text: str) -> tuple[Server, ...]:
+    """A group's servers from their stored JSON. Decoded once per distinct text and shared
+    (Servers are frozen): most actions load groups whose servers they never read."""
+    return tuple(Server.from_api(item) for item in json.loads(text))
+
+
+def servers_to_store(servers: Sequence[Server]) -> str:
+    """The JSON a group's servers are stored as, under the API's names, ServerIp included."""
+    return json.dumps([s.to_api() for s in servers])
+
 
 class Tables:
     """The rows, as model objects, within one transaction of a Store (never outside one)."""
@@ -107,10 +128,6 @@ class Tables:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def _one(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self._conn.execute(sql, args).fetchone()
-        return row
-
     def _changed(self, sql: str, args: Sequence[Any]) -> int:
         return self._conn.execute(sql, args).rowcount
 
@@ -122,8 +139,8 @@ class Tables:
     def remember_nonce(self, key_id: str, nonce: str, expires_at: float, now: float) -> bool:
         """Forget the nonces expired by now, then keep this one; False if it is kept already."""
         self._conn.execute("DELETE FROM nonces WHERE expires_at < ?", (now,))
-        if self._one("SELECT 1 FROM nonces WHERE access_key_id = ? AND nonce = ?",
-                     (key_id, nonce)):
+        if self._conn.execute("SELECT 1 FROM nonces WHERE access_key_id = ? AND nonce = ?",
+                              (key_id, nonce)).fetchone():
             return False
         self._conn.execute("INSERT INTO nonces VALUES (?, ?, ?)", (key_id, nonce, expires_at))
         return True
@@ -131,7 +148,8 @@ class Tables:
     # --- accounts and backend servers (seeded) --------------------------------------
 
     def account(self, access_key_id: str) -> Account | None:
-        row = self._one("SELECT * FROM accounts WHERE access_key_id = ?", (access_key_id,))
+        row = self._conn.execute("SELECT * FROM accounts WHERE access_key_id = ?",
+                                 (access_key_id,)).fetchone()
         return None if row is None else Account(row["access_key_id"], row["access_key_secret"],
                                                 row["security_token"])
 
@@ -141,7 +159,8 @@ class Tables:
                             account.security_token))
 
     def backend_server(self, server_id: str) -> BackendServer | None:
-        row = self._one("SELECT * FROM backend_servers WHERE server_id = ?", (server_id,))
+        row = self._conn.execute("SELECT * FROM backend_servers WHERE server_id = ?",
+                                 (server_id,)).fetchone()
         return None if row is None else BackendServer(row["server_id"], row["region_id"],
                                                       row["type"], row["ip"])
 
@@ -152,13 +171,14 @@ class Tables:
     # --- load balancers ------------------------------------------------------------
 
     def load_balancer(self, load_balancer_id: str) -> LoadBalancer | None:
-        row = self._one("SELECT * FROM load_balancers WHERE load_balancer_id = ?",
-                        (load_balancer_id,))
-        return None if row is None else LoadBalancer(**dict(row))
+        row = self._conn.execute("SELECT %s FROM load_balancers WHERE load_balancer_id = ?"
+                                 % LOAD_BALANCER_COLUMNS, (load_balancer_id,)).fetchone()
+        return None if row is None else LoadBalancer(*row)
 
     def load_balancers(self) -> list[LoadBalancer]:
-        return [LoadBalancer(**dict(row)) for row in self._conn.execute(
-            "SELECT * FROM load_balancers ORDER BY region_id, load_balancer_id")]
+        return [LoadBalancer(*row) for row in self._conn.execute(
+            "SELECT %s FROM load_balancers ORDER BY region_id, load_balancer_id"
+            % LOAD_BALANCER_COLUMNS)]
 
     def put_load_balancer(self, lb: LoadBalancer) -> None:
         self._conn.execute(
@@ -188,33 +208,45 @@ class Tables:
 
     # --- groups and their tags -----------------------------------------------------
 
-    def _group(self, row: sqlite3.Row) -> Group:
-        servers = tuple(Server.from_api(item) for item in json.loads(row["servers"]))
-        return Group(row["id"], row["name"], row["load_balancer_id"], row["region_id"],
-                     row["create_time"], servers, self.tags(row["id"]))
+    def _groups(self, where: str, args: Sequence[Any]) -> list[Group]:
+        """Groups with their tags, in one statement: groups in creation order, each one's
+        tags in the order they were set (a tag set again moves to the end)."""
+        groups: list[Group] = []
+        current: Group | None = None
+        tags: dict[str, str] = {}
+        for row in self._conn.execute(GROUPS_WITH_TAGS + where + " ORDER BY g.rowid, t.rowid",
+                                      args):
+            if current is None or current.id != row["id"]:
+                tags = {}
+                current = Group(row["id"], row["name"], row["load_balancer_id"],
+                                row["region_id"], row["create_time"],
+                                stored_servers(row["servers"]), tags)
+                groups.append(current)
+            if row["tag_key"] is not None:
+                tags[row["tag_key"]] = row["tag_value"]
+        return groups
 
     def group(self, group_id: str) -> Group | None:
-        row = self._one("SELECT * FROM groups WHERE id = ?", (group_id,))
-        return None if row is None else self._group(row)
+        found = self._groups(" WHERE g.id = ?", (group_id,))
+        return found[0] if found else None
 
     def group_exists(self, group_id: str) -> bool:
-        return self._one("SELECT 1 FROM groups WHERE id = ?", (group_id,)) is not None
+        return self._conn.execute("SELECT 1 FROM groups WHERE id = ?",
+                                  (group_id,)).fetchone() is not None
 
     def groups(self, load_balancer_id: str | None = None,
                region_id: str | None = None) -> list[Group]:
         """Groups in creation order, of one load balancer or one region when given."""
-        sql, args = "SELECT * FROM groups", []
         if load_balancer_id is not None:
-            sql, args = sql + " WHERE load_balancer_id = ?", [load_balancer_id]
-        elif region_id is not None:
-            sql, args = sql + " WHERE region_id = ?", [region_id]
-        rows = self._conn.execute(sql + " ORDER BY rowid", args).fetchall()
-        return [self._group(row) for row in rows]
+            return self._groups(" WHERE g.load_balancer_id = ?", (load_balancer_id,))
+        if region_id is not None:
+            return self._groups(" WHERE g.region_id = ?", (region_id,))
+        return self._groups("", ())
 
     def insert_group(self, group: Group) -> None:
         self._conn.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?)",
                            (group.id, group.name, group.load_balancer_id, group.region_id,
-                            json.dumps([s.to_api() for s in group.servers]),
+                            servers_to_store(group.servers),
                             group.create_time))
         for key, value in group.tags.items():
             self._conn.execute("INSERT INTO tags VALUES (?, ?, ?)", (group.id, key, value))
@@ -222,11 +254,6 @@ class Tables:
     def delete_group(self, group_id: str) -> None:
         self._conn.execute("DELETE FROM groups WHERE id = ?", (group_id,))
         self._conn.execute("DELETE FROM tags WHERE group_id = ?", (group_id,))
-
-    def tags(self, group_id: str) -> dict[str, str]:
-        """A group's tags in the order they were set (a tag set again moves to the end)."""
-        return {r["key"]: r["value"] for r in self._conn.execute(
-            "SELECT key, value FROM tags WHERE group_id = ? ORDER BY rowid", (group_id,))}
 
     def put_tag(self, group_id: str, key: str, value: str) -> None:
         self._conn.execute("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)",
@@ -244,25 +271,27 @@ class Tables:
     # --- listeners -----------------------------------------------------------------
 
     def listener(self, load_balancer_id: str, protocol: str, port: int) -> Listener | None:
-        row = self._one("SELECT * FROM listeners WHERE load_balancer_id = ? AND protocol = ? "
-                        "AND port = ?", (load_balancer_id, protocol, port))
-        return None if row is None else Listener(**dict(row))
+        row = self._conn.execute("SELECT %s FROM listeners WHERE load_balancer_id = ? AND "
+                                 "protocol = ? AND port = ?" % LISTENER_COLUMNS,
+                                 (load_balancer_id, protocol, port)).fetchone()
+        return None if row is None else Listener(*row)
 
     def listeners(self, load_balancer_id: str | None = None,
                   group_id: str | None = None) -> list[Listener]:
         """Listeners by load balancer, port and protocol: of one load balancer, or bound to
         one group, when given."""
-        sql, args = "SELECT * FROM listeners", []
+        sql, args = "SELECT %s FROM listeners" % LISTENER_COLUMNS, []
         if load_balancer_id is not None:
             sql, args = sql + " WHERE load_balancer_id = ?", [load_balancer_id]
         elif group_id is not None:
             sql, args = sql + " WHERE master_slave_server_group_id = ?", [group_id]
-        return [Listener(**dict(row)) for row in self._conn.execute(
+        return [Listener(*row) for row in self._conn.execute(
             sql + " ORDER BY load_balancer_id, port, protocol", args)]
 
     def group_has_listener(self, group_id: str) -> bool:
-        return self._one("SELECT 1 FROM listeners WHERE master_slave_server_group_id = ?",
-                         (group_id,)) is not None
+        return self._conn.execute("SELECT 1 FROM listeners WHERE "
+                                  "master_slave_server_group_id = ?",
+                                  (group_id,)).fetchone() is not None
 
     def insert_listener(self, listener: Listener) -> None:
         self._conn.execute("INSERT INTO listeners VALUES (?, ?, ?, ?, ?, ?, ?)",
