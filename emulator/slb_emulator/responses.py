@@ -6,7 +6,8 @@ Owns the action table (ACTIONS), what each action reads from the request and in 
 answers (lists nested as ``{"Items": {"Item": [...]}}``, no ServerIp). Each handler takes the
 backend and the request's Parameters and returns the body without ``RequestId``; errors are
 raised as exceptions.SlbError. Imports parameters.py (the one parser), backend.py,
-models.py, server_list.py, rules.py and exceptions.py; the HTTP side is slb_api.py's.
+models.py, server_list.py, rules.py, wire.py (the JSON type) and exceptions.py; the HTTP
+side is slb_api.py's.
 """
 
 from __future__ import annotations
