@@ -144,22 +144,22 @@ def test_nonce_is_remembered_while_its_timestamp_is_acceptable():
     """A request stamped 14 minutes ahead stays replayable for 29 minutes: its nonce must
     be kept that long, not 15 minutes from first sight (pure: the emulator's own auth)."""
     from slb_emulator import auth
-    from slb_emulator.models import Backend
+    from slb_emulator.models import Account
+    from slb_emulator.storage import Store
 
-    backend = Backend()
-    accounts = {"emulator-demo-key": {"access_key_secret": "emulator-demo-secret",
-                                      "security_token": None}}
+    store = Store()
+    accounts = {"emulator-demo-key": Account("emulator-demo-key", "emulator-demo-secret")}
     now = time.time()
     ahead = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 14 * 60))
     params = signed_params("DescribeLoadBalancerAttribute", {"LoadBalancerId": LB},
                            timestamp=ahead, nonce="n-ahead")
-    auth.authenticate("POST", params, accounts.get, backend, now=now)
+    auth.authenticate("POST", params, accounts.get, store, now=now)
     with pytest.raises(Exception, match="nonce"):  # 20 minutes later: still replayable
-        auth.authenticate("POST", params, accounts.get, backend, now=now + 20 * 60)
+        auth.authenticate("POST", params, accounts.get, store, now=now + 20 * 60)
     # 30 minutes later the timestamp itself is refused; the nonce may be forgotten.
     with pytest.raises(Exception, match="expired"):
-        auth.authenticate("POST", params, accounts.get, backend, now=now + 30 * 60)
-    backend.close()
+        auth.authenticate("POST", params, accounts.get, store, now=now + 30 * 60)
+    store.close()
 
 
 def test_db_from_an_older_emulator_gets_the_new_columns(tmp_path):

@@ -26,9 +26,16 @@ from slb_master_slave.owner_tag import MAX_TAG_VALUE
 from slb_master_slave.spec import BackendServer, GroupSpec, in_api_order
 from slb_master_slave.wire import server_from_wire, server_to_wire
 
-# The emulator shares no code with the provider: its modules are read here as plain objects.
-emulator: Any = importlib.import_module("slb_emulator.models")
+# The emulator shares no code with the provider: its modules are read here as plain objects
+# (its table of rules, its value checks, its errors).
+emulator: Any = importlib.import_module("slb_emulator.rules")
+emulator_checks: Any = importlib.import_module("slb_emulator.validation")
 emulator_errors: Any = importlib.import_module("slb_emulator.exceptions")
+
+
+def emulator_servers(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The emulator's checked and normalized server list, under the API's names."""
+    return [server.to_api() for server in emulator_checks.normalize_servers(servers)]
 
 
 def properties(cls: type) -> set[str]:
@@ -85,7 +92,7 @@ def test_the_wire_codec_uses_the_tables_wire_names_and_round_trips() -> None:
 
 def test_the_emulator_decodes_what_the_provider_encodes():
     pair = [BackendServer("i-1", 80, 40, "Slave", "ecs", "b"), BackendServer("i-2", 80, 60, "Master", "ecs", "a")]
-    decoded = emulator.normalize_servers([server_to_wire(s) for s in pair])
+    decoded = emulator_servers([server_to_wire(s) for s in pair])
     assert in_api_order(server_from_wire(item) for item in decoded) == in_api_order(pair)
     assert [s.server_type for s in in_api_order(pair)] == ["Master", "Slave"]
 
@@ -105,7 +112,7 @@ def wire_pair(**first: Any) -> list[dict[str, Any]]:
 
 def emulator_code(servers: list[dict[str, Any]]) -> str | None:
     try:
-        emulator.normalize_servers(servers)
+        emulator_checks.normalize_servers(servers)
     except emulator_errors.SlbError as error:
         return str(error.code)
     return None
@@ -132,7 +139,7 @@ def test_the_emulator_has_the_same_integer_ranges(field):
 
 
 def test_the_emulator_has_the_same_defaults():
-    [master, _] = emulator.normalize_servers(wire_pair())
+    [master, _] = emulator_servers(wire_pair())
     assert {name: master[str(f.wire)] for f in fields.SERVER if (name := f.name) in fields.SERVER_DEFAULTS} == \
         fields.SERVER_DEFAULTS
 
@@ -156,14 +163,14 @@ def test_the_emulator_holds_the_same_server_count():
 
 def test_the_emulator_has_the_same_tag_limits():
     assert emulator.MAX_TAGS == fields.MAX_TAGS == fields.MAX_USER_TAGS + 1
-    emulator.validate_tags([(f"k{i}", "v") for i in range(fields.MAX_TAGS)])
+    emulator_checks.validate_tags([(f"k{i}", "v") for i in range(fields.MAX_TAGS)])
     with pytest.raises(emulator_errors.SlbError):
-        emulator.validate_tags([(f"k{i}", "v") for i in range(fields.MAX_TAGS + 1)])
-    emulator.validate_tags([("k" * fields.MAX_TAG_KEY, "v" * MAX_TAG_VALUE)])
+        emulator_checks.validate_tags([(f"k{i}", "v") for i in range(fields.MAX_TAGS + 1)])
+    emulator_checks.validate_tags([("k" * fields.MAX_TAG_KEY, "v" * MAX_TAG_VALUE)])
     with pytest.raises(emulator_errors.SlbError):
-        emulator.validate_tags([("k" * (fields.MAX_TAG_KEY + 1), "v")])
+        emulator_checks.validate_tags([("k" * (fields.MAX_TAG_KEY + 1), "v")])
     with pytest.raises(emulator_errors.SlbError):
-        emulator.validate_tags([("k", "v" * (MAX_TAG_VALUE + 1))])
+        emulator_checks.validate_tags([("k", "v" * (MAX_TAG_VALUE + 1))])
 
 
 SAMPLES = [BackendServer("i-1", 80), BackendServer("eni-1", 8080, 0, "Slave", "eni", "web_1", "192.168.0.21"),

@@ -1,7 +1,9 @@
 """``python -m slb_emulator [--host H] [--port P] [--db FILE] [--seed FILE] [--verbose]
 [--admin-token TOKEN]``
 
-Prints the base URL as the first line of stdout, then serves until SIGTERM/SIGINT.
+Prints the base URL as the first line of stdout, then serves until SIGTERM/SIGINT. Owns the
+command line and its exit codes (2: a bad seed, a database that cannot be opened, a busy
+port). Imports seed.py and server.py.
 """
 
 from __future__ import annotations
@@ -78,8 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop.wait()   # until SIGTERM or SIGINT sets it
     finally:
         server.shutdown()
-        server.server_close()
-        server.backend.close()
+        server.server_close()   # closes the storage too
     return 0
 
 

@@ -22,6 +22,10 @@ canonical query   = "&".join(percent(k) + "=" + percent(v)), query-string parame
 canonical headers = "name:" + ",".join(sorted(stripped values)) + "\n" per signed header
 string to sign    = ALGO \n hex hash(canonical request)
 signature         = hex HMAC(secret, string to sign)   (keyed with the secret alone)
+
+Owns both checks, in their order, and the canonical strings; where accounts and used nonces
+are kept is the caller's (an account finder and a NonceBook are passed in). Imports
+parameters.py and exceptions.py only.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from typing import Protocol
 from urllib.parse import quote
 
 from . import exceptions as exc
+from .parameters import Parameters
 
 MAX_SKEW_SECONDS = 15 * 60
 # Whole seconds, or milliseconds as the npm aliyun-sdk sends (2026-11-26T06:36:41.027Z).
@@ -57,13 +62,22 @@ _AUTHORIZATION = re.compile(
 
 
 class NonceBook(Protocol):
-    """Where used nonces are kept (models.Backend: the sqlite file with --db)."""
+    """Where used nonces are kept (storage.Store: the sqlite file with --db)."""
 
     def use_nonce(self, key_id: str, nonce: str, expires_at: float, now: float) -> bool:
         ...
 
 
-Account = Mapping[str, str | None]          # access_key_secret, security_token
+class Account(Protocol):
+    """What a signature is checked against (models.Account is one)."""
+
+    @property
+    def access_key_secret(self) -> str: ...
+
+    @property
+    def security_token(self) -> str | None: ...
+
+
 FindAccount = Callable[[str], Account | None]
 HeaderValues = Callable[[str], list[str]]
 
@@ -105,9 +119,9 @@ def _check_skew_and_nonce(nonces: NonceBook, key_id: str, nonce: str, when: floa
         raise exc.SignatureNonceUsed()
 
 
-def _check_token(account: Mapping[str, str | None], token: str | None) -> None:
+def _check_token(account: Account, token: str | None) -> None:
     """STS keys need their token; other keys must not send one."""
-    wanted = account.get("security_token")
+    wanted = account.security_token
     if wanted:
         if not token:
             raise exc.InvalidSecurityTokenMalformed()
@@ -119,18 +133,11 @@ def _check_token(account: Mapping[str, str | None], token: str | None) -> None:
             "A security token was given for an access key that is not an STS key.")
 
 
-def _required(params: Mapping[str, str], name: str) -> str:
-    value = params.get(name)
-    if not value:
-        raise exc.MissingParameter(name)
-    return value
-
-
-def _check_v1_scheme(params: Mapping[str, str]) -> None:
+def _check_v1_scheme(params: Parameters) -> None:
     """SignatureMethod HMAC-SHA1 and SignatureVersion 1.0, each named and supported."""
-    if _required(params, "SignatureMethod") != "HMAC-SHA1":
+    if params.required("SignatureMethod") != "HMAC-SHA1":
         raise exc.InvalidSignatureMethod()
-    if _required(params, "SignatureVersion") != "1.0":
+    if params.required("SignatureVersion") != "1.0":
         raise exc.InvalidSignatureVersion()
 
 
@@ -150,23 +157,23 @@ def _account(find_account: FindAccount, key_id: str) -> Account:
 
 
 def _secret(account: Account) -> str:
-    return account["access_key_secret"] or ""
+    return account.access_key_secret or ""
 
 
 def authenticate(method: str, params: Mapping[str, str], find_account: FindAccount,
                  nonces: NonceBook, now: float | None = None) -> str:
     """Check a request's signature; return the access key id, or raise an SlbError.
 
-    ``find_account(key_id)`` returns ``{"access_key_secret", "security_token"}`` or None.
-    Checks in order: key id, signature, its scheme, timestamp, nonce, account, signature
-    value, token, replay.
+    ``find_account(key_id)`` returns the Account or None. Checks in order: key id,
+    signature, its scheme, timestamp, nonce, account, signature value, token, replay.
     """
     now = time.time() if now is None else now
-    key_id = _required(params, "AccessKeyId")
-    signature = _required(params, "Signature")
-    _check_v1_scheme(params)
-    when = _checked_time(_required(params, "Timestamp"), now)
-    nonce = _required(params, "SignatureNonce")
+    read = Parameters(params)
+    key_id = read.required("AccessKeyId")
+    signature = read.required("Signature")
+    _check_v1_scheme(read)
+    when = _checked_time(read.required("Timestamp"), now)
+    nonce = read.required("SignatureNonce")
     account = _account(find_account, key_id)
 
     expected_string = string_to_sign(method, params)
@@ -174,7 +181,7 @@ def authenticate(method: str, params: Mapping[str, str], find_account: FindAccou
     if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace")):
         raise exc.SignatureDoesNotMatch(expected_string)
 
-    _check_token(account, params.get("SecurityToken"))
+    _check_token(account, read.get("SecurityToken"))
     _check_skew_and_nonce(nonces, key_id, nonce, when, now)
     return key_id
 

@@ -1,21 +1,23 @@
 """The console page at ``/_emulator/``: plain server-rendered HTML that refreshes itself.
 
-No JavaScript and nothing fetched from elsewhere, so it works offline and a strict
-Content-Security-Policy (``default-src 'none'``) can be sent with it. Forms post to
-``/_emulator/console/...`` and are answered with a redirect back to the page.
+Owns the page and nothing else: it renders a ConsolePage (the state, the request log and the
+faults, read by admin.py) and acts on nothing. No JavaScript and nothing fetched from
+elsewhere, so it works offline and a strict Content-Security-Policy (``default-src 'none'``)
+can be sent with it. Its forms post to ``/_emulator/console/...``, which admin.py answers with
+a redirect back to the page. Imports models.py and faults.py only.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-from .faults import KINDS
-
-if TYPE_CHECKING:
-    from .server import EmulatorServer
+from .faults import KINDS, Fault
+from .models import Group, Listener, LoadBalancer, State
 
 REFRESH_SECONDS = 5
 LOG_ROWS = 50
@@ -45,85 +47,79 @@ def _table(headers: list[str], rows: list[list[str]], empty: str, table_id: str)
         table_id, head, body)
 
 
-def fault_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """A fault spec from the console's form fields (strings); empty fields are omitted.
-    Raises ValueError on a number that does not parse (faults.validate checks the rest)."""
-    spec: dict[str, Any] = {"kind": form.get("kind", "").strip()}
-    action = form.get("action", "").strip()
-    if action:
-        spec["action"] = action
-    for name, kind in (("count", int), ("every", int), ("status", int),
-                       ("seconds", float), ("rps", float)):
-        text = form.get(name, "").strip()
-        if text:
-            try:
-                spec[name] = kind(text)
-            except ValueError as e:
-                raise ValueError("%s must be a number" % name) from e
-    for name in ("code", "message"):
-        text = form.get(name, "").strip()
-        if text:
-            spec[name] = text
-    return spec
+@dataclass
+class ConsolePage:
+    """What the page shows: the emulator's address, its state, the logged requests (oldest
+    first) and the active faults."""
+    url: str
+    state: State
+    requests: Sequence[Mapping[str, Any]]
+    faults: Sequence[Fault]
 
 
-def render(server: EmulatorServer, token: str | None = None, error: str | None = None) -> str:
-    """The whole page for the emulator's current state."""
-    backend = server.backend
+NONE = '<span class="muted">none</span>'
+
+
+def _load_balancer_rows(state: State) -> list[list[str]]:
+    def groups_of(lb: LoadBalancer) -> int:
+        return sum(1 for g in state.groups if g.load_balancer_id == lb.load_balancer_id)
+    return [[_e(lb.load_balancer_id), _e(lb.region_id), _e(lb.name), _e(lb.address),
+             _e(lb.address_type), _e(lb.status), _e(lb.spec), _e(lb.delete_protection),
+             _e(groups_of(lb))] for lb in state.load_balancers]
+
+
+def _group_row(group: Group, listeners: Sequence[Listener]) -> list[str]:
+    servers = "<br>".join(
+        "%s %s:%s w%s (%s)%s" % (_e(s.server_type), _e(s.server_id), _e(s.port), _e(s.weight),
+                                 _e(s.type), (" ip " + _e(s.server_ip)) if s.server_ip else "")
+        for s in group.servers)
+    tags = "<br>".join("<code>%s</code>=<code>%s</code>" % (_e(k), _e(v))
+                       for k, v in group.tags.items()) or NONE
+    bound = ", ".join("%s:%s" % (_e(listener.protocol), _e(listener.port))
+                      for listener in listeners
+                      if listener.master_slave_server_group_id == group.id)
+    return [_e(group.id), _e(group.name), _e(group.load_balancer_id), _e(group.region_id),
+            _e(group.create_time), servers, tags, bound or NONE]
+
+
+def _listener_row(listener: Listener) -> list[str]:
+    group_id = listener.master_slave_server_group_id
+    return [_e(listener.load_balancer_id), _e(listener.protocol), _e(listener.port),
+            _e(group_id) if group_id else '<span class="muted">unbound</span>']
+
+
+def _log_row(r: Mapping[str, Any]) -> list[str]:
+    when = time.strftime("%H:%M:%S", time.gmtime(r["time"])) + (
+        ".%03d" % int((r["time"] % 1) * 1000))
+    code = r["code"]
+    status = r["status"]
+    outcome = ('<span class="ok">%s OK</span>' % _e(status) if status == 200 else
+               '<span class="err">%s %s</span>' % (_e(status), _e(code)) if status
+               else '<span class="err">dropped</span>')
+    return [_e(r["seq"]), when, _e(r["action"]), outcome,
+            _e("%s ms" % r["latency_ms"] if r.get("latency_ms") is not None else ""),
+            _e(r.get("signature") or "none"), _e(r["fault"] or "")]
+
+
+def _fault_row(f: Fault, suffix: str) -> list[str]:
+    detail = ", ".join("%s=%s" % (k, v) for k, v in f.items()
+                       if k not in ("id", "kind", "action", "seen", "fired") and v is not None)
+    delete = ('<form class="inline" method="post" action="/_emulator/console/faults/%s/'
+              'delete%s"><button type="submit">remove</button></form>'
+              % (quote(f["id"], safe=""), suffix))
+    return [_e(f["id"]), _e(f["kind"]), _e(f["action"] or "every action"), _e(detail),
+            _e("%s/%s" % (f["fired"], f["seen"])), delete]
+
+
+def render(page: ConsolePage, token: str | None = None, error: str | None = None) -> str:
+    """The whole page; token (the admin token) is carried in every link and form."""
     suffix = "?token=" + quote(token, safe="") if token else ""
-    state = backend.dump_state()
-    lbs = backend.load_balancers()
-    groups = state["groups"]
-    listeners = state["listeners"]
-
-    lb_rows = [[_e(lb["load_balancer_id"]), _e(lb["region_id"]), _e(lb["name"]),
-                _e(lb["address"]), _e(lb["address_type"]), _e(lb["status"]),
-                _e(lb["spec"]), _e(lb["delete_protection"]),
-                _e(sum(1 for g in groups if g["load_balancer_id"] == lb["load_balancer_id"]))]
-               for lb in lbs]
-    group_rows = []
-    for g in groups:
-        servers = "<br>".join(
-            "%s %s:%s w%s (%s)%s" % (_e(s.get("ServerType")), _e(s.get("ServerId")),
-                                     _e(s.get("Port")), _e(s.get("Weight")), _e(s.get("Type")),
-                                     (" ip " + _e(s["ServerIp"])) if s.get("ServerIp") else "")
-            for s in g["servers"])
-        tags = "<br>".join("<code>%s</code>=<code>%s</code>" % (_e(k), _e(v))
-                           for k, v in g["tags"].items()) or '<span class="muted">none</span>'
-        bound = ", ".join("%s:%s" % (_e(listener["protocol"]), _e(listener["port"]))
-                          for listener in listeners
-                          if listener["master_slave_server_group_id"] == g["id"])
-        group_rows.append([_e(g["id"]), _e(g["name"]), _e(g["load_balancer_id"]),
-                           _e(g["region_id"]), _e(g["create_time"]), servers, tags,
-                           bound or '<span class="muted">none</span>'])
-    listener_rows = [[_e(listener["load_balancer_id"]), _e(listener["protocol"]),
-                      _e(listener["port"]),
-                      _e(listener["master_slave_server_group_id"])
-                      if listener["master_slave_server_group_id"]
-                      else '<span class="muted">unbound</span>'] for listener in listeners]
-    log_rows = []
-    for r in reversed(server.log.list()[-LOG_ROWS:]):
-        when = time.strftime("%H:%M:%S", time.gmtime(r["time"])) + (
-            ".%03d" % int((r["time"] % 1) * 1000))
-        code = r["code"]
-        status = r["status"]
-        outcome = ('<span class="ok">%s OK</span>' % _e(status) if status == 200 else
-                   '<span class="err">%s %s</span>' % (_e(status), _e(code)) if status
-                   else '<span class="err">dropped</span>')
-        log_rows.append([_e(r["seq"]), when, _e(r["action"]), outcome,
-                         _e("%s ms" % r["latency_ms"] if r.get("latency_ms") is not None
-                            else ""),
-                         _e(r.get("signature") or "none"), _e(r["fault"] or "")])
-    fault_rows = []
-    for f in server.faults.list():
-        detail = ", ".join("%s=%s" % (k, v) for k, v in f.items()
-                           if k not in ("id", "kind", "action", "seen", "fired")
-                           and v is not None)
-        delete = ('<form class="inline" method="post" action="/_emulator/console/faults/%s/'
-                  'delete%s"><button type="submit">remove</button></form>'
-                  % (quote(f["id"], safe=""), suffix))
-        fault_rows.append([_e(f["id"]), _e(f["kind"]), _e(f["action"] or "every action"),
-                           _e(detail), _e("%s/%s" % (f["fired"], f["seen"])), delete])
+    state = page.state
+    lb_rows = _load_balancer_rows(state)
+    group_rows = [_group_row(group, state.listeners) for group in state.groups]
+    listener_rows = [_listener_row(listener) for listener in state.listeners]
+    log_rows = [_log_row(r) for r in reversed(page.requests[-LOG_ROWS:])]
+    fault_rows = [_fault_row(f, suffix) for f in page.faults]
 
     kinds = "".join('<option value="%s">%s</option>' % (k, k) for k in CONSOLE_KINDS)
     error_html = '<p class="err" id="console-error">%s</p>' % _e(error) if error else ""
@@ -154,7 +150,7 @@ def render(server: EmulatorServer, token: str | None = None, error: str | None =
 <h2>Request log <span class="muted">(last %(log_rows)d, newest first)</span></h2>%(log)s
 </body></html>
 """ % {
-        "refresh": REFRESH_SECONDS, "style": _STYLE, "url": _e(server.url),
+        "refresh": REFRESH_SECONDS, "style": _STYLE, "url": _e(page.url),
         "now": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "error": error_html,
         "lbs": _table(["id", "region", "name", "address", "address type", "status", "spec",
                        "delete protection", "groups"], lb_rows, "No load balancers.",

@@ -1,7 +1,8 @@
 """One small class per error code the emulator answers with (moto style).
 
-Every error is an ``SlbError``: an HTTP status, a code and a message. The server
-renders it as ``{"RequestId", "HostId", "Code", "Message", "Recommend"}``.
+Every error is an ``SlbError``: an HTTP status, a code and a message; slb_api.py renders it
+as ``{"RequestId", "HostId", "Code", "Message", "Recommend"}``. Owns the codes and their
+messages; raised on both sides (the domain and the wire). Imports nothing of the package.
 """
 
 from __future__ import annotations

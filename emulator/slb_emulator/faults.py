@@ -16,6 +16,9 @@ matching call; default 1).
   back that long (a client that gives up, or is killed, meanwhile never sees it).
 - ``{"kind": "disk_full"}``: every write the call makes (its nonce, its changes) fails as
   on a full disk, with sqlite's own "database or disk is full"; nothing is applied.
+
+Owns the faults' validation, their counting and which fire on a call (a Decision); what a
+Decision does to the call is slb_api.py's. Imports nothing of the package.
 """
 
 from __future__ import annotations

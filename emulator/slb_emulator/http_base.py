@@ -1,5 +1,10 @@
-"""The HTTP plumbing under both APIs: JSON (or XML) answers, bounded bodies, dropped
-connections, and http.server's own errors answered as JSON, never as a 5xx."""
+"""The HTTP plumbing under both APIs: one connection's exchanges.
+
+Owns answering (JSON, XML, any bytes, a redirect), reading a bounded body in bounded time,
+dropping a connection unanswered, and http.server's own errors answered as JSON, never as a
+5xx. The APIs (slb_api.py, admin.py) are handed a JsonHandler for each request and use only
+its public methods; server.py routes to them. Imports wire.py and exceptions.py only.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +16,15 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler
 
 from . import exceptions as exc
-from . import responses
-from .models import JsonObject
+from .wire import JsonObject, error_body, to_xml
 
 MAX_BODY = 1024 * 1024
 IDLE_TIMEOUT = 60.0   # a keep-alive connection may wait this long for its next request
 BODY_TIMEOUT = 5.0    # a body must arrive within this (per read)
-HOST_ID = "slb.emulator.local"
 
 
 class JsonHandler(BaseHTTPRequestHandler):
-    """Every method goes to ``_route``; answers go out whole, with a Content-Length."""
+    """Every method goes to ``route``; answers go out whole, with a Content-Length."""
 
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes; with Nagle on, the body of every answer on a
@@ -44,20 +47,20 @@ class JsonHandler(BaseHTTPRequestHandler):
         if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
             self.request_version = "HTTP/1.0"  # always answer with a status line
         with contextlib.suppress(OSError):
-            self._send_json(code, self._error_body(
+            self.send_json(code, error_body(
                 str(uuid.uuid4()).upper(), err_code, message or "Bad request."))
 
-    def _send_json(self, status: int, body: JsonObject, root: str | None = None) -> None:
+    def send_json(self, status: int, body: JsonObject, root: str | None = None) -> None:
         """Answer with body as JSON, or as XML under ``root`` when root is given."""
         if root is not None:
-            data = responses.to_xml(root, body).encode("utf-8")
+            data = to_xml(root, body).encode("utf-8")
             ctype = "text/xml;charset=utf-8"
         else:
             data = json.dumps(body).encode("utf-8")
             ctype = "application/json;charset=utf-8"
-        self._send_bytes(status, data, ctype, {"x-acs-request-id": body.get("RequestId")})
+        self.send_bytes(status, data, ctype, {"x-acs-request-id": body.get("RequestId")})
 
-    def _send_bytes(self, status: int, data: bytes, ctype: str,
+    def send_bytes(self, status: int, data: bytes, ctype: str,
                     headers: Mapping[str, str | None] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -71,13 +74,14 @@ class JsonHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    @staticmethod
-    def _error_body(request_id: str, code: str, message: str) -> JsonObject:
-        return {"RequestId": request_id, "HostId": HOST_ID, "Code": code,
-                "Message": message,
-                "Recommend": "https://api.aliyun.com/troubleshoot?q=%s&product=Slb" % code}
+    def see_other(self, location: str) -> None:
+        """303 to location, with no body."""
+        self.send_response(303)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
         """Close the connection without a response."""
         self.close_connection = True
         with contextlib.suppress(OSError):
@@ -103,7 +107,7 @@ class JsonHandler(BaseHTTPRequestHandler):
             raise exc.RequestEntityTooLarge()
         return length
 
-    def _read_body(self) -> bytes:
+    def read_body(self) -> bytes:
         length = self._content_length()
         if length is None:
             return b""
@@ -130,25 +134,26 @@ class JsonHandler(BaseHTTPRequestHandler):
     # --- methods --------------------------------------------------------------------
 
     def do_GET(self) -> None:
-        self._route()
+        self.route()
 
     def do_POST(self) -> None:
-        self._route()
+        self.route()
 
     def do_DELETE(self) -> None:
-        self._route()
+        self.route()
 
     def do_PUT(self) -> None:
-        self._route()
+        self.route()
 
     def do_PATCH(self) -> None:
-        self._route()
+        self.route()
 
     def do_HEAD(self) -> None:
-        self._route()
+        self.route()
 
     def do_OPTIONS(self) -> None:
-        self._route()
+        self.route()
 
-    def _route(self) -> None:
+    def route(self) -> None:
+        """Answer the request just read (server.py's Handler says where it goes)."""
         raise NotImplementedError

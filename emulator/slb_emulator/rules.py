@@ -2,7 +2,8 @@
 
 The emulator is the other side of the wire, so it keeps these itself rather than import
 the provider's; a test compares the two tables so they cannot drift. Every check in
-models.py, responses.py and seed.py reads its numbers and choices from here.
+validation.py, backend.py, responses.py, parameters.py and seed.py reads its numbers and
+choices from here. Imports nothing of the package.
 """
 
 from __future__ import annotations

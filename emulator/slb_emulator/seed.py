@@ -5,25 +5,38 @@
 "delete_protection"? (on|off), "status"? (active|inactive|locked), "spec"? ("" = shared-performance),
 "address_type"? (internet|intranet), "network_type"? (vpc|classic)}],
 "backend_servers": [{"server_id", "region_id", "type" (ecs|eni|eci), "ip"?}]}``
+
+Owns the seed format: checking a seed document and turning it into model objects (a
+``Seed``), with the format's defaults. Imports models.py and rules.py only.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from .models import Account, BackendServer, LoadBalancer
 from .rules import (
     ADDRESS_TYPES,
     BACKEND_TYPES,
     DEFAULT_BACKEND_TYPE,
     DELETE_PROTECTION,
+    LOAD_BALANCER_DEFAULTS,
     LOAD_BALANCER_STATUSES,
 )
 
 DEMO_SEED_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_seed.json")
 
-Seed = dict[str, Any]
+
+@dataclass
+class Seed:
+    """What a seed file gives the emulator: accounts, load balancers, backend servers."""
+    accounts: tuple[Account, ...] = ()
+    load_balancers: tuple[LoadBalancer, ...] = ()
+    backend_servers: tuple[BackendServer, ...] = ()
 
 _REQUIRED = {
     "accounts": ("access_key_id", "access_key_secret"),
@@ -64,13 +77,31 @@ def _check_fields(item: object, section: str, where: str) -> dict[str, Any]:
     return item
 
 
-def validate_load_balancer(item: object, where: str = "load balancer") -> dict[str, Any]:
-    """One load balancer entry (seed file or admin API); returns it, or raises SeedError."""
+def validate_load_balancer(item: object, where: str = "load balancer") -> LoadBalancer:
+    """One load balancer entry (seed file or admin API) as a LoadBalancer, or SeedError."""
     lb = _check_fields(item, "load_balancers", where)
     for field, choices in _LB_CHOICES.items():
         if lb.get(field) is not None and lb[field] not in choices:
             raise SeedError("%s.%s must be one of %s" % (where, field, ", ".join(choices)))
-    return lb
+    return _load_balancer(lb)
+
+
+def _load_balancer(entry: Mapping[str, Any]) -> LoadBalancer:
+    """A missing or empty field takes its default, except spec, where "" is a
+    shared-performance instance."""
+    values = {field: entry.get(field) or default for field, default in LOAD_BALANCER_DEFAULTS.items()}
+    if entry.get("spec") is not None:
+        values["spec"] = entry["spec"]
+    return LoadBalancer(entry["load_balancer_id"], entry["region_id"], **values)
+
+
+def _account(entry: Mapping[str, Any]) -> Account:
+    return Account(entry["access_key_id"], entry["access_key_secret"], entry.get("security_token"))
+
+
+def _backend_server(entry: Mapping[str, Any]) -> BackendServer:
+    return BackendServer(entry["server_id"], entry["region_id"],
+                         entry.get("type") or DEFAULT_BACKEND_TYPE, entry.get("ip"))
 
 
 def _validate_entry(section: str, item: object, where: str) -> None:
@@ -82,6 +113,7 @@ def _validate_entry(section: str, item: object, where: str) -> None:
 
 
 def validate_seed(seed: object) -> Seed:
+    """A seed document as a Seed, or SeedError naming the first entry that is wrong."""
     if not isinstance(seed, dict):
         raise SeedError("the seed must be a JSON object")
     for section in _REQUIRED:
@@ -90,7 +122,9 @@ def validate_seed(seed: object) -> Seed:
             raise SeedError("%s must be a list" % section)
         for n, item in enumerate(items):
             _validate_entry(section, item, "%s[%d]" % (section, n))
-    return seed
+    return Seed(tuple(_account(a) for a in seed.get("accounts", [])),
+                tuple(_load_balancer(lb) for lb in seed.get("load_balancers", [])),
+                tuple(_backend_server(s) for s in seed.get("backend_servers", [])))
 
 
 def load_seed(path: str | None = None) -> Seed:

@@ -1,74 +1,51 @@
-"""The HTTP server: SLB's RPC actions at ``/``, the admin API (admin.py) under /_emulator/.
+"""The HTTP server: composes the emulator's parts and routes each request, the admin API
+(admin.py) under ``/_emulator/``, the SLB API (slb_api.py) everywhere else.
 
-No request gets a 5xx unless a fault was injected or the emulator's storage failed (a full
-disk: 503 ServiceUnavailable, nothing applied, which clients retry), and none hangs: bodies
-are bounded, sockets time out, and every other unexpected exception becomes a 400 with a code.
+Owns the composition (make_server: storage, backend and seed; EmulatorServer: the faults and
+the request log shared by both APIs), the bound address and base URL, the access log (secrets
+masked), and closing the storage with the server. Bodies are bounded and sockets time out
+(http_base.py), so no request hangs. Imports admin.py, admin_guard.py, slb_api.py,
+http_base.py, backend.py, storage.py, seed.py, faults.py, request_log.py and wire.py;
+nothing imports it but ``__main__``.
 """
 
 from __future__ import annotations
 
-import collections
-import ipaddress
-import itertools
 import sys
-import threading
-import time
-import uuid
-from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import auth, responses
-from . import exceptions as exc
-from . import faults as faults_mod
 from .admin import ADMIN_PREFIX, AdminApi
-from .models import Backend, JsonObject
+from .admin_guard import AdminGuard
+from .backend import SlbBackend
+from .faults import Faults
+from .http_base import JsonHandler
+from .request_log import RequestLog
 from .seed import Seed
-from .wire import MAX_PARAMS, mask_secrets, masked_params, parse_form
-
-
-class RequestLog:
-    """The last requests the SLB API answered (admin API and console), secrets masked."""
-
-    def __init__(self, maxlen: int = 10000) -> None:
-        self._lock = threading.Lock()
-        self._entries: collections.deque[JsonObject] = collections.deque(maxlen=maxlen)
-        self._seq = itertools.count(1)
-
-    def add(self, action: str | None, params: dict[str, str], status: int | None,
-            code: str | None, fault: str | None, signature: str | None = None,
-            latency_ms: float | None = None) -> None:
-        safe = masked_params(params)
-        with self._lock:
-            self._entries.append({"seq": next(self._seq), "time": time.time(),
-                                  "action": action, "params": safe, "status": status,
-                                  "code": code, "fault": fault, "signature": signature,
-                                  "latency_ms": latency_ms})
-
-    def list(self) -> list[JsonObject]:
-        with self._lock:
-            return list(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+from .slb_api import SlbApi
+from .storage import Store
+from .wire import mask_secrets
 
 
 class EmulatorServer(ThreadingHTTPServer):
+    """Serves the SLB API and the admin API over one backend, one store, one set of faults
+    and one request log."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256
 
-    def __init__(self, address: tuple[str, int], backend: Backend, seed: Seed,
-                 verbose: bool = False, admin_token: str | None = None) -> None:
-        self.backend = backend
-        self.seed = seed
+    def __init__(self, address: tuple[str, int], backend: SlbBackend, store: Store,
+                 seed: Seed, verbose: bool = False, admin_token: str | None = None) -> None:
+        super().__init__(address, Handler)   # binds: the address is known from here on
         self.verbose = verbose
-        self.admin_token = admin_token or None
-        self.faults = faults_mod.Faults()
-        self.log = RequestLog()
-        super().__init__(address, Handler)
+        self._store = store
+        faults, log = Faults(), RequestLog()
+        self.slb = SlbApi(backend, store, faults, log)
+        self.admin = AdminApi(backend, store, faults, log, seed,
+                              AdminGuard(str(self.server_address[0]), admin_token or None),
+                              self.url)
 
     @property
     def url(self) -> str:
@@ -79,62 +56,17 @@ class EmulatorServer(ThreadingHTTPServer):
             host = "[%s]" % host
         return "http://%s:%d" % (host, port)
 
-    def reset(self) -> None:
-        self.backend.set_max_pages(None)
-        self.backend.reset(self.seed)
-        self.faults.clear()
-        self.log.clear()
-
-    def admin_host_allowed(self, host_header: str | None) -> bool:
-        """The admin API answers only to a loopback name or the bound address: a page on
-        another site whose name was rebound to 127.0.0.1 sends its own name as Host."""
-        if not host_header:
-            return False
-        try:
-            host = urlsplit("//" + host_header.strip()).hostname or ""
-        except ValueError:
-            return False
-        host = host.lower().rstrip(".")
-        if host == "localhost" or host.endswith(".localhost"):
-            return True
-        bound = str(self.server_address[0]).lower()
-        if host == bound:
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
-
-    def admin_origin_allowed(self, origin: str | None, host_header: str | None) -> bool:
-        """No Origin (curl, scripts, the SDK) or our own: a cross-site page may neither
-        add faults nor read state (CSRF)."""
-        if origin is None:
-            return True
-        if not host_header:
-            return False
-        return origin.strip().lower() == "http://" + host_header.strip().lower()
+    def server_close(self) -> None:
+        super().server_close()
+        self._store.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if self.verbose:
             super().handle_error(request, client_address)
 
 
-@dataclass
-class ApiCall:
-    """An SLB API call as read off the wire; filled in step by step, so that a call refused
-    half way is logged with what was known by then."""
-    params: dict[str, str] = field(default_factory=dict)
-    query_pairs: list[tuple[str, str]] = field(default_factory=list)
-    raw_body: bytes = b""
-    action: str | None = None
-    version: str | None = None
-    xml: bool = False
-    v3: bool = False
-    signature: str | None = None    # "v1", "v3" or None (unsigned), for the request log
-
-
-class Handler(AdminApi):
-    """One connection's requests: the admin API under ADMIN_PREFIX, the SLB API elsewhere."""
+class Handler(JsonHandler):
+    """One connection's requests, each routed to the admin API or the SLB API."""
 
     server: EmulatorServer
 
@@ -144,7 +76,7 @@ class Handler(AdminApi):
             sys.stderr.write("%s - %s\n" % (self.address_string(),
                                              mask_secrets(format % args)))
 
-    def _route(self) -> None:
+    def route(self) -> None:
         try:
             split = urlsplit(self.path)
             path, query = split.path, split.query
@@ -152,122 +84,26 @@ class Handler(AdminApi):
             path, query = "/", ""
         try:
             if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
-                self._admin(path[len(ADMIN_PREFIX):].rstrip("/") or "/", query)
+                self.server.admin.handle(self, path[len(ADMIN_PREFIX):].rstrip("/") or "/",
+                                         query)
             else:
-                self._api(query)
+                self.server.slb.handle(self, query)
         except OSError:
             self.close_connection = True
-
-    # --- the SLB API ----------------------------------------------------------------
-
-    def _header_values(self, name: str) -> list[str]:
-        return self.headers.get_all(name) or []
-
-    def _parse_call(self, query: str, call: ApiCall) -> None:
-        """Read the call's parameters, action and version off the wire, into call."""
-        call.raw_body = self._read_body()
-        call.query_pairs = parse_form(query.encode("latin-1", "replace"))
-        pairs = list(call.query_pairs)
-        ctype = (self.headers.get("Content-Type") or "").lower()
-        if call.raw_body and (not ctype or "x-www-form-urlencoded" in ctype):
-            pairs += parse_form(call.raw_body)
-        if len(pairs) > MAX_PARAMS:
-            raise exc.InvalidParameter(message="Too many request parameters.")
-        call.params = params = dict(pairs)
-        call.xml = str(params.get("Format", "")).strip().lower() == "xml"
-        call.v3 = auth.is_v3(self.headers)
-        call.signature = "v3" if call.v3 else ("v1" if "Signature" in params else None)
-        if call.v3:
-            # V3 clients put Action and Version in headers (a query value is a fallback).
-            call.action = self.headers.get("x-acs-action") or params.get("Action")
-            call.version = self.headers.get("x-acs-version") or params.get("Version")
-        else:
-            call.action = params.get("Action") or self.headers.get("x-acs-action")
-            call.version = params.get("Version") or self.headers.get("x-acs-version")
-        if self.command not in ("GET", "POST"):
-            raise exc.UnsupportedHTTPMethod()
-
-    def _injected_drop(self, decision: faults_mod.Decision) -> bool:
-        """Act on the fault that decides the outcome, if one fired: raise its error, or
-        True when the connection is to be dropped unanswered."""
-        fault = decision.terminal
-        if fault is None:
-            return False
-        if fault["kind"] == "drop_before":
-            return True
-        if fault["kind"] == "quota":
-            raise exc.Throttling()
-        raise exc.InjectedError(fault["message"], code=fault["code"], status=fault["status"])
-
-    def _perform(self, call: ApiCall, decision: faults_mod.Decision) -> JsonObject:
-        """Check the version and the signature, then run the action against the backend."""
-        if not call.version:
-            raise exc.MissingParameter("Version")
-        if call.version != responses.VERSION:
-            raise exc.InvalidVersion()
-        handler = responses.ACTIONS.get(call.action or "")
-        if handler is None:
-            raise exc.InvalidAction()
-        backend = self.server.backend
-        with backend.disk_full(decision.disk_full):
-            if call.v3:
-                auth.authenticate_v3(self.command, call.query_pairs, self._header_values,
-                                     call.raw_body, backend.find_account, backend)
-            else:
-                auth.authenticate(self.command, call.params, backend.find_account, backend)
-            return handler(backend, call.params)
-
-    def _api(self, query: str) -> None:
-        """One SLB call: read it, let the injected faults act, perform it, log it, answer
-        (or drop the connection). Every outcome is logged, a dropped one too."""
-        server = self.server
-        started = time.monotonic()
-
-        def log(status: int | None, code: str | None) -> None:
-            server.log.add(call.action, call.params, status, code, decision.name,
-                           call.signature, round((time.monotonic() - started) * 1000, 1))
-
-        request_id = str(uuid.uuid4()).upper()
-        call = ApiCall()
-        decision = faults_mod.Decision()
-        status: int = 200
-        code: str | None = None
-        try:
-            self._parse_call(query, call)
-            if not call.action:
-                raise exc.MissingParameter("Action")
-            decision = server.faults.evaluate(call.action)
-            if decision.latency:
-                time.sleep(decision.latency)   # injected latency, not synchronisation
-            if self._injected_drop(decision):
-                log(None, None)
-                self._drop()
-                return
-            body = dict(self._perform(call, decision), RequestId=request_id)
-        except exc.SlbError as e:
-            status, code = e.status, e.code
-            body = self._error_body(request_id, e.code, e.message)
-        except Exception as e:  # never a 5xx, never a dead server
-            status, code = 400, "InvalidParameter"
-            body = self._error_body(request_id, code,
-                                    "The request could not be processed (%s)."
-                                    % type(e).__name__)
-        if decision.hold_after and decision.terminal is None:
-            time.sleep(decision.hold_after)  # applied, answer held: logged when it goes out
-        log(status, code)
-        if decision.drop_after:
-            self._drop()
-            return
-        root = None
-        if call.xml:
-            root = "Error" if code is not None else "%sResponse" % call.action
-        self._send_json(status, body, root=root)
 
 
 def make_server(host: str = "127.0.0.1", port: int = 8080, db: str | None = None,
                 seed: Seed | None = None, verbose: bool = False,
                 admin_token: str | None = None) -> EmulatorServer:
-    backend = Backend(db)
-    backend.apply_seed(seed or {})
-    return EmulatorServer((host, port), backend, seed or {}, verbose=verbose,
-                          admin_token=admin_token)
+    """The emulator, bound and not yet serving: the store opened (in memory without db),
+    the seed applied."""
+    seed = seed or Seed()
+    store = Store(db)
+    backend = SlbBackend(store)
+    try:
+        backend.apply_seed(seed)
+        return EmulatorServer((host, port), backend, store, seed, verbose=verbose,
+                              admin_token=admin_token)
+    except BaseException:
+        store.close()
+        raise

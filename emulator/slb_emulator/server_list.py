@@ -2,6 +2,7 @@
 
 The API reference's own example has single quotes and a missing comma
 (``'Weight':'100''ServerType':'Slave'``), so both are accepted; everything else is JSON's.
+Owns that parser; what the list must hold is validation.py's. Imports exceptions.py only.
 """
 
 from __future__ import annotations

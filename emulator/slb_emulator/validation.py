@@ -1,12 +1,17 @@
-"""The resource rules a request's values must meet, as pure functions: the server list of
-a master/slave group and the tags. The numbers and choices come from rules.py."""
+"""The rules a request's values must meet, as pure functions: the server list of a
+master/slave group and the tags.
+
+Owns the order of the checks (the first rule broken is the error the client sees) and the
+normalized result: model Servers with their defaults filled, a tag dict. Imports models.py,
+rules.py (the numbers and choices) and exceptions.py only; no I/O.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
 
 from . import exceptions as exc
+from .models import Server
 from .rules import (
     BACKEND_TYPES,
     DEFAULT_BACKEND_TYPE,
@@ -27,19 +32,6 @@ from .rules import (
     TAG_FORBIDDEN_PARTS,
     TAG_RESERVED_PREFIXES,
 )
-
-
-class Server(TypedDict):
-    """One backend server of a group, as stored (JSON in groups.servers) and rendered."""
-    ServerId: str
-    Port: int
-    Weight: int
-    ServerType: str
-    Type: str
-    Description: str
-    ServerIp: str
-
-
 
 # (key, value-or-None): a group must carry the key, with that value when one is given.
 TagFilter = list[tuple[str, str | None]]
@@ -127,12 +119,11 @@ def normalize_server(item: Mapping[str, object]) -> Server:
     weight = _weight(item)
     backend_type = _backend_type(item)
     description, server_ip = _description_and_ip(item)
-    return {"ServerId": server_id, "Port": port, "Weight": weight, "ServerType": server_type,
-            "Type": backend_type, "Description": description, "ServerIp": server_ip}
+    return Server(server_id, port, weight, server_type, backend_type, description, server_ip)
 
 
 def normalize_servers(items: object) -> list[Server]:
-    """Validate the parsed server list (pure) and return normalized server dicts.
+    """Validate the parsed server list (pure) and return it as model Servers.
 
     Order of the checks: count, then each server (ServerId, ServerType, Port, Weight,
     Type), then the pair (same ServerId and Port, one Master and one Slave).
@@ -143,9 +134,9 @@ def normalize_servers(items: object) -> list[Server]:
         raise exc.BackendServersNumMustBeTwo()
     servers = [normalize_server(item) for item in items]
     first, second = servers
-    if first["ServerId"] == second["ServerId"] and first["Port"] == second["Port"]:
+    if first.server_id == second.server_id and first.port == second.port:
         raise exc.BackendServersHaveSamePortAndServerId()
-    if sorted(s["ServerType"] for s in servers) != sorted(SERVER_TYPES):
+    if sorted(s.server_type for s in servers) != sorted(SERVER_TYPES):
         raise exc.BackendServersOneMasterOneSlave()
     return servers
 
