@@ -1,5 +1,8 @@
 """Drive the real `pulumi` CLI against the emulator: stacks in a local file backend, the
-program served by `harness.language_host`, the engine's gRPC calls recorded on request.
+program run by the official Python language host where one is found (`find_language_host`:
+`pulumi-language-python` on PATH, then beside the CLI, as the CLI itself looks) and else
+served by `harness.language_host` through the CLI's `--client` flag, the engine's gRPC calls
+recorded on request.
 
 Why a driver and not the Automation API: the tests need the CLI's own commands and flags
 exactly as a user types them (`up --replace`, `state taint`, `stack rename`,
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from .environment import CREDENTIAL_PREFIXES
 from .provider_process import project_name
@@ -29,7 +33,21 @@ CLI_SCRIPT = os.path.join(REPO, "scripts", "pulumi-cli.sh")
 DYNAMIC_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
 PROVIDER_METHODS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
 
-__all__ = ["DYNAMIC_TYPE", "CliResult", "CliStack", "LanguageHost", "find_cli", "provider_calls"]
+__all__ = [
+    "DYNAMIC_TYPE",
+    "LANGUAGE_HOST",
+    "CliResult",
+    "CliStack",
+    "LanguageHost",
+    "OfficialHost",
+    "ProgramHost",
+    "checkout_virtualenv",
+    "find_cli",
+    "find_language_host",
+    "program_host",
+    "provider_calls",
+    "use_virtualenv",
+]
 
 LANGUAGE_HOST_START_TIMEOUT = 60.0
 Json = dict[str, Any]
@@ -51,8 +69,71 @@ def find_cli() -> tuple[str | None, str]:
                   "run scripts/pulumi-cli.sh (builds it from the Go module proxy, ~6 min once)")
 
 
+LANGUAGE_HOST = "pulumi-language-python"
+
+
+def find_language_host(cli: str) -> str | None:
+    """The official Python language host the CLI would start, or None: `pulumi-language-python`
+    on PATH first, then beside the CLI's own binary (symlinks resolved), the order in which
+    the CLI looks for a plugin it bundles (`workspace.GetPluginPath`)."""
+    on_path = shutil.which(LANGUAGE_HOST)
+    if on_path:
+        return on_path
+    beside = os.path.join(os.path.dirname(os.path.realpath(cli)), LANGUAGE_HOST)
+    return beside if os.access(beside, os.X_OK) else None
+
+
+class ProgramHost(Protocol):
+    """What runs a project's `__main__.py` for the CLI's program-running commands."""
+
+    kind: str  # "official" or "fallback"
+
+    def cli_args(self) -> list[str]:
+        """Arguments the CLI needs to reach this host on preview, up, refresh and destroy."""
+        ...
+
+    def path_dirs(self) -> list[str]:
+        """Folders to put first on the CLI's PATH."""
+        ...
+
+    def describe(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+class OfficialHost:
+    """The official `pulumi-language-python` (with `pulumi-language-python-exec` and the official
+    `pulumi-resource-pulumi-python` beside it): nothing to start, the CLI starts it per command
+    and it runs the program in a new process of the project's virtualenv, as for every user."""
+
+    kind = "official"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.directory = os.path.dirname(path)
+
+    def cli_args(self) -> list[str]:
+        return []
+
+    def path_dirs(self) -> list[str]:
+        # First on PATH: the CLI takes a bundled plugin from PATH before the copy beside its
+        # binary, so the official launcher of dynamic providers beside this host wins over
+        # the two-line one scripts/pulumi-cli.sh writes beside a CLI it built.
+        return [self.directory]
+
+    def describe(self) -> str:
+        return f"the official Python language host, {self.path}"
+
+    def stop(self) -> None:
+        """Nothing runs between commands."""
+
+
 class LanguageHost:
-    """`python -m harness.language_host` in its own process, for the tests' lifetime."""
+    """The fallback: `python -m harness.language_host` in its own process, for the tests'
+    lifetime, reached through the CLI's `--client` flag (the Python SDK's own LanguageServer
+    running the project's `__main__.py`)."""
+
+    kind = "fallback"
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
@@ -66,11 +147,48 @@ class LanguageHost:
             self.stop()
             raise RuntimeError(f"the language host printed no address within {LANGUAGE_HOST_START_TIMEOUT:g} s")
 
+    def cli_args(self) -> list[str]:
+        return [f"--client={self.address}"]
+
+    def path_dirs(self) -> list[str]:
+        return []
+
+    def describe(self) -> str:
+        return (f"harness/language_host.py at {self.address} (the Python SDK's LanguageServer, through the "
+                f"CLI's --client): no {LANGUAGE_HOST} on PATH or beside the CLI")
+
     def stop(self) -> None:
         self.process.kill()
         stop_process(self.process)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def program_host(cli: str) -> OfficialHost | LanguageHost:
+    """The official host where the CLI would find one, else the fallback (started here)."""
+    found = find_language_host(cli)
+    return OfficialHost(found) if found else LanguageHost()
+
+
+def use_virtualenv(project_dir: str, virtualenv: str) -> None:
+    """Point a copied project's `virtualenv:` runtime option at `virtualenv` (absolute), so the
+    official host runs the copy in an existing virtualenv instead of making one beside it."""
+    path = os.path.join(project_dir, "Pulumi.yaml")
+    with open(path, encoding="utf-8") as source:
+        text = source.read()
+    text, count = re.subn(r"(?m)^([ \t]+virtualenv:[ \t]*)\S.*$", lambda m: m.group(1) + virtualenv, text)
+    if count != 1:
+        raise ValueError(f"{path}: expected one `virtualenv:` runtime option to point at {virtualenv}, found {count}")
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+def checkout_virtualenv() -> str:
+    """The virtualenv the tests run in (scripts/venv.sh's .venv): it has this checkout installed."""
+    if sys.prefix == sys.base_prefix:
+        raise RuntimeError(f"{sys.executable} is not a virtualenv's python: run the real-engine tests from the "
+                           "project's virtualenv (scripts/test.sh makes .venv)")
+    return sys.prefix
 
 
 @dataclass
@@ -90,16 +208,19 @@ class CliResult:
 
 
 class CliStack:
-    """One project directory (a copy of a program), one file backend, one or more stacks."""
+    """One project directory (a copy of a program, run in the tests' virtualenv), one file
+    backend, one or more stacks."""
 
     _RUNS_PROGRAM = ("preview", "up", "refresh", "destroy")
 
-    def __init__(self, cli: str, host: LanguageHost, work_dir: str, program_dir: str, *,
+    def __init__(self, cli: str, host: ProgramHost, work_dir: str, program_dir: str, *,
                  endpoint: str, stack: str = "dev") -> None:
         self.cli = cli
         self.host = host
         self.project_dir = os.path.join(work_dir, "project")
-        shutil.copytree(program_dir, self.project_dir, ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__"))
+        shutil.copytree(program_dir, self.project_dir,
+                        ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__", "venv", ".venv"))
+        use_virtualenv(self.project_dir, checkout_virtualenv())
         self.backend = os.path.join(work_dir, "backend")
         os.makedirs(self.backend, exist_ok=True)
         self.home = os.path.join(work_dir, "pulumi-home")
@@ -108,7 +229,7 @@ class CliStack:
         self.endpoint = endpoint
         self.stack = stack
         self._runs = 0
-        bin_dirs = [os.path.dirname(sys.executable), os.path.dirname(os.path.realpath(cli))]
+        bin_dirs = [*host.path_dirs(), os.path.dirname(os.path.realpath(cli)), os.path.dirname(sys.executable)]
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", *CREDENTIAL_PREFIXES))},
             "PATH": os.pathsep.join([*bin_dirs, os.environ.get("PATH", "")]),
@@ -128,7 +249,7 @@ class CliStack:
         language host and --non-interactive. `on_start(process)` may act while it runs."""
         argv = list(args)
         if argv and argv[0] in self._RUNS_PROGRAM:
-            argv += ["--non-interactive", f"--client={self.host.address}"]
+            argv += ["--non-interactive", *self.host.cli_args()]
             if argv[0] != "preview":
                 argv.append("--yes")
         env = dict(self.env)
