@@ -214,13 +214,19 @@ class CliStack:
     _RUNS_PROGRAM = ("preview", "up", "refresh", "destroy")
 
     def __init__(self, cli: str, host: ProgramHost, work_dir: str, program_dir: str, *,
-                 endpoint: str, stack: str = "dev") -> None:
+                 endpoint: str, stack: str = "dev", in_place: bool = False) -> None:
+        """in_place: run the project where it is, in the virtualenv its Pulumi.yaml names, as a
+        user would (a fresh clone): no copy, nothing of the tests' virtualenv on PATH, plugins
+        acquired as the CLI does by default."""
         self.cli = cli
         self.host = host
-        self.project_dir = os.path.join(work_dir, "project")
-        shutil.copytree(program_dir, self.project_dir,
-                        ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__", "venv", ".venv"))
-        use_virtualenv(self.project_dir, checkout_virtualenv())
+        if in_place:
+            self.project_dir = program_dir
+        else:
+            self.project_dir = os.path.join(work_dir, "project")
+            shutil.copytree(program_dir, self.project_dir,
+                            ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__", "venv", ".venv"))
+            use_virtualenv(self.project_dir, checkout_virtualenv())
         self.backend = os.path.join(work_dir, "backend")
         os.makedirs(self.backend, exist_ok=True)
         self.home = os.path.join(work_dir, "pulumi-home")
@@ -229,7 +235,9 @@ class CliStack:
         self.endpoint = endpoint
         self.stack = stack
         self._runs = 0
-        bin_dirs = [*host.path_dirs(), os.path.dirname(os.path.realpath(cli)), os.path.dirname(sys.executable)]
+        bin_dirs = [*host.path_dirs(), os.path.dirname(os.path.realpath(cli))]
+        if not in_place:
+            bin_dirs.append(os.path.dirname(sys.executable))
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", *CREDENTIAL_PREFIXES))},
             "PATH": os.pathsep.join([*bin_dirs, os.environ.get("PATH", "")]),
@@ -237,9 +245,10 @@ class CliStack:
             "PULUMI_CONFIG_PASSPHRASE": "real-engine-tests",
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_HOME": self.home,
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "NO_COLOR": "1",
         }
+        if not in_place:
+            self.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
         self.init_stack(stack)
 
     # -- commands -----------------------------------------------------------------------

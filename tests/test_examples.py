@@ -6,6 +6,7 @@ its inputs, so an example whose declaration the provider would reject fails here
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 
@@ -80,6 +81,34 @@ def test_listener_example_wires_the_group_id_into_the_listener() -> None:
     assert group.urn in listener.dependencies
     assert [s["port"] for s in group.inputs["servers"]] == [8080, 8080]
     assert not group.delete_before_replace, "the listener example relies on create-before-delete"
+
+
+def _requirements(path: Path) -> list[str]:
+    lines = (line.split(" #", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _virtualenv(project: Path) -> str:
+    found = re.search(r"(?m)^\s+virtualenv:\s*(\S+)", (project / "Pulumi.yaml").read_text(encoding="utf-8"))
+    assert found, project
+    return found.group(1)
+
+
+@pytest.mark.parametrize("example", ["basic", "adopt", "lookup", "listener"])
+def test_each_example_says_how_it_runs_from_a_fresh_clone(example: str) -> None:
+    """Its own requirements.txt: the root project's, from its folder, so that a first run there
+    (no virtualenv yet) makes a working one. The root project's virtualenv is shared by the
+    examples that need nothing else; the listener's pulumi-alicloud has a plugin of its own,
+    so that example has a virtualenv of its own and the root's stays without it."""
+    root = _requirements(ROOT / "requirements.txt")
+    assert "-e ." in root and not [r for r in root if r.startswith("pulumi-")], "the root installs no plugin"
+    folder = ROOT / "examples" / example
+    own = _requirements(folder / "requirements.txt")
+    from_here = ["-e ../.." if r == "-e ." else r for r in root]
+    if example == "listener":
+        assert own == [*from_here, "pulumi-alicloud>=3.60"] and _virtualenv(folder) == "venv"
+    else:
+        assert own == from_here and _virtualenv(folder) == "../../" + _virtualenv(ROOT)
 
 
 def test_adopt_example_passes_the_configured_id() -> None:
