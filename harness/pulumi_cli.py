@@ -12,6 +12,7 @@ first error line a user would read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -42,8 +43,10 @@ __all__ = [
     "OfficialHost",
     "ProgramHost",
     "checkout_virtualenv",
+    "descendants",
     "find_cli",
     "find_language_host",
+    "kill_tree",
     "program_host",
     "provider_calls",
     "use_virtualenv",
@@ -274,13 +277,13 @@ class CliStack:
             try:
                 on_start(process)
             except BaseException:  # never leave a CLI running into the next test
-                os.killpg(process.pid, signal.SIGKILL)
+                kill_tree(process.pid)
                 process.communicate()
                 raise
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_tree(process.pid)
             output, _ = process.communicate()
             output += f"\n[killed after {timeout} s]"
         result = CliResult(argv, process.returncode, output, time.perf_counter() - started,
@@ -334,6 +337,41 @@ class CliStack:
     def write_program(self, source: str) -> None:
         with open(os.path.join(self.project_dir, "__main__.py"), "w", encoding="utf-8") as out:
             out.write(source)
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every process under `pid`, with its command line (from /proc): the
+    CLI's plugins (the language host, the program, the providers) run in process groups of
+    their own, so its own group does not hold them."""
+    children: dict[int, list[int]] = {}
+    commands: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                commands[int(entry)] = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found: dict[int, str] = {}
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found[child] = commands.get(child, "")
+            pending.append(child)
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a CLI started in a session of its own, and every process under it."""
+    under = descendants(pid)
+    os.killpg(pid, signal.SIGKILL)
+    for child in under:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
 
 
 def provider_calls(trace_path: str) -> list[Json]:

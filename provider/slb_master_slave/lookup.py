@@ -100,14 +100,15 @@ class GetMasterSlaveServerGroupsResult:
 
 @dataclass(frozen=True)
 class AwaitableGetMasterSlaveServerGroupsResult(GetMasterSlaveServerGroupsResult):
-    """The result, awaitable as pulumi-alicloud's (`await get_master_slave_server_groups(...)`
-    in an async program gives the result itself)."""
+    """The result, awaitable as pulumi-alicloud's: `await get_master_slave_server_groups(...)`
+    gives a plain GetMasterSlaveServerGroupsResult, which is not awaitable itself. Pulumi awaits
+    whatever is awaitable until it is not (`Output.from_input`, `Output.all`, `apply`,
+    `pulumi.export`): a result that gave itself back was awaited forever."""
 
     def __await__(self) -> Generator[Any, None, GetMasterSlaveServerGroupsResult]:
-        return self._ready().__await__()
-
-    async def _ready(self) -> GetMasterSlaveServerGroupsResult:
-        return self
+        yield from ()  # nothing to wait for: the look-up has answered
+        return GetMasterSlaveServerGroupsResult(
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(GetMasterSlaveServerGroupsResult)})
 
 
 def result_id(ids: Sequence[str]) -> str:
