@@ -111,6 +111,56 @@ def test_each_example_says_how_it_runs_from_a_fresh_clone(example: str) -> None:
         assert own == from_here and _virtualenv(folder) == "../../" + _virtualenv(ROOT)
 
 
+# A program written for pulumi-alicloud's alicloud.slb: its names, forms and look-up.
+ALICLOUD_PROGRAM = """
+import pulumi
+import pulumi_alicloud as alicloud
+
+group = alicloud.slb.MasterSlaveServerGroup(
+    "web",
+    alicloud.slb.MasterSlaveServerGroupArgs(
+        load_balancer_id="lb-demo-hangzhou",
+        name="web",
+        servers=[
+            alicloud.slb.MasterSlaveServerGroupServerArgs(server_id="i-demo-web-1", port=80, weight=100,
+                                                          server_type="Master"),
+            alicloud.slb.MasterSlaveServerGroupServerArgs(server_id="i-demo-web-2", port=80, weight=100,
+                                                          server_type="Slave"),
+        ],
+        delete_protection_validation=True,
+    ),
+)
+servers: list[alicloud.slb.MasterSlaveServerGroupServerArgsDict] = [
+    {"server_id": "i-demo-web-1", "port": 81}, {"server_id": "i-demo-web-3", "port": 81, "server_type": "Slave"}]
+api = alicloud.slb.MasterSlaveServerGroup("api", load_balancer_id="lb-demo-hangzhou", servers=servers)
+found: alicloud.slb.AwaitableGetMasterSlaveServerGroupsResult = alicloud.slb.get_master_slave_server_groups(
+    load_balancer_id="lb-demo-hangzhou", name_regex="^web$")
+groups: list[alicloud.slb.outputs.GetMasterSlaveServerGroupsGroupResult] = found.groups
+pulumi.export("group_id", group.id)
+"""
+
+
+def test_a_program_moved_from_alicloud_slb_changes_only_its_import(tmp_path: Path) -> None:
+    """pulumi-alicloud's names are accepted beside ours: the same program, with
+    `import slb_master_slave as slb` for `import pulumi_alicloud as alicloud`, declares the same
+    groups with this package (valid for the provider's check()), and the alicloud original runs too."""
+    moved = (ALICLOUD_PROGRAM.replace("import pulumi_alicloud as alicloud", "import slb_master_slave as slb")
+             .replace("alicloud.slb.outputs.", "slb.").replace("alicloud.slb.", "slb."))
+    for name, source in (("alicloud", ALICLOUD_PROGRAM), ("moved", moved)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__main__.py").write_text(source, encoding="utf-8")
+    original, _ = run_example(tmp_path / "alicloud")
+    assert [r.type for r in original if r.custom] == ["alicloud:slb/masterSlaveServerGroup:MasterSlaveServerGroup"] * 2
+    registrations, _ = run_example(tmp_path / "moved")
+    found = groups(registrations)
+    assert set(found) == {"web", "api"}
+    assert found["web"].inputs["servers"] == [
+        {"server_id": "i-demo-web-1", "port": 80, "weight": 100, "server_type": "Master"},
+        {"server_id": "i-demo-web-2", "port": 80, "weight": 100, "server_type": "Slave"}]
+    assert found["web"].inputs["delete_protection_validation"] is True and found["web"].inputs["name"] == "web"
+    assert found["api"].inputs["servers"][1] == {"server_id": "i-demo-web-3", "port": 81, "server_type": "Slave"}
+
+
 def test_adopt_example_passes_the_configured_id() -> None:
     registrations, _ = run_example(ROOT / "examples" / "adopt", {"groupId": "rsp-legacy123"})
     [group] = groups(registrations).values()

@@ -55,6 +55,8 @@ from .spec import LiveGroup, in_api_order
 __all__ = [
     "LOOKUP_TOKEN",
     "AwaitableGetMasterSlaveServerGroupsResult",
+    "GetMasterSlaveServerGroupsGroupResult",
+    "GetMasterSlaveServerGroupsGroupServerResult",
     "GetMasterSlaveServerGroupsResult",
     "LookupFailed",
     "MasterSlaveServerGroupInfo",
@@ -71,6 +73,8 @@ class LookupFailed(ProviderError, pulumi.RunError):
 # One server of a group: the resource's `servers` output type (s.server_id, s["server_id"]);
 # `instance_id` is the same value under pulumi-alicloud's look-up name.
 ServerInfo = MasterSlaveServerGroupServer
+# pulumi-alicloud's name for it (alicloud.slb.outputs.GetMasterSlaveServerGroupsGroupServerResult).
+GetMasterSlaveServerGroupsGroupServerResult = MasterSlaveServerGroupServer
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class MasterSlaveServerGroupInfo:
     load_balancer_id: str
     servers: list[MasterSlaveServerGroupServer]
     tags: dict[str, str]
+
+
+# pulumi-alicloud's name for a group of the result (alicloud.slb.outputs.GetMasterSlaveServerGroupsGroupResult).
+GetMasterSlaveServerGroupsGroupResult = MasterSlaveServerGroupInfo
 
 
 @dataclass(frozen=True)
