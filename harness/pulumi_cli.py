@@ -43,6 +43,7 @@ __all__ = [
     "OfficialHost",
     "ProgramHost",
     "checkout_virtualenv",
+    "cli_environment",
     "descendants",
     "find_cli",
     "find_language_host",
@@ -210,6 +211,30 @@ class CliResult:
         return f"pulumi {' '.join(self.args)} -> exit {self.code}\n{self.output[-4000:]}"
 
 
+def cli_environment(cli: str, host: ProgramHost, work_dir: str, *, as_user: bool = False) -> dict[str, str]:
+    """The CLI's environment for the tests: its own file backend (`work_dir`/backend, made
+    here), PULUMI_HOME and passphrase, the host's folder then the CLI's first on PATH, no
+    cloud credentials. as_user=False adds the tests' virtualenv to PATH and turns off plugin
+    downloads; as_user=True is what a user's shell has (a fresh clone, `pulumi new`)."""
+    backend = os.path.join(work_dir, "backend")
+    os.makedirs(backend, exist_ok=True)
+    bin_dirs = [*host.path_dirs(), os.path.dirname(os.path.realpath(cli))]
+    if not as_user:
+        bin_dirs.append(os.path.dirname(sys.executable))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", *CREDENTIAL_PREFIXES))},
+        "PATH": os.pathsep.join([*bin_dirs, os.environ.get("PATH", "")]),
+        "PULUMI_BACKEND_URL": "file://" + backend,
+        "PULUMI_CONFIG_PASSPHRASE": "real-engine-tests",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_HOME": os.path.join(work_dir, "pulumi-home"),
+        "NO_COLOR": "1",
+    }
+    if not as_user:
+        env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
+    return env
+
+
 class CliStack:
     """One project directory (a copy of a program, run in the tests' virtualenv), one file
     backend, one or more stacks."""
@@ -217,10 +242,11 @@ class CliStack:
     _RUNS_PROGRAM = ("preview", "up", "refresh", "destroy")
 
     def __init__(self, cli: str, host: ProgramHost, work_dir: str, program_dir: str, *,
-                 endpoint: str, stack: str = "dev", in_place: bool = False) -> None:
+                 endpoint: str, stack: str = "dev", in_place: bool = False, configure: bool = True) -> None:
         """in_place: run the project where it is, in the virtualenv its Pulumi.yaml names, as a
         user would (a fresh clone): no copy, nothing of the tests' virtualenv on PATH, plugins
-        acquired as the CLI does by default."""
+        acquired as the CLI does by default. configure=False: the stack exists with its config
+        (`pulumi new` made it): select it, set nothing."""
         self.cli = cli
         self.host = host
         if in_place:
@@ -231,28 +257,17 @@ class CliStack:
                             ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__", "venv", ".venv"))
             use_virtualenv(self.project_dir, checkout_virtualenv())
         self.backend = os.path.join(work_dir, "backend")
-        os.makedirs(self.backend, exist_ok=True)
         self.home = os.path.join(work_dir, "pulumi-home")
         self.trace_dir = os.path.join(work_dir, "traces")
         os.makedirs(self.trace_dir, exist_ok=True)
         self.endpoint = endpoint
         self.stack = stack
         self._runs = 0
-        bin_dirs = [*host.path_dirs(), os.path.dirname(os.path.realpath(cli))]
-        if not in_place:
-            bin_dirs.append(os.path.dirname(sys.executable))
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", *CREDENTIAL_PREFIXES))},
-            "PATH": os.pathsep.join([*bin_dirs, os.environ.get("PATH", "")]),
-            "PULUMI_BACKEND_URL": "file://" + self.backend,
-            "PULUMI_CONFIG_PASSPHRASE": "real-engine-tests",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_HOME": self.home,
-            "NO_COLOR": "1",
-        }
-        if not in_place:
-            self.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
-        self.init_stack(stack)
+        self.env = cli_environment(cli, host, work_dir, as_user=in_place)
+        if configure:
+            self.init_stack(stack)
+        else:
+            self.select(stack)
 
     # -- commands -----------------------------------------------------------------------
     def run(self, *args: str, check: bool = True, timeout: float = 180, trace: bool = False,

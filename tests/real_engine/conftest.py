@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.pulumi_cli import CliStack, ProgramHost, find_cli, program_host
+from harness.pulumi_cli import (
+    CliStack,
+    OfficialHost,
+    ProgramHost,
+    find_cli,
+    find_language_host,
+    program_host,
+)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = Path(__file__).resolve().parent
@@ -45,6 +52,17 @@ def language_host(pulumi_cli: str):
     host = program_host(pulumi_cli)
     yield host
     host.stop()
+
+
+@pytest.fixture(scope="module")
+def official_host(pulumi_cli: str) -> OfficialHost:
+    """For the tests of what only the official host does (a project's first-run install,
+    `pulumi install`, `pulumi new`): skipped, naming why, without one."""
+    found = find_language_host(pulumi_cli)
+    if found is None:
+        pytest.skip("no pulumi-language-python on PATH or beside the CLI: a project's virtualenv, `pulumi install` "
+                    "and `pulumi new` are the official host's (.ci/run puts the one CI keeps on PATH)")
+    return OfficialHost(found)
 
 
 @pytest.fixture()

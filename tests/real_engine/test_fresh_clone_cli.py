@@ -1,7 +1,6 @@
 """A fresh clone, with the plain commands a user with an official Pulumi install types.
 
-One `git clone` of this checkout per module (with the working tree's changes to tracked
-files, so a developer tests what is on disk), with no virtualenv. The official Python
+One `git clone` of this checkout per module (checkout.py), with no virtualenv. The official Python
 language host makes the project's virtualenv on the first command that needs it, from the
 project's `requirements.txt` alone, once for the module: the first preview of an example
 does it, and the root project and the other examples (which share it, by the path their
@@ -12,7 +11,6 @@ and the host on PATH and nothing of the tests' own virtualenv. The quickstart ru
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -20,42 +18,13 @@ import pytest
 
 from harness.pulumi_cli import CliStack, OfficialHost, find_language_host
 
+from .checkout import INSTALL_TIMEOUT, clone_checkout, error_lines, plugin_downloads
 from .invariants import assert_adoption_lifecycle, assert_lifecycle
-
-REPO = Path(__file__).resolve().parents[2]
-# The host's first-run install (a virtualenv, pip, setuptools, then requirements.txt) took
-# 30-90 s here on 2 shared cores: the command that makes it gets 10 minutes.
-INSTALL_TIMEOUT = 600
 
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("fresh") / "clone"
-    subprocess.run(["git", "clone", "--quiet", str(REPO), str(target)], check=True, capture_output=True, timeout=120)
-    changes = subprocess.run(["git", "diff", "HEAD", "--binary"], cwd=REPO, check=True, capture_output=True,
-                             timeout=60).stdout
-    if changes:
-        subprocess.run(["git", "apply", "--whitespace=nowarn"], cwd=target, input=changes, check=True,
-                       capture_output=True, timeout=60)
-    return target
-
-
-@pytest.fixture(scope="module")
-def official_host(pulumi_cli: str) -> OfficialHost:
-    found = find_language_host(pulumi_cli)
-    if found is None:
-        pytest.skip("no pulumi-language-python on PATH or beside the CLI: a fresh clone's virtualenv and "
-                    "`pulumi install` are the official host's (.ci/run puts the one CI keeps on PATH)")
-    return OfficialHost(found)
-
-
-# An error line as the CLI prints it: at the start of a line, or after the resource's column
-# ("    pulumi:pulumi:Stack proj-dev  error: ..."): what the host makes of anything pip writes on stderr.
-ERROR_LINE = re.compile(r"(^|\s)error:\s", re.IGNORECASE)
-
-
-def error_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if ERROR_LINE.search(line)]
+    return clone_checkout(tmp_path_factory.mktemp("fresh") / "clone")
 
 
 def user_stack(pulumi_cli: str, host: OfficialHost, project: Path, work: Path, emu) -> CliStack:
@@ -85,9 +54,7 @@ def test_pulumi_install_in_the_root_project_needs_no_plugin(pulumi_cli, official
     install = stack.run("install", check=False, timeout=INSTALL_TIMEOUT)
     assert install.ok, str(install)
     assert error_lines(install.output) == []
-    downloads = [line for line in install.output.lower().splitlines()
-                 if "download" in line and ("plugin" in line or "provider" in line)]
-    assert downloads == [], str(install)
+    assert plugin_downloads(install.output) == [], str(install)
     about = stack.run("about")
     plugins = about.output.split("Plugins", 1)[1].split("\n\n", 1)[0]
     assert "slb-master-slave" not in plugins and "alicloud" not in plugins, plugins
