@@ -176,13 +176,18 @@ def program_host(cli: str) -> OfficialHost | LanguageHost:
 
 def use_virtualenv(project_dir: str, virtualenv: str) -> None:
     """Point a copied project's `virtualenv:` runtime option at `virtualenv` (absolute), so the
-    official host runs the copy in an existing virtualenv instead of making one beside it."""
+    official host runs the copy in an existing virtualenv instead of making one beside it; a
+    bare `runtime: python` gets the option."""
     path = os.path.join(project_dir, "Pulumi.yaml")
     with open(path, encoding="utf-8") as source:
         text = source.read()
     text, count = re.subn(r"(?m)^([ \t]+virtualenv:[ \t]*)\S.*$", lambda m: m.group(1) + virtualenv, text)
+    if count == 0:
+        text, count = re.subn(r"(?m)^runtime:[ \t]*python[ \t]*$",
+                              f"runtime:\n  name: python\n  options:\n    virtualenv: {virtualenv}", text)
     if count != 1:
-        raise ValueError(f"{path}: expected one `virtualenv:` runtime option to point at {virtualenv}, found {count}")
+        raise ValueError(f"{path}: expected one `virtualenv:` runtime option (or `runtime: python`) to point at "
+                         f"{virtualenv}, found {count}")
     with open(path, "w", encoding="utf-8") as out:
         out.write(text)
 

@@ -1,16 +1,18 @@
 """How the official Python language host is found: as the CLI finds the plugins it bundles,
 `pulumi-language-python` on PATH first, then beside the CLI's own binary (symlinks resolved);
-only .ci/run names the folder this repository's CI keeps it in."""
+only .ci/run names the folder this repository's CI keeps it in. And the virtualenv the host
+runs a project copy in."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from harness.pulumi_cli import LANGUAGE_HOST, find_language_host
+from harness.pulumi_cli import LANGUAGE_HOST, find_language_host, use_virtualenv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,3 +63,21 @@ def test_only_ci_names_the_folder_ci_keeps_the_host_in() -> None:
                     if os.path.isfile(ROOT / name) and "pulumi-python-host" in (ROOT / name).read_text("utf-8"))
     assert naming == [".ci/run"]
     assert 'PATH="$(cd ../shared/pulumi-python-host && pwd):$PATH"' in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("project", ["Pulumi.yaml", "examples/basic/Pulumi.yaml", "bare"])
+def test_a_project_copy_is_pointed_at_an_existing_virtualenv(project: str, tmp_path: Path) -> None:
+    """The real-engine tests run copies of the projects in their own virtualenv (the official
+    host would make an empty one beside a copy); a bare `runtime: python` gets the option."""
+    source = "name: scratch\nruntime: python\n" if project == "bare" else (ROOT / project).read_text()
+    (tmp_path / "Pulumi.yaml").write_text(source)
+    use_virtualenv(str(tmp_path), "/opt/tests-venv")
+    written = (tmp_path / "Pulumi.yaml").read_text()
+    assert re.findall(r"(?m)^\s+virtualenv: (\S+)$", written) == ["/opt/tests-venv"]
+    assert re.search(r"(?m)^runtime:\n  name: python\n", written), written
+
+
+def test_a_project_that_names_no_python_runtime_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: scratch\nruntime: nodejs\n")
+    with pytest.raises(ValueError, match="virtualenv"):
+        use_virtualenv(str(tmp_path), "/opt/tests-venv")
