@@ -90,8 +90,6 @@ def find_language_host(cli: str) -> str | None:
 class ProgramHost(Protocol):
     """What runs a project's `__main__.py` for the CLI's program-running commands."""
 
-    kind: str  # "official" or "fallback"
-
     def cli_args(self) -> list[str]:
         """Arguments the CLI needs to reach this host on preview, up, refresh and destroy."""
         ...
@@ -100,8 +98,6 @@ class ProgramHost(Protocol):
         """Folders to put first on the CLI's PATH."""
         ...
 
-    def describe(self) -> str: ...
-
     def stop(self) -> None: ...
 
 
@@ -109,8 +105,6 @@ class OfficialHost:
     """The official `pulumi-language-python` (with `pulumi-language-python-exec` and the official
     `pulumi-resource-pulumi-python` beside it): nothing to start, the CLI starts it per command
     and it runs the program in a new process of the project's virtualenv, as for every user."""
-
-    kind = "official"
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -125,9 +119,6 @@ class OfficialHost:
         # the two-line one scripts/pulumi-cli.sh writes beside a CLI it built.
         return [self.directory]
 
-    def describe(self) -> str:
-        return f"the official Python language host, {self.path}"
-
     def stop(self) -> None:
         """Nothing runs between commands."""
 
@@ -136,8 +127,6 @@ class LanguageHost:
     """The fallback: `python -m harness.language_host` in its own process, for the tests'
     lifetime, reached through the CLI's `--client` flag (the Python SDK's own LanguageServer
     running the project's `__main__.py`)."""
-
-    kind = "fallback"
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
@@ -156,10 +145,6 @@ class LanguageHost:
 
     def path_dirs(self) -> list[str]:
         return []
-
-    def describe(self) -> str:
-        return (f"harness/language_host.py at {self.address} (the Python SDK's LanguageServer, through the "
-                f"CLI's --client): no {LANGUAGE_HOST} on PATH or beside the CLI")
 
     def stop(self) -> None:
         self.process.kill()
@@ -261,14 +246,14 @@ class CliStack:
             shutil.copytree(program_dir, self.project_dir,
                             ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__", "venv", ".venv"))
             use_virtualenv(self.project_dir, checkout_virtualenv())
-        self.backend = os.path.join(work_dir, "backend")
-        self.home = os.path.join(work_dir, "pulumi-home")
+        self.env = cli_environment(cli, host, work_dir, as_user=in_place)
+        self.backend = self.env["PULUMI_BACKEND_URL"].removeprefix("file://")
+        self.home = self.env["PULUMI_HOME"]
         self.trace_dir = os.path.join(work_dir, "traces")
         os.makedirs(self.trace_dir, exist_ok=True)
         self.endpoint = endpoint
         self.stack = stack
         self._runs = 0
-        self.env = cli_environment(cli, host, work_dir, as_user=in_place)
         if configure:
             self.init_stack(stack)
         else:
