@@ -300,10 +300,11 @@ class CliStack:
     def init_stack(self, stack: str) -> None:
         self.stack = stack
         self.run("stack", "select", "--create", stack, "--non-interactive")
-        self.config_set("alicloud:region", "cn-hangzhou")
-        self.config_set("alicloud:accessKey", "emulator-demo-key")
-        self.config_set("alicloud:secretKey", "emulator-demo-secret", secret=True)
-        self.config_set("slb-master-slave:endpoint", self.endpoint)
+        # One CLI run for the four (each run of the CLI costs about 0.2 s here, stacks are many).
+        self.run("config", "set-all", "--plaintext", "alicloud:region=cn-hangzhou",
+                 "--plaintext", "alicloud:accessKey=emulator-demo-key",
+                 "--secret", "alicloud:secretKey=emulator-demo-secret",
+                 "--plaintext", f"slb-master-slave:endpoint={self.endpoint}")
 
     def select(self, stack: str) -> None:
         self.stack = stack
