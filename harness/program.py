@@ -25,7 +25,7 @@ import pulumi.runtime
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as _settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from .wire import PROVIDER_KEY, UNKNOWN, Props, sentinels_to_marker
@@ -72,6 +72,7 @@ class _RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
         self.stack_urn: str | None = None
+        self.stack_outputs: dict[str, Any] = {}
 
     def RegisterResource(self, request: Any) -> Any:
         resp = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # the SDK's mock monitor is unannotated
@@ -102,6 +103,12 @@ class _RecordingMonitor(MockMonitor):
             )
         )
         return resp
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        """The program's exports arrive as the root stack's outputs, serialized as for the engine."""
+        if request.urn == self.stack_urn:
+            self.stack_outputs.update(rpc.deserialize_properties(request.outputs))
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]  # the SDK's mock monitor is unannotated
 
     def ReadResource(self, request: Any) -> Any:
         """A `Resource.get` (opts.id): the engine reads the external resource instead of managing it."""
@@ -159,13 +166,15 @@ def collect_registrations(
     secret_keys: list[str] | None = None,
     preview: bool = False,
     mock_monitor: bool = True,
+    stack_outputs: dict[str, Any] | None = None,
 ) -> list[Registration]:
     """Run `program` under mocks and return its resource registrations, in order.
 
     Config keys without a namespace get the project's. Callable many times per process:
     the root stack, settings and config are reset on every call. With mock_monitor=False
     the program's monitor is not a MockMonitor, as under the engine: look-ups do their
-    own HTTP instead of asking `mocks.call`.
+    own HTTP instead of asking `mocks.call`. `stack_outputs`, when given, receives the
+    program's exports as the engine would store them.
     """
     monitor = _RecordingMonitor(mocks if mocks is not None else DefaultMocks())
     saved = _snapshot_runtime()
@@ -182,12 +191,17 @@ def collect_registrations(
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview,
                                  monitor=monitor if mock_monitor else cast(MockMonitor, _EngineLikeMonitor(monitor)))
         _settings.SETTINGS.outputs = set()
+        # set_mocks made (and finished) a root stack; the program gets one of its own, as the
+        # SDK's entry point gives it (run_in_stack): its exports are registered when it ends.
+        _settings.ROOT.set(None)
         constructed: list[tuple[str, str]] = []
         with _recording_constructions(constructed):
-            _sync_await(run_pulumi_func(program))
+            _sync_await(run_in_stack(program))
     finally:
         _restore_runtime(saved)
         _restore_pickler(pickler)
+    if stack_outputs is not None:
+        stack_outputs.update(monitor.stack_outputs)
     return _in_construction_order(monitor.registrations, constructed)
 
 

@@ -1,5 +1,8 @@
 """Drive the real `pulumi` CLI against the emulator: stacks in a local file backend, the
-program served by `harness.language_host`, the engine's gRPC calls recorded on request.
+program run by the official Python language host where one is found (`find_language_host`:
+`pulumi-language-python` on PATH, then beside the CLI, as the CLI itself looks) and else
+served by `harness.language_host` through the CLI's `--client` flag, the engine's gRPC calls
+recorded on request.
 
 Why a driver and not the Automation API: the tests need the CLI's own commands and flags
 exactly as a user types them (`up --replace`, `state taint`, `stack rename`,
@@ -9,8 +12,10 @@ first error line a user would read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,7 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from .environment import CREDENTIAL_PREFIXES
 from .provider_process import project_name
@@ -29,7 +34,24 @@ CLI_SCRIPT = os.path.join(REPO, "scripts", "pulumi-cli.sh")
 DYNAMIC_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
 PROVIDER_METHODS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
 
-__all__ = ["DYNAMIC_TYPE", "CliResult", "CliStack", "LanguageHost", "find_cli", "provider_calls"]
+__all__ = [
+    "DYNAMIC_TYPE",
+    "LANGUAGE_HOST",
+    "CliResult",
+    "CliStack",
+    "LanguageHost",
+    "OfficialHost",
+    "ProgramHost",
+    "checkout_virtualenv",
+    "cli_environment",
+    "descendants",
+    "find_cli",
+    "find_language_host",
+    "kill_tree",
+    "program_host",
+    "provider_calls",
+    "use_virtualenv",
+]
 
 LANGUAGE_HOST_START_TIMEOUT = 60.0
 Json = dict[str, Any]
@@ -51,8 +73,60 @@ def find_cli() -> tuple[str | None, str]:
                   "run scripts/pulumi-cli.sh (builds it from the Go module proxy, ~6 min once)")
 
 
+LANGUAGE_HOST = "pulumi-language-python"
+
+
+def find_language_host(cli: str) -> str | None:
+    """The official Python language host the CLI would start, or None: `pulumi-language-python`
+    on PATH first, then beside the CLI's own binary (symlinks resolved), the order in which
+    the CLI looks for a plugin it bundles (`workspace.GetPluginPath`)."""
+    on_path = shutil.which(LANGUAGE_HOST)
+    if on_path:
+        return on_path
+    beside = os.path.join(os.path.dirname(os.path.realpath(cli)), LANGUAGE_HOST)
+    return beside if os.access(beside, os.X_OK) else None
+
+
+class ProgramHost(Protocol):
+    """What runs a project's `__main__.py` for the CLI's program-running commands."""
+
+    def cli_args(self) -> list[str]:
+        """Arguments the CLI needs to reach this host on preview, up, refresh and destroy."""
+        ...
+
+    def path_dirs(self) -> list[str]:
+        """Folders to put first on the CLI's PATH."""
+        ...
+
+    def stop(self) -> None: ...
+
+
+class OfficialHost:
+    """The official `pulumi-language-python` (with `pulumi-language-python-exec` and the official
+    `pulumi-resource-pulumi-python` beside it): nothing to start, the CLI starts it per command
+    and it runs the program in a new process of the project's virtualenv, as for every user."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.directory = os.path.dirname(path)
+
+    def cli_args(self) -> list[str]:
+        return []
+
+    def path_dirs(self) -> list[str]:
+        # First on PATH: the CLI takes a bundled plugin from PATH before the copy beside its
+        # binary, so the official launcher of dynamic providers beside this host wins over
+        # the two-line one scripts/pulumi-cli.sh writes beside a CLI it built.
+        return [self.directory]
+
+    def stop(self) -> None:
+        """Nothing runs between commands."""
+
+
 class LanguageHost:
-    """`python -m harness.language_host` in its own process, for the tests' lifetime."""
+    """The fallback: `python -m harness.language_host` in its own process, for the tests'
+    lifetime, reached through the CLI's `--client` flag (the Python SDK's own LanguageServer
+    running the project's `__main__.py`)."""
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
@@ -66,11 +140,49 @@ class LanguageHost:
             self.stop()
             raise RuntimeError(f"the language host printed no address within {LANGUAGE_HOST_START_TIMEOUT:g} s")
 
+    def cli_args(self) -> list[str]:
+        return [f"--client={self.address}"]
+
+    def path_dirs(self) -> list[str]:
+        return []
+
     def stop(self) -> None:
         self.process.kill()
         stop_process(self.process)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def program_host(cli: str) -> OfficialHost | LanguageHost:
+    """The official host where the CLI would find one, else the fallback (started here)."""
+    found = find_language_host(cli)
+    return OfficialHost(found) if found else LanguageHost()
+
+
+def use_virtualenv(project_dir: str, virtualenv: str) -> None:
+    """Point a copied project's `virtualenv:` runtime option at `virtualenv` (absolute), so the
+    official host runs the copy in an existing virtualenv instead of making one beside it; a
+    bare `runtime: python` gets the option."""
+    path = os.path.join(project_dir, "Pulumi.yaml")
+    with open(path, encoding="utf-8") as source:
+        text = source.read()
+    text, count = re.subn(r"(?m)^([ \t]+virtualenv:[ \t]*)\S.*$", lambda m: m.group(1) + virtualenv, text)
+    if count == 0:
+        text, count = re.subn(r"(?m)^runtime:[ \t]*python[ \t]*$",
+                              f"runtime:\n  name: python\n  options:\n    virtualenv: {virtualenv}", text)
+    if count != 1:
+        raise ValueError(f"{path}: expected one `virtualenv:` runtime option (or `runtime: python`) to point at "
+                         f"{virtualenv}, found {count}")
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+def checkout_virtualenv() -> str:
+    """The virtualenv the tests run in (scripts/venv.sh's .venv): it has this checkout installed."""
+    if sys.prefix == sys.base_prefix:
+        raise RuntimeError(f"{sys.executable} is not a virtualenv's python: run the real-engine tests from the "
+                           "project's virtualenv (scripts/test.sh makes .venv)")
+    return sys.prefix
 
 
 @dataclass
@@ -89,37 +201,63 @@ class CliResult:
         return f"pulumi {' '.join(self.args)} -> exit {self.code}\n{self.output[-4000:]}"
 
 
+def cli_environment(cli: str, host: ProgramHost, work_dir: str, *, as_user: bool = False) -> dict[str, str]:
+    """The CLI's environment for the tests: its own file backend (`work_dir`/backend, made
+    here), PULUMI_HOME and passphrase, the host's folder then the CLI's first on PATH, no
+    cloud credentials. as_user=False adds the tests' virtualenv to PATH and turns off plugin
+    downloads; as_user=True is what a user's shell has (a fresh clone, `pulumi new`)."""
+    backend = os.path.join(work_dir, "backend")
+    os.makedirs(backend, exist_ok=True)
+    bin_dirs = [*host.path_dirs(), os.path.dirname(os.path.realpath(cli))]
+    if not as_user:
+        bin_dirs.append(os.path.dirname(sys.executable))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", *CREDENTIAL_PREFIXES))},
+        "PATH": os.pathsep.join([*bin_dirs, os.environ.get("PATH", "")]),
+        "PULUMI_BACKEND_URL": "file://" + backend,
+        "PULUMI_CONFIG_PASSPHRASE": "real-engine-tests",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_HOME": os.path.join(work_dir, "pulumi-home"),
+        "NO_COLOR": "1",
+    }
+    if not as_user:
+        env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
+    return env
+
+
 class CliStack:
-    """One project directory (a copy of a program), one file backend, one or more stacks."""
+    """One project directory (a copy of a program, run in the tests' virtualenv), one file
+    backend, one or more stacks."""
 
     _RUNS_PROGRAM = ("preview", "up", "refresh", "destroy")
 
-    def __init__(self, cli: str, host: LanguageHost, work_dir: str, program_dir: str, *,
-                 endpoint: str, stack: str = "dev") -> None:
+    def __init__(self, cli: str, host: ProgramHost, work_dir: str, program_dir: str, *,
+                 endpoint: str, stack: str = "dev", in_place: bool = False, configure: bool = True) -> None:
+        """in_place: run the project where it is, in the virtualenv its Pulumi.yaml names, as a
+        user would (a fresh clone): no copy, nothing of the tests' virtualenv on PATH, plugins
+        acquired as the CLI does by default. configure=False: the stack exists with its config
+        (`pulumi new` made it): select it, set nothing."""
         self.cli = cli
         self.host = host
-        self.project_dir = os.path.join(work_dir, "project")
-        shutil.copytree(program_dir, self.project_dir, ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__"))
-        self.backend = os.path.join(work_dir, "backend")
-        os.makedirs(self.backend, exist_ok=True)
-        self.home = os.path.join(work_dir, "pulumi-home")
+        if in_place:
+            self.project_dir = program_dir
+        else:
+            self.project_dir = os.path.join(work_dir, "project")
+            shutil.copytree(program_dir, self.project_dir,
+                            ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__", "venv", ".venv"))
+            use_virtualenv(self.project_dir, checkout_virtualenv())
+        self.env = cli_environment(cli, host, work_dir, as_user=in_place)
+        self.backend = self.env["PULUMI_BACKEND_URL"].removeprefix("file://")
+        self.home = self.env["PULUMI_HOME"]
         self.trace_dir = os.path.join(work_dir, "traces")
         os.makedirs(self.trace_dir, exist_ok=True)
         self.endpoint = endpoint
         self.stack = stack
         self._runs = 0
-        bin_dirs = [os.path.dirname(sys.executable), os.path.dirname(os.path.realpath(cli))]
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", *CREDENTIAL_PREFIXES))},
-            "PATH": os.pathsep.join([*bin_dirs, os.environ.get("PATH", "")]),
-            "PULUMI_BACKEND_URL": "file://" + self.backend,
-            "PULUMI_CONFIG_PASSPHRASE": "real-engine-tests",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_HOME": self.home,
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "NO_COLOR": "1",
-        }
-        self.init_stack(stack)
+        if configure:
+            self.init_stack(stack)
+        else:
+            self.select(stack)
 
     # -- commands -----------------------------------------------------------------------
     def run(self, *args: str, check: bool = True, timeout: float = 180, trace: bool = False,
@@ -128,7 +266,7 @@ class CliStack:
         language host and --non-interactive. `on_start(process)` may act while it runs."""
         argv = list(args)
         if argv and argv[0] in self._RUNS_PROGRAM:
-            argv += ["--non-interactive", f"--client={self.host.address}"]
+            argv += ["--non-interactive", *self.host.cli_args()]
             if argv[0] != "preview":
                 argv.append("--yes")
         env = dict(self.env)
@@ -144,13 +282,13 @@ class CliStack:
             try:
                 on_start(process)
             except BaseException:  # never leave a CLI running into the next test
-                os.killpg(process.pid, signal.SIGKILL)
+                kill_tree(process.pid)
                 process.communicate()
                 raise
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_tree(process.pid)
             output, _ = process.communicate()
             output += f"\n[killed after {timeout} s]"
         result = CliResult(argv, process.returncode, output, time.perf_counter() - started,
@@ -162,10 +300,11 @@ class CliStack:
     def init_stack(self, stack: str) -> None:
         self.stack = stack
         self.run("stack", "select", "--create", stack, "--non-interactive")
-        self.config_set("alicloud:region", "cn-hangzhou")
-        self.config_set("alicloud:accessKey", "emulator-demo-key")
-        self.config_set("alicloud:secretKey", "emulator-demo-secret", secret=True)
-        self.config_set("slb-master-slave:endpoint", self.endpoint)
+        # One CLI run for the four (each run of the CLI costs about 0.2 s here, stacks are many).
+        self.run("config", "set-all", "--plaintext", "alicloud:region=cn-hangzhou",
+                 "--plaintext", "alicloud:accessKey=emulator-demo-key",
+                 "--secret", "alicloud:secretKey=emulator-demo-secret",
+                 "--plaintext", f"slb-master-slave:endpoint={self.endpoint}")
 
     def select(self, stack: str) -> None:
         self.stack = stack
@@ -204,6 +343,41 @@ class CliStack:
     def write_program(self, source: str) -> None:
         with open(os.path.join(self.project_dir, "__main__.py"), "w", encoding="utf-8") as out:
             out.write(source)
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every process under `pid`, with its command line (from /proc): the
+    CLI's plugins (the language host, the program, the providers) run in process groups of
+    their own, so its own group does not hold them."""
+    children: dict[int, list[int]] = {}
+    commands: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                commands[int(entry)] = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found: dict[int, str] = {}
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found[child] = commands.get(child, "")
+            pending.append(child)
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a CLI started in a session of its own, and every process under it."""
+    under = descendants(pid)
+    os.killpg(pid, signal.SIGKILL)
+    for child in under:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
 
 
 def provider_calls(trace_path: str) -> list[Json]:

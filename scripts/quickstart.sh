@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Quickstart on a fresh machine: virtualenv, install, start the local SLB emulator, then take
-# the root stack (Pulumi.yaml + __main__.py) through preview, up, refresh and destroy with the
-# real Pulumi CLI, a local file backend and a passphrase secrets provider; stop the emulator.
+# Quickstart on a fresh machine: the Pulumi CLI (found or built), the root project's virtualenv
+# (`pulumi install`, as in any Pulumi project: venv/ from requirements.txt), the local SLB
+# emulator, then the root stack (Pulumi.yaml + __main__.py) through preview, up, refresh and
+# destroy with the real Pulumi CLI, a local file backend and a passphrase secrets provider; stop
+# the emulator. The stack is the quickstart's own (`quickstart`, config in
+# Pulumi.quickstart.yaml), made afresh on every run: a stack of yours in this project (a
+# Pulumi.dev.yaml, under any passphrase) is neither used nor touched.
 # --without-cli: the same stack through the real provider process, the engine played by the test harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 STATE_DIR="${QUICKSTART_STATE_DIR:-$ROOT/.pulumi-state}"
-STACK="${QUICKSTART_STACK:-dev}"
+STACK="${QUICKSTART_STACK:-quickstart}"
 
 say() { printf '\n== %s\n' "$*"; }
 # The first line a background process writes to FILE (its address), waiting up to 10 s.
@@ -21,10 +25,9 @@ first_line() {
     printf '%s' "$line"
 }
 
-say "virtualenv and install"
-. scripts/venv.sh
-
 if [ "${1:-}" = "--without-cli" ]; then
+    say "virtualenv and install (.venv, scripts/venv.sh)"
+    . scripts/venv.sh
     say "preview/up/refresh/destroy through the real provider process, the engine played by the test harness"
     exec .venv/bin/python scripts/quickstart_without_cli.py
 fi
@@ -38,37 +41,54 @@ PULUMI_BIN=$(bash scripts/pulumi-cli.sh) || {
     exit 1
 }
 echo "using $("$PULUMI_BIN" version) at $PULUMI_BIN"
-# The dynamic provider's launcher (pulumi-resource-pulumi-python) runs the first python3 on PATH
-# unless the engine names the stack's virtualenv: put ours first either way.
-export PATH="$ROOT/.venv/bin:$(dirname "$PULUMI_BIN"):$PATH"
+export PULUMI_BACKEND_URL="file://$STATE_DIR"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-quickstart}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+mkdir -p "$STATE_DIR"
+CLI_DIR=$(dirname "$(readlink -f "$PULUMI_BIN")")
+# The official Python language host, where the CLI finds one: on PATH, else beside the CLI.
+HOST=$(command -v pulumi-language-python || true)
+if [ -z "$HOST" ] && [ -x "$CLI_DIR/pulumi-language-python" ]; then HOST="$CLI_DIR/pulumi-language-python"; fi
+export PATH="$CLI_DIR:$PATH"
 CLIENT_ARGS=()
-if ! command -v pulumi-language-python >/dev/null 2>&1; then
-    # A CLI built here has no Python language host (the Go module proxy does not serve it): serve
-    # the program with the Python SDK's own language server and point the CLI at it.
+if [ -n "$HOST" ]; then
+    # Its folder first on PATH: the CLI takes the plugins it bundles from PATH before the copies
+    # beside its binary, so the official pulumi-resource-pulumi-python beside the host starts the
+    # dynamic provider, not the launcher scripts/pulumi-cli.sh writes beside a CLI it built.
+    export PATH="$(dirname "$HOST"):$PATH"
+    echo "programs run by the official Python language host, $HOST"
+    say "pulumi install (the project's virtualenv, venv/, from requirements.txt)"
+    "$PULUMI_BIN" install
+else
+    # A CLI built here has no Python language host (the Go module proxy does not serve it): make
+    # the virtualenv as the host would, then serve the program with the Python SDK's own
+    # language server (harness/language_host.py) and point the CLI at it.
+    say "the project's virtualenv (venv/, from requirements.txt, as the language host would make it)"
+    [ -x venv/bin/python ] || "${PYTHON:-python3}" -m venv venv
+    venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
     host_out=$(mktemp)
-    .venv/bin/python -m harness.language_host >"$host_out" 2>"$host_out.err" &
+    PYTHONPATH="$ROOT" venv/bin/python -m harness.language_host >"$host_out" 2>"$host_out.err" &
     HOST_PID=$!
     trap 'kill "$HOST_PID" 2>/dev/null || true' EXIT
     HOST_ADDRESS=$(first_line "$host_out")
     [ -n "$HOST_ADDRESS" ] || { echo "the language host did not start:" >&2; cat "$host_out.err" >&2; exit 1; }
     CLIENT_ARGS=(--client="$HOST_ADDRESS")
-    echo "program served by harness/language_host.py at $HOST_ADDRESS (the CLI's --client)"
+    echo "no pulumi-language-python on PATH or beside the CLI: the program is served by harness/language_host.py at $HOST_ADDRESS (the CLI's --client)"
 fi
 
 say "starting the SLB emulator"
 emulator_out=$(mktemp)
-.venv/bin/python -m slb_emulator --port 0 >"$emulator_out" 2>&1 &
+venv/bin/python -m slb_emulator --port 0 >"$emulator_out" 2>&1 &
 EMULATOR_PID=$!
 trap 'kill "$EMULATOR_PID" ${HOST_PID:-} 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
 ENDPOINT=$(first_line "$emulator_out")
 [ -n "$ENDPOINT" ] || { echo "the emulator did not start:" >&2; cat "$emulator_out" >&2; exit 1; }
 echo "emulator at $ENDPOINT"
 
-export PULUMI_BACKEND_URL="file://$STATE_DIR"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-quickstart}"
-export PULUMI_SKIP_UPDATE_CHECK=true
-mkdir -p "$STATE_DIR"
-"$PULUMI_BIN" stack select --create "$STACK" --non-interactive >/dev/null
+# The quickstart's own stack, made afresh: an earlier run's (under another passphrase, say) goes first.
+"$PULUMI_BIN" stack rm --yes --force "$STACK" >/dev/null 2>&1 || true
+rm -f "Pulumi.$STACK.yaml"
+"$PULUMI_BIN" stack init "$STACK" --non-interactive >/dev/null
 "$PULUMI_BIN" config set alicloud:region cn-hangzhou
 "$PULUMI_BIN" config set alicloud:accessKey emulator-demo-key
 "$PULUMI_BIN" config set --secret alicloud:secretKey emulator-demo-secret
@@ -82,8 +102,8 @@ say "pulumi refresh";  "$PULUMI_BIN" refresh --yes --non-interactive "${CLIENT_A
 say "pulumi destroy";  "$PULUMI_BIN" destroy --yes --non-interactive "${CLIENT_ARGS[@]}"
 
 say "what happened"
-groups_left=$(.venv/bin/python -c "import json,sys,urllib.request as u; o=u.build_opener(u.ProxyHandler({})); print(len(json.load(o.open(sys.argv[1]+'/_emulator/state'))['groups']))" "$ENDPOINT")
-calls=$(.venv/bin/python -c "import json,sys,collections,urllib.request as u; o=u.build_opener(u.ProxyHandler({})); print(dict(collections.Counter(r['action'] for r in json.load(o.open(sys.argv[1]+'/_emulator/requests'))['requests'])))" "$ENDPOINT")
+groups_left=$(venv/bin/python -c "import json,sys,urllib.request as u; o=u.build_opener(u.ProxyHandler({})); print(len(json.load(o.open(sys.argv[1]+'/_emulator/state'))['groups']))" "$ENDPOINT")
+calls=$(venv/bin/python -c "import json,sys,collections,urllib.request as u; o=u.build_opener(u.ProxyHandler({})); print(dict(collections.Counter(r['action'] for r in json.load(o.open(sys.argv[1]+'/_emulator/requests'))['requests'])))" "$ENDPOINT")
 echo "SLB API calls seen by the emulator: $calls"
 echo "groups left after destroy: $groups_left"
 [ "$groups_left" = "0" ]

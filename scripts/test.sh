@@ -28,6 +28,13 @@ fi
 if PULUMI_CLI=$(bash scripts/pulumi-cli.sh); then
     export PULUMI_CLI
     echo "real-engine tests use $("$PULUMI_CLI" version) at $PULUMI_CLI" >&2
+    # Which Python language host runs their programs: found as the CLI finds it (harness.pulumi_cli).
+    host=$(.venv/bin/python -c 'import sys; from harness.pulumi_cli import find_language_host as f; print(f(sys.argv[1]) or "")' "$PULUMI_CLI")
+    if [ -n "$host" ]; then
+        echo "real-engine tests run programs through the official Python language host at $host" >&2
+    else
+        echo "real-engine tests run programs through harness/language_host.py (the SDK's LanguageServer, via the CLI's --client): no pulumi-language-python on PATH or beside the CLI" >&2
+    fi
 else
     echo "no Pulumi CLI could be found or built (above): tests/real_engine will be skipped" >&2
 fi

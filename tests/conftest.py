@@ -13,6 +13,7 @@ from slb_master_slave.journal import JOURNAL_DIR_ENV
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
 from harness.provider_process import ProviderProcess
+from harness.pulumi_cli import find_cli, find_language_host
 from harness.stack_fixtures import start_provider
 
 CLOUD_ENV = (
@@ -21,6 +22,17 @@ CLOUD_ENV = (
     "ALICLOUD_REGION", "ALIBABA_CLOUD_REGION_ID", "ALICLOUD_SLB_ENDPOINT",
     "ALIYUN_ACCESS_KEY_ID", "ALIYUN_ACCESS_KEY_SECRET",
 )
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which CLI and which Python language host the real-engine tests use (tests/real_engine)."""
+    cli, why = find_cli()
+    if cli is None:
+        return [f"real-engine tests: skipped ({why})"]
+    host = find_language_host(cli)
+    runs = (f"the official Python language host {host}" if host else
+            "harness/language_host.py through the CLI's --client (no pulumi-language-python on PATH or beside the CLI)")
+    return [f"real-engine tests: {cli}; programs run by {runs}"]
 
 
 @pytest.fixture(autouse=True)

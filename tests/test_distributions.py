@@ -7,9 +7,13 @@ package files (it needs neither the network nor the ``wheel`` package).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import subprocess
 import sys
+import zipfile
 from importlib import metadata
 from pathlib import Path
 
@@ -33,9 +37,11 @@ def _packaged_files(project: Path, out: Path, env: dict[str, str] | None = None)
 
 
 def test_the_provider_distribution_carries_only_the_provider(tmp_path: Path) -> None:
+    """The provider, and the file that tells Pulumi's language host it has no plugin."""
     files = _packaged_files(ROOT, tmp_path)
-    assert {f.split("/")[0] for f in files} == {"slb_master_slave"}
+    assert {f.split("/")[0] for f in files} == {"slb_master_slave", "pulumi_slb_master_slave"}
     assert "slb_master_slave/py.typed" in files
+    assert json.loads((tmp_path / "pulumi_slb_master_slave" / "pulumi-plugin.json").read_text()) == {"resource": False}
 
 
 def test_an_editable_install_of_the_checkout_maps_the_emulator_too(tmp_path: Path) -> None:
@@ -45,20 +51,40 @@ def test_an_editable_install_of_the_checkout_maps_the_emulator_too(tmp_path: Pat
     assert "slb_emulator/__main__.py" in files
 
 
-def test_the_build_backend_marks_editable_builds_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only build_editable differs from setuptools: it marks the build while it runs."""
+def _record_line(path: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{path},sha256={digest},{len(data)}"
+
+
+def test_the_build_backend_marks_editable_builds_and_adds_the_plugin_manifest(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only build_editable differs from setuptools: it marks the build while it runs, and puts
+    pulumi_slb_master_slave/ into the editable wheel as real files listed in its RECORD (the
+    language host reads pulumi-plugin.json from site-packages, where an editable mapping is not)."""
     assert workspace_backend.build_wheel is workspace_backend.build_meta.build_wheel, "a wheel is setuptools' own"
     seen: list[str | None] = []
 
-    def record(*args: object) -> str:
+    def record(wheel_directory: str, *args: object) -> str:
         seen.append(os.environ.get(workspace_backend.WORKSPACE))
+        with zipfile.ZipFile(Path(wheel_directory, "built.whl"), "w") as wheel:
+            wheel.writestr("__editable__.pulumi_slb_master_slave-0.pth", "import finder")
+            wheel.writestr("pulumi_slb_master_slave-0.dist-info/RECORD",
+                           "__editable__.pulumi_slb_master_slave-0.pth,,\npulumi_slb_master_slave-0.dist-info/RECORD,,")
         return "built.whl"
 
     monkeypatch.setattr(workspace_backend.build_meta, "build_editable", record)
     monkeypatch.delenv(workspace_backend.WORKSPACE, raising=False)
-    assert workspace_backend.build_editable("out") == "built.whl"
+    assert workspace_backend.build_editable(str(tmp_path)) == "built.whl"
     assert seen == ["1"], "the editable build ran marked"
     assert os.environ.get(workspace_backend.WORKSPACE) is None, "the mark ends with the build"
+    with zipfile.ZipFile(tmp_path / "built.whl") as wheel:
+        manifest = wheel.read("pulumi_slb_master_slave/pulumi-plugin.json")
+        records = wheel.read("pulumi_slb_master_slave-0.dist-info/RECORD").decode().splitlines()
+        assert wheel.read("__editable__.pulumi_slb_master_slave-0.pth") == b"import finder", "the rest is kept"
+    assert json.loads(manifest) == {"resource": False}
+    assert _record_line("pulumi_slb_master_slave/pulumi-plugin.json", manifest) in records
+    assert records[:2] == ["__editable__.pulumi_slb_master_slave-0.pth,,", "pulumi_slb_master_slave-0.dist-info/RECORD,,"]
+    assert len(records) == 4
 
 
 def test_the_emulator_distribution_carries_every_module_and_the_demo_seed(tmp_path: Path) -> None:
@@ -72,7 +98,7 @@ def test_the_emulator_distribution_carries_every_module_and_the_demo_seed(tmp_pa
 
 def test_a_developer_install_has_the_emulator_distribution_and_its_command() -> None:
     requirements = [line.split("#")[0].strip()
-                    for line in (ROOT / "requirements.txt").read_text().splitlines()]
+                    for line in (ROOT / "requirements-dev.txt").read_text().splitlines()]
     assert "-e ./emulator" in requirements
     assert metadata.version("slb-emulator") == slb_emulator.__version__
     scripts = {e.name: e for e in metadata.entry_points(group="console_scripts")}

@@ -6,6 +6,7 @@ its inputs, so an example whose declaration the provider would reject fails here
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 
@@ -80,6 +81,84 @@ def test_listener_example_wires_the_group_id_into_the_listener() -> None:
     assert group.urn in listener.dependencies
     assert [s["port"] for s in group.inputs["servers"]] == [8080, 8080]
     assert not group.delete_before_replace, "the listener example relies on create-before-delete"
+
+
+def _requirements(path: Path) -> list[str]:
+    lines = (line.split(" #", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _virtualenv(project: Path) -> str:
+    found = re.search(r"(?m)^\s+virtualenv:\s*(\S+)", (project / "Pulumi.yaml").read_text(encoding="utf-8"))
+    assert found, project
+    return found.group(1)
+
+
+@pytest.mark.parametrize("example", ["basic", "adopt", "lookup", "listener"])
+def test_each_example_says_how_it_runs_from_a_fresh_clone(example: str) -> None:
+    """Its own requirements.txt: the root project's, from its folder, so that a first run there
+    (no virtualenv yet) makes a working one. The root project's virtualenv is shared by the
+    examples that need nothing else; the listener's pulumi-alicloud has a plugin of its own,
+    so that example has a virtualenv of its own and the root's stays without it."""
+    root = _requirements(ROOT / "requirements.txt")
+    assert "-e ." in root and not [r for r in root if r.startswith("pulumi-")], "the root installs no plugin"
+    folder = ROOT / "examples" / example
+    own = _requirements(folder / "requirements.txt")
+    from_here = ["-e ../.." if r == "-e ." else r for r in root]
+    if example == "listener":
+        assert own == [*from_here, "pulumi-alicloud>=3.60"] and _virtualenv(folder) == "venv"
+    else:
+        assert own == from_here and _virtualenv(folder) == "../../" + _virtualenv(ROOT)
+
+
+# A program written for pulumi-alicloud's alicloud.slb: its names, forms and look-up.
+ALICLOUD_PROGRAM = """
+import pulumi
+import pulumi_alicloud as alicloud
+
+group = alicloud.slb.MasterSlaveServerGroup(
+    "web",
+    alicloud.slb.MasterSlaveServerGroupArgs(
+        load_balancer_id="lb-demo-hangzhou",
+        name="web",
+        servers=[
+            alicloud.slb.MasterSlaveServerGroupServerArgs(server_id="i-demo-web-1", port=80, weight=100,
+                                                          server_type="Master"),
+            alicloud.slb.MasterSlaveServerGroupServerArgs(server_id="i-demo-web-2", port=80, weight=100,
+                                                          server_type="Slave"),
+        ],
+        delete_protection_validation=True,
+    ),
+)
+servers: list[alicloud.slb.MasterSlaveServerGroupServerArgsDict] = [
+    {"server_id": "i-demo-web-1", "port": 81}, {"server_id": "i-demo-web-3", "port": 81, "server_type": "Slave"}]
+api = alicloud.slb.MasterSlaveServerGroup("api", load_balancer_id="lb-demo-hangzhou", servers=servers)
+found: alicloud.slb.AwaitableGetMasterSlaveServerGroupsResult = alicloud.slb.get_master_slave_server_groups(
+    load_balancer_id="lb-demo-hangzhou", name_regex="^web$")
+groups: list[alicloud.slb.outputs.GetMasterSlaveServerGroupsGroupResult] = found.groups
+pulumi.export("group_id", group.id)
+"""
+
+
+def test_a_program_moved_from_alicloud_slb_changes_only_its_import(tmp_path: Path) -> None:
+    """pulumi-alicloud's names are accepted beside ours: the same program, with
+    `import slb_master_slave as slb` for `import pulumi_alicloud as alicloud`, declares the same
+    groups with this package (valid for the provider's check()), and the alicloud original runs too."""
+    moved = (ALICLOUD_PROGRAM.replace("import pulumi_alicloud as alicloud", "import slb_master_slave as slb")
+             .replace("alicloud.slb.outputs.", "slb.").replace("alicloud.slb.", "slb."))
+    for name, source in (("alicloud", ALICLOUD_PROGRAM), ("moved", moved)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__main__.py").write_text(source, encoding="utf-8")
+    original, _ = run_example(tmp_path / "alicloud")
+    assert [r.type for r in original if r.custom] == ["alicloud:slb/masterSlaveServerGroup:MasterSlaveServerGroup"] * 2
+    registrations, _ = run_example(tmp_path / "moved")
+    found = groups(registrations)
+    assert set(found) == {"web", "api"}
+    assert found["web"].inputs["servers"] == [
+        {"server_id": "i-demo-web-1", "port": 80, "weight": 100, "server_type": "Master"},
+        {"server_id": "i-demo-web-2", "port": 80, "weight": 100, "server_type": "Slave"}]
+    assert found["web"].inputs["delete_protection_validation"] is True and found["web"].inputs["name"] == "web"
+    assert found["api"].inputs["servers"][1] == {"server_id": "i-demo-web-3", "port": 81, "server_type": "Slave"}
 
 
 def test_adopt_example_passes_the_configured_id() -> None:

@@ -208,6 +208,8 @@ def test_lookup_takes_alicloud_names_and_order_and_answers_like_alicloud(emu: Em
     # Driven by hand: asyncio.run would leave the thread without the event loop pulumi's runtime uses.
     with pytest.raises(StopIteration) as finished:
         awaited().send(None)
-    assert finished.value.value is keywords
+    plain = finished.value.value  # as pulumi-alicloud's: the plain result, itself not awaitable
+    assert type(plain) is GetMasterSlaveServerGroupsResult and plain == GetMasterSlaveServerGroupsResult(
+        **{f.name: getattr(keywords, f.name) for f in dataclasses.fields(GetMasterSlaveServerGroupsResult)})
     with pytest.raises(LookupFailed, match="given twice"):
         get_master_slave_server_groups([web], "lb-demo-hangzhou", ids=[web], settings=settings)

@@ -15,10 +15,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .inputs import MasterSlaveServerGroupArgs, MasterSlaveServerGroupArgsDict
+    from .inputs import (
+        MasterSlaveServerGroupArgs,
+        MasterSlaveServerGroupArgsDict,
+        MasterSlaveServerGroupServerArgs,
+        MasterSlaveServerGroupServerArgsDict,
+    )
     from .lookup import (
         LOOKUP_TOKEN,
         AwaitableGetMasterSlaveServerGroupsResult,
+        GetMasterSlaveServerGroupsGroupResult,
+        GetMasterSlaveServerGroupsGroupServerResult,
         GetMasterSlaveServerGroupsResult,
         LookupFailed,
         get_master_slave_server_groups,
@@ -36,8 +43,12 @@ if TYPE_CHECKING:
 _HOMES = {
     "MasterSlaveServerGroupArgs": "inputs",
     "MasterSlaveServerGroupArgsDict": "inputs",
+    "MasterSlaveServerGroupServerArgs": "inputs",  # pulumi-alicloud's name for BackendServerArgs
+    "MasterSlaveServerGroupServerArgsDict": "inputs",  # and for BackendServerArgsDict
     "LOOKUP_TOKEN": "lookup",
     "AwaitableGetMasterSlaveServerGroupsResult": "lookup",
+    "GetMasterSlaveServerGroupsGroupResult": "lookup",  # pulumi-alicloud's name for a group of the result
+    "GetMasterSlaveServerGroupsGroupServerResult": "lookup",  # and for one of its servers
     "GetMasterSlaveServerGroupsResult": "lookup",
     "LookupFailed": "lookup",
     "get_master_slave_server_groups": "lookup",
@@ -54,6 +65,8 @@ __all__ = [
     "AwaitableGetMasterSlaveServerGroupsResult",
     "BackendServerArgs",
     "BackendServerArgsDict",
+    "GetMasterSlaveServerGroupsGroupResult",
+    "GetMasterSlaveServerGroupsGroupServerResult",
     "GetMasterSlaveServerGroupsResult",
     "LookupFailed",
     "MasterSlaveServerGroup",
@@ -61,6 +74,8 @@ __all__ = [
     "MasterSlaveServerGroupArgsDict",
     "MasterSlaveServerGroupProvider",
     "MasterSlaveServerGroupServer",
+    "MasterSlaveServerGroupServerArgs",
+    "MasterSlaveServerGroupServerArgsDict",
     "get_master_slave_server_groups",
     "get_master_slave_server_groups_output",
 ]

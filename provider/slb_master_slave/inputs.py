@@ -137,6 +137,11 @@ class BackendServerArgsDict(_BackendServerArgsDictRequired, total=False):
     server_ip: pulumi.Input[str]
 
 
+# pulumi-alicloud's names for the same two (alicloud.slb.MasterSlaveServerGroupServerArgs and its
+# ArgsDict): a program moved from alicloud.slb changes little more than its import.
+MasterSlaveServerGroupServerArgs = BackendServerArgs
+MasterSlaveServerGroupServerArgsDict = BackendServerArgsDict
+
 ServerInput = BackendServerArgs | BackendServerArgsDict | Mapping[str, Any]
 SERVER_KEYS = fields.SERVER_FIELD_NAMES
 

@@ -55,6 +55,8 @@ from .spec import LiveGroup, in_api_order
 __all__ = [
     "LOOKUP_TOKEN",
     "AwaitableGetMasterSlaveServerGroupsResult",
+    "GetMasterSlaveServerGroupsGroupResult",
+    "GetMasterSlaveServerGroupsGroupServerResult",
     "GetMasterSlaveServerGroupsResult",
     "LookupFailed",
     "MasterSlaveServerGroupInfo",
@@ -71,6 +73,8 @@ class LookupFailed(ProviderError, pulumi.RunError):
 # One server of a group: the resource's `servers` output type (s.server_id, s["server_id"]);
 # `instance_id` is the same value under pulumi-alicloud's look-up name.
 ServerInfo = MasterSlaveServerGroupServer
+# pulumi-alicloud's name for it (alicloud.slb.outputs.GetMasterSlaveServerGroupsGroupServerResult).
+GetMasterSlaveServerGroupsGroupServerResult = MasterSlaveServerGroupServer
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class MasterSlaveServerGroupInfo:
     load_balancer_id: str
     servers: list[MasterSlaveServerGroupServer]
     tags: dict[str, str]
+
+
+# pulumi-alicloud's name for a group of the result (alicloud.slb.outputs.GetMasterSlaveServerGroupsGroupResult).
+GetMasterSlaveServerGroupsGroupResult = MasterSlaveServerGroupInfo
 
 
 @dataclass(frozen=True)
@@ -100,14 +108,15 @@ class GetMasterSlaveServerGroupsResult:
 
 @dataclass(frozen=True)
 class AwaitableGetMasterSlaveServerGroupsResult(GetMasterSlaveServerGroupsResult):
-    """The result, awaitable as pulumi-alicloud's (`await get_master_slave_server_groups(...)`
-    in an async program gives the result itself)."""
+    """The result, awaitable as pulumi-alicloud's: `await get_master_slave_server_groups(...)`
+    gives a plain GetMasterSlaveServerGroupsResult, which is not awaitable itself. Pulumi awaits
+    whatever is awaitable until it is not (`Output.from_input`, `Output.all`, `apply`,
+    `pulumi.export`): a result that gave itself back was awaited forever."""
 
     def __await__(self) -> Generator[Any, None, GetMasterSlaveServerGroupsResult]:
-        return self._ready().__await__()
-
-    async def _ready(self) -> GetMasterSlaveServerGroupsResult:
-        return self
+        yield from ()  # nothing to wait for: the look-up has answered
+        return GetMasterSlaveServerGroupsResult(
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(GetMasterSlaveServerGroupsResult)})
 
 
 def result_id(ids: Sequence[str]) -> str:

@@ -1,8 +1,11 @@
 """The real `pulumi` CLI (scripts/pulumi-cli.sh) against the emulator, with a file backend.
 
 Skipped, with the reason, only when no CLI binary can be had: scripts/test.sh (and so CI)
-finds or builds one first and passes it as PULUMI_CLI. One emulator and one language host
-per module; each test gets its own project copy, backend and stacks.
+finds or builds one first and passes it as PULUMI_CLI. Programs run through the official
+Python language host where the CLI finds one (`pulumi-language-python` on PATH or beside the
+CLI; CI puts it on PATH), as for every Pulumi user, and else through harness/language_host.py
+and the CLI's `--client` (the header of the run says which). One emulator and one program host
+per module; each test gets its own project copy (run in the tests' virtualenv), backend and stacks.
 """
 
 from __future__ import annotations
@@ -12,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.pulumi_cli import CliStack, LanguageHost, find_cli
+from harness.pulumi_cli import (
+    CliStack,
+    OfficialHost,
+    ProgramHost,
+    find_cli,
+    find_language_host,
+    program_host,
+)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = Path(__file__).resolve().parent
@@ -38,13 +48,25 @@ def pulumi_cli() -> str:
 
 @pytest.fixture(scope="module")
 def language_host(pulumi_cli: str):
-    host = LanguageHost()
+    """The official host, or the fallback started for this module (program_host)."""
+    host = program_host(pulumi_cli)
     yield host
     host.stop()
 
 
+@pytest.fixture(scope="module")
+def official_host(pulumi_cli: str) -> OfficialHost:
+    """For the tests of what only the official host does (a project's first-run install,
+    `pulumi install`, `pulumi new`): skipped, naming why, without one."""
+    found = find_language_host(pulumi_cli)
+    if found is None:
+        pytest.skip("no pulumi-language-python on PATH or beside the CLI: a project's virtualenv, `pulumi install` "
+                    "and `pulumi new` are the official host's (.ci/run puts the one CI keeps on PATH)")
+    return OfficialHost(found)
+
+
 @pytest.fixture()
-def make_stack(pulumi_cli: str, language_host: LanguageHost, emu, tmp_path):
+def make_stack(pulumi_cli: str, language_host: ProgramHost, emu, tmp_path):
     """make_stack(program_dir or None for the root quickstart, stack=..., name=<work folder>)."""
     made: list[CliStack] = []
 

@@ -3,6 +3,7 @@ stacks' checkpoints (as `pulumi stack export` shows them) and the programs' outp
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from harness.pulumi_cli import CliStack
@@ -42,3 +43,40 @@ def assert_outputs_match_state(stack: CliStack, output_to_resource: dict[str, st
     resources = stack.resources()
     for output, name in output_to_resource.items():
         assert outputs.get(output) == resources[name]["id"], (output, outputs.get(output), resources[name]["id"])
+
+
+def assert_lifecycle(stack: CliStack, emu, outputs_to_resources: dict[str, str], expected_groups: int) -> None:
+    """preview, up, a no-change preview, refresh, another, destroy, and nothing left."""
+    preview = stack.run("preview")
+    assert "to create" in preview.output
+    assert live_group_ids(emu) == set(), "preview must not create anything"
+    stack.run("up")
+    assert len(live_group_ids(emu)) == expected_groups
+    assert_invariants(emu, state_ids(stack))
+    assert_outputs_match_state(stack, outputs_to_resources)
+    stack.run("preview", "--expect-no-changes")  # invariant 4, right after up
+    stack.run("refresh")
+    stack.run("preview", "--expect-no-changes")  # and right after refresh
+    assert_invariants(emu, state_ids(stack))
+    stack.run("destroy")
+    assert live_group_ids(emu) == set()
+    assert stack.resources() == {}
+
+
+def assert_adoption_lifecycle(stack: CliStack, emu) -> None:
+    """examples/adopt: a group made outside Pulumi is adopted (nothing created), stays
+    unchanged through preview and refresh, and goes with destroy."""
+    outside = emu.call("CreateMasterSlaveServerGroup", LoadBalancerId="lb-demo-hangzhou",
+                       MasterSlaveServerGroupName="legacy", MasterSlaveBackendServers=json.dumps([
+                           {"ServerId": "i-demo-web-1", "Port": "8080", "Weight": "100", "ServerType": "Master"},
+                           {"ServerId": "i-demo-web-3", "Port": "8080", "Weight": "100", "ServerType": "Slave"},
+                       ]))["MasterSlaveServerGroupId"]
+    stack.config_set("groupId", outside)
+    stack.run("up")
+    assert stack.resources()["legacy"]["id"] == outside
+    assert live_group_ids(emu) == {outside}, "adoption creates nothing"
+    stack.run("preview", "--expect-no-changes")
+    stack.run("refresh")
+    stack.run("preview", "--expect-no-changes")
+    stack.run("destroy")
+    assert live_group_ids(emu) == set()
