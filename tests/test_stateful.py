@@ -589,6 +589,7 @@ class SlbStack(RuleBasedStateMachine):
         expect = event is None and self._expect_clean_up_to_work()
         result = self._with_event(event, lambda: self.engine.up(program(self.decls, self.stack)))
         self._note_pending_creates()
+        self._note_failed_creates(result)
         self._done(self._outcome(result))
         if expect:
             if not result.ok:
@@ -742,6 +743,7 @@ class SlbStack(RuleBasedStateMachine):
         expect = self._expect_clean_up_to_work()
         up = self.engine.up(program(self.decls, self.stack))
         self._resolve_pending(up, destroyed=False)
+        self._note_failed_creates(up)
         if expect and up.ok:
             self._check_converged("converge, after its up")  # before a refresh hides the cause
         r2 = self.engine.refresh()

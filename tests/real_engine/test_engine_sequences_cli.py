@@ -54,7 +54,12 @@ def test_preview_of_an_invalid_declaration_names_each_code_and_path_and_no_crash
     for path, code in (("servers[0].port", "RealServerPortNotSupport"), ("servers", "BACKEND_SERVERS_NUM_MUST_BE_TWO")):
         assert any(f"property {path} value" in line and f"has a problem: {code}: " in line for line in lines), \
             (path, code, result.output)
-    assert "ProviderInternalError" not in result.output and "Traceback" not in result.output, result.output
+    assert "ProviderInternalError" not in result.output, result.output
+    # No traceback of ours. (When the engine stops a failed preview, the official host's
+    # pulumi-language-python-exec may print its own KeyboardInterrupt traceback: Pulumi's.)
+    ours = [line for line in lines if line.strip().startswith("File ") and "pulumi-language-python-exec" not in line
+            and ("slb_master_slave" in line or "pulumi/dynamic" in line)]
+    assert not ours, result.output
     assert emu.requests() == [], "preview calls no API"
 
 
