@@ -25,14 +25,17 @@ from pulumi.dynamic import (
 from . import (
     engine_presence,  # notes the engine's processes at its first call
     preview_checks,
+    worker_pool,
 )
 from .errors import ProviderError
 from .owner_tag import owner_value
 from .protection import flag_failure, flag_of
 from .settings import (
     CONFIG_KEYS,
+    MIN_CONCURRENT_OPERATIONS,
     Settings,
     SettingsError,
+    max_concurrent_operations,
     resolve_region,
     resolve_settings,
 )
@@ -69,11 +72,15 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         """Keep only the keys we read, through Config's public get(), for this process only.
 
         The first call of a provider process started by an engine also starts the watch that
-        ends the process once that engine is gone (engine_presence)."""
+        ends the process once that engine is gone (engine_presence), and raises the number of
+        calls the process serves at once to `maxConcurrentOperations` (worker_pool; it runs in
+        one of the host's worker threads). An invalid value changes nothing here: check()
+        reports it."""
         values = {key: req.config.get(key) for key in CONFIG_KEYS}
         self._config = {key: value for key, value in values.items() if value is not None}
         if engine_presence.running_as_dynamic_provider():
             engine_presence.exit_when_engine_gone()
+            worker_pool.widen_once(_concurrency(self._config), dynamic_main=True)
 
     def _settings(self) -> Settings:
         return resolve_settings(getattr(self, "_config", {}))
@@ -185,6 +192,13 @@ def _with_stable_identity(olds: Mapping[str, Any], news: Mapping[str, Any]) -> d
         if chosen is not None:
             bag["name"] = chosen
     return bag
+
+
+def _concurrency(config: Mapping[str, Any]) -> int:
+    try:
+        return max_concurrent_operations(config)
+    except SettingsError:
+        return MIN_CONCURRENT_OPERATIONS
 
 
 def _differs(old: Any, new: Any) -> bool:
