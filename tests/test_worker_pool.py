@@ -30,7 +30,7 @@ from slb_master_slave.settings import (
 )
 from slb_master_slave.validation import VALID_EXAMPLE
 
-CHECKED = {"python": (3, 11), "sdk": "3.260.0"}
+CHECKED: dict[str, Any] = {"python": (3, 11), "sdk": "3.260.0"}
 WAIT = 30.0  # a bound on waiting for threads that should all be running, never a measurement
 
 
@@ -179,7 +179,8 @@ class _Engine(engine_pb2_grpc.EngineServicer):
 
     def Log(self, request: Any, context: Any) -> Any:
         self.logged.append(request)
-        from google.protobuf import empty_pb2
+        from google.protobuf import empty_pb2  # type: ignore[import-untyped]  # protobuf ships no types
+
         return empty_pb2.Empty()
 
 
