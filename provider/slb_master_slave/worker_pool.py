@@ -156,6 +156,6 @@ def widen_once(target: int, *, dynamic_main: bool) -> Widening:
 
 
 def fallback_message(target: int, result: Widening) -> str:
-    return (f"slb-master-slave: {CONFIG_MAX_CONCURRENT_OPERATIONS} is {target}, but this provider process runs at most "
+    return (f"{CONFIG_MAX_CONCURRENT_OPERATIONS} is {target}, but this provider process runs at most "
             f"{result.workers} calls at once: {result.fallback}. Everything works as before, only with fewer "
             "operations at once.")

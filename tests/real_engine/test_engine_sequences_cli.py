@@ -25,6 +25,7 @@ from .invariants import (
     live_group_ids,
     state_ids,
 )
+from .processes import provider_pids
 
 BOTH = {"web_group_id": "web", "api_group_id": "api"}
 
@@ -137,29 +138,6 @@ def test_alias_rename_then_a_new_resource_of_the_old_name_created_first(make_sta
     assert live_group_ids(emu) == set()
 
 
-def _provider_pids(cli_pid: int) -> list[int]:
-    """The dynamic provider processes (python -m pulumi.dynamic) under this CLI process."""
-    parents: dict[int, int] = {}
-    commands: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text(encoding="utf-8")
-            commands[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found = []
-    for pid, command in commands.items():
-        ancestor = parents.get(pid)
-        while ancestor and ancestor != cli_pid:
-            ancestor = parents.get(ancestor)
-        if ancestor == cli_pid and "pulumi.dynamic" in command:
-            found.append(pid)
-    return found
-
-
 def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 20):
     """`pulumi up` during which, after the API applied the create and before its answer
     came back (the emulator holds it `hold` s), something is SIGKILLed: "provider" (the
@@ -172,7 +150,7 @@ def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 2
 
     def kill_when_created(process):
         assert wait_for(lambda: live_group_ids(emu) - before, timeout=60), "the create never reached the API"
-        providers.extend(_provider_pids(process.pid))
+        providers.extend(provider_pids(process.pid))
         assert providers, "no provider process found under the CLI"
         if kill in ("provider", "everything"):
             for pid in providers:
