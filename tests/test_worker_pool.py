@@ -9,6 +9,7 @@ tests/real_engine/test_concurrency_cli.py.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import threading
@@ -132,6 +133,21 @@ def test_a_pool_the_sdk_no_longer_makes_with_4_workers_is_left_alone() -> None:
         pool.shutdown()
     assert result == worker_pool.Widening(8, "the host's thread pool has 8 workers, not the SDK's 4")
     assert pool._max_workers == 8
+
+
+def test_operations_are_held_to_the_setting_in_a_pool_with_room_for_checks(host_pool, monkeypatch) -> None:
+    """maxConcurrentOperations 6: the pool gets 10 threads (6 operations, 4 more so Check and
+    Diff never wait behind them), and a seventh operation waits for a slot."""
+    monkeypatch.setattr(worker_pool, "_once", worker_pool._Once())
+    result = _in_worker(host_pool, lambda: worker_pool.widen_once(6, dynamic_main=True))
+    assert result == worker_pool.Widening(10) and worker_pool.pool_size(6) == 10
+    assert _all_at_once(host_pool, 10)
+    with contextlib.ExitStack() as held:
+        for _ in range(6):
+            held.enter_context(worker_pool.operation_slot())
+        slots = worker_pool._once.slots
+        assert slots is not None and not slots.acquire(blocking=False), "a seventh operation must wait"
+    assert worker_pool.pool_size(4) == 4, "4 keeps the SDK's pool"
 
 
 def test_four_keeps_todays_behaviour_without_a_word(host_pool) -> None:

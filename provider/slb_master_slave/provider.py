@@ -72,9 +72,9 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         """Keep only the keys we read, through Config's public get(), for this process only.
 
         The first call of a provider process started by an engine also starts the watch that
-        ends the process once that engine is gone (engine_presence), and raises the number of
-        calls the process serves at once to `maxConcurrentOperations` (worker_pool; it runs in
-        one of the host's worker threads). An invalid value changes nothing here: check()
+        ends the process once that engine is gone (engine_presence), and lets the process run
+        `maxConcurrentOperations` operations at once (worker_pool: it runs in one of the host's
+        worker threads, whose pool it widens). An invalid value changes nothing here: check()
         reports it."""
         values = {key: req.config.get(key) for key in CONFIG_KEYS}
         self._config = {key: value for key, value in values.items() if value is not None}
@@ -145,14 +145,14 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from . import operations
 
-        with engine_presence.operation():
+        with engine_presence.operation(), worker_pool.operation_slot():
             group_id, outputs = operations.create(self._settings_or_error(), props)
         return CreateResult(group_id, outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from . import operations
 
-        with engine_presence.operation():
+        with engine_presence.operation(), worker_pool.operation_slot():
             found = operations.read(self._settings_or_error(), id_, props)
         if found is None:
             return ReadResult("", {})
@@ -161,13 +161,13 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from . import operations
 
-        with engine_presence.operation():
+        with engine_presence.operation(), worker_pool.operation_slot():
             return UpdateResult(operations.update(self._settings_or_error(), id_, olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from . import operations
 
-        with engine_presence.operation():
+        with engine_presence.operation(), worker_pool.operation_slot():
             operations.delete(self._settings_or_error(), id_, props)
 
 

@@ -39,9 +39,10 @@ DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
 # A day: no single operation needs more, and a socket timeout far beyond it overflows the
 # platform's time_t (1e12 s raised OverflowError deep in the transport).
 MAX_SECONDS = 86400.0
-# Calls one provider process serves at once (worker_pool.py): 4 is the dynamic provider host's
-# own bound (today's behaviour); the engine's --parallel (default 4 x cores) bounds it too.
-DEFAULT_MAX_CONCURRENT_OPERATIONS = 16
+# Creates, reads, updates and deletes one provider process runs at once (worker_pool.py): 4 is
+# the dynamic provider host's own bound (the behaviour before 0.5); the engine's --parallel
+# (default 4 x cores) bounds them too, so on up to 8 cores the engine's default decides.
+DEFAULT_MAX_CONCURRENT_OPERATIONS = 32
 MIN_CONCURRENT_OPERATIONS = 4
 MAX_CONCURRENT_OPERATIONS = 64
 

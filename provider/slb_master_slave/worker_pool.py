@@ -22,9 +22,11 @@ A fallback keeps today's behaviour: 4 calls at once.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import weakref
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import thread as _thread
 from dataclasses import dataclass
@@ -134,28 +136,50 @@ def _raise(pool: ThreadPoolExecutor, target: int) -> Widening:
     return Widening(target)
 
 
+def pool_size(operations: int) -> int:
+    """The host's pool for `operations` at once: 4 more threads than operations, so Check, Diff
+    and the engine's other short calls never wait behind operations that wait on the API (the
+    engine checks each registration while earlier creates run); 4 keeps the SDK's pool."""
+    return operations + SDK_WORKERS if operations > SDK_WORKERS else SDK_WORKERS
+
+
 class _Once:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.result: Widening | None = None
+        self.slots: threading.BoundedSemaphore | None = None
 
 
 _once = _Once()
 
 
-def widen_once(target: int, *, dynamic_main: bool) -> Widening:
-    """`widen` at the first call of this process (later calls get the first answer); a fallback
-    is said to the user through the engine's log, naming the setting and the reason."""
+def widen_once(operations: int, *, dynamic_main: bool) -> Widening:
+    """At the first call of this process (later calls get the first answer): at most `operations`
+    operations at once (`operation_slot`), in a pool widened to `pool_size(operations)`. A
+    fallback is said to the user through the engine's log, naming the setting and the reason."""
     with _once.lock:
         if _once.result is not None:
             return _once.result
-        result = _once.result = widen(target, dynamic_main=dynamic_main)
+        _once.slots = threading.BoundedSemaphore(operations)
+        result = _once.result = widen(pool_size(operations), dynamic_main=dynamic_main)
     if result.fallback is not None and dynamic_main:
-        engine_log.warn(fallback_message(target, result))
+        engine_log.warn(fallback_message(operations, result))
     return result
 
 
-def fallback_message(target: int, result: Widening) -> str:
-    return (f"{CONFIG_MAX_CONCURRENT_OPERATIONS} is {target}, but this provider process runs at most "
+@contextlib.contextmanager
+def operation_slot() -> Iterator[None]:
+    """Hold one of the `maxConcurrentOperations` slots for a create, read, update or delete (no
+    limit before the first configure(), as when the provider is used directly)."""
+    slots = _once.slots
+    if slots is None:
+        yield
+        return
+    with slots:
+        yield
+
+
+def fallback_message(operations: int, result: Widening) -> str:
+    return (f"{CONFIG_MAX_CONCURRENT_OPERATIONS} is {operations}, but this provider process runs at most "
             f"{result.workers} calls at once: {result.fallback}. Everything works as before, only with fewer "
             "operations at once.")

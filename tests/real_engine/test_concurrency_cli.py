@@ -90,7 +90,7 @@ def test_a_fallback_is_said_in_the_commands_output(make_stack, emu, tmp_path: Pa
     (site / "sitecustomize.py").write_text(SDK_WITH_ANOTHER_POOL, encoding="utf-8")
     stack.env["PYTHONPATH"] = str(site)
     result = stack.run("preview")
-    assert (f"warning: {SETTING} is 16, but this provider process runs at most 5 calls at once: "
+    assert (f"warning: {SETTING} is 32, but this provider process runs at most 5 calls at once: "
             "the host's thread pool has 5 workers, not the SDK's 4.") in result.output, result.output
 
 
