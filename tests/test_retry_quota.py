@@ -95,13 +95,13 @@ def test_waiting_out_a_listener_costs_nothing() -> None:
     assert retry_cost(retry_decision(held, wait_out_listener=True), held) == 0
 
 
-def test_throttling_backs_off_from_a_larger_base_than_other_transient_failures() -> None:
+def test_throttling_backs_off_from_a_larger_base_and_never_sleeps_past_a_quota_window() -> None:
     throttled, fast = Backoff(lambda: 1.0), Backoff(lambda: 1.0)
-    for attempt in range(1, 8):
+    for attempt in range(1, 4):
         assert (throttled.delay(Retry.THROTTLED, attempt) or 0.0) > (fast.delay(Retry.FAST, attempt) or 0.0)
     assert Backoff(lambda: 1.0).delay(Retry.THROTTLED, 1) == pytest.approx(0.25)
     assert Backoff(lambda: 1.0).delay(Retry.FAST, 1) == pytest.approx(0.1)
-    assert Backoff(lambda: 1.0).delay(Retry.THROTTLED, 20) == pytest.approx(3.0)
+    assert Backoff(lambda: 1.0).delay(Retry.THROTTLED, 20) == pytest.approx(1.0)
 
 
 # -- the gateway's one loop ----------------------------------------------------------------
@@ -138,14 +138,15 @@ def make_gateway() -> Iterator[Callable[..., tuple[SlbGateway, Throttler]]]:
 
 def test_a_retry_that_finds_the_quota_empty_waits_for_tokens_then_succeeds(make_gateway) -> None:
     clock = Clock()
-    quota = RetryQuota(clock=clock)
+    refill_per_second = 2.0  # slow enough that the backoff alone cannot cover the tokens
+    quota = RetryQuota(refill_per_second=refill_per_second, clock=clock)
     while quota.take(1) == 0.0:  # other calls of the process spent it all
         pass
     gateway, transport = make_gateway(quota, clock, throttle=3)
     assert gateway.describe_group("rsp-1").id == "rsp-1"
     assert transport.sent == 4
-    refill = 3 * RETRY_COST / QUOTA_REFILL_PER_SECOND  # the three retries' tokens, from an empty bucket
-    backoff = sum(0.5 * min(3.0, 0.25 * 2 ** (n - 1)) for n in (1, 2, 3))
+    refill = 3 * RETRY_COST / refill_per_second  # the three retries' tokens, from an empty bucket
+    backoff = sum(0.5 * min(1.0, 0.25 * 2 ** (n - 1)) for n in (1, 2, 3))
     assert backoff < refill <= sum(clock.slept), "the retries waited for their tokens, beyond the backoff"
     assert sum(clock.slept) < refill + 0.5, "and no longer than the tokens take to come back"
 
