@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import calls, checkdiff, coldstart, real_cli, scale
+from . import calls, checkdiff, coldstart, scale, side_by_side
 from .common import ROOT, EmulatorProcess
-from .report import build_rows, render
+from .report import build_rows, render, render_side_by_side
 
-FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota", "real_cli"]
+FIGURES = ["calls", "checkdiff", "coldstart", "scale", "quota", "side_by_side"]
 
 
 @dataclass(frozen=True)
@@ -30,18 +30,24 @@ class Counts:
     checkdiff_n: int
     coldstart_runs: int
     scale_count: int
-    real_cli_runs: int
-    real_cli_count: int
+    side_reps: int  # repetitions of each side-by-side cell (every tool, in turn)
+    side_cells: tuple[tuple[float, int, int | None], ...]  # (latency s, groups, parallel or None: default)
+    side_quota_count: int
     parallelism: int = 32
     latency_s: float = 0.05
     quota_rps: int = 20
     quota_timeout_s: int = 120
+    side_quota_rps: int = 10
 
     @classmethod
     def for_run(cls, quick: bool) -> Counts:
         if quick:
-            return cls(checkdiff_n=200, coldstart_runs=3, scale_count=60, real_cli_runs=3, real_cli_count=20)
-        return cls(checkdiff_n=1000, coldstart_runs=9, scale_count=200, real_cli_runs=7, real_cli_count=50)
+            return cls(checkdiff_n=200, coldstart_runs=3, scale_count=60, side_reps=1,
+                       side_cells=((0.0, 1, None),), side_quota_count=5)
+        cells = tuple((latency, count, parallel) for latency in (0.0, 0.1) for count in (1, 5, 50)
+                      for parallel in (None, 32))
+        return cls(checkdiff_n=1000, coldstart_runs=9, scale_count=200, side_reps=5, side_cells=cells,
+                   side_quota_count=50)
 
 
 # One figure: (the results key, what the progress line says, the run).
@@ -50,8 +56,17 @@ Figure = tuple[str, Callable[[Counts], str], Callable[[EmulatorProcess, str, Cou
 
 def _scale(emu: EmulatorProcess, workdir: str, c: Counts, *, rps: int | None = None,
            pipeline: bool = True) -> dict[str, Any]:
+    # The latency rows keep the host's 4 workers (maxConcurrentOperations 4), comparable across
+    # releases; the quota row runs the default, so the retry quota meets many calls at once.
     return scale.run(emu, workdir, count=c.scale_count, parallelism=c.parallelism, latency=c.latency_s,
-                     rps=rps, timeout_seconds=c.quota_timeout_s if rps else 60, pipeline=pipeline)
+                     rps=rps, timeout_seconds=c.quota_timeout_s if rps else 60, pipeline=pipeline,
+                     operations=None if rps else scale.WORKERS)
+
+
+def _side_by_side(emu: EmulatorProcess, workdir: str, c: Counts) -> dict[str, Any]:
+    plan = side_by_side.Plan(cells=tuple(side_by_side.Cell(*cell) for cell in c.side_cells), reps=c.side_reps,
+                             quota_count=c.side_quota_count, quota_rps=c.side_quota_rps)
+    return side_by_side.run(emu, workdir, plan, say=_step)
 
 
 FIGURE_RUNS: dict[str, list[Figure]] = {
@@ -67,10 +82,10 @@ FIGURE_RUNS: dict[str, list[Figure]] = {
                lambda emu, workdir, c: _scale(emu, workdir, c, pipeline=False))],
     "quota": [("quota", lambda c: f"scale under a quota of {c.quota_rps} requests/s",
                lambda emu, workdir, c: _scale(emu, workdir, c, rps=c.quota_rps))],
-    "real_cli": [("real_cli", lambda c: (f"through the real pulumi CLI: preview x{c.real_cli_runs}, "
-                                         f"up and destroy of {c.real_cli_count} groups"),
-                  lambda emu, workdir, c: real_cli.run(emu, workdir, runs=c.real_cli_runs, count=c.real_cli_count,
-                                                       latency=c.latency_s))],
+    "side_by_side": [("side_by_side", lambda c: (f"side by side through the real CLIs: {len(c.side_cells)} cells x "
+                                                 f"{c.side_reps}, then {c.side_quota_count} groups under a quota of "
+                                                 f"{c.side_quota_rps} requests/s"),
+                      _side_by_side)],
 }
 
 
@@ -115,15 +130,21 @@ def main(argv: list[str] | None = None) -> int:
                                            "cpus": os.cpu_count()},
                                "quick": args.quick, "counts": asdict(counts),
                                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    results["machine"]["load_before"] = os.getloadavg()  # the machine is shared: how busy it was
     started = time.perf_counter()
     _run_figures(set(args.only or FIGURES), counts, results)
     results["elapsed_s"] = time.perf_counter() - started
+    results["machine"]["load_after"] = os.getloadavg()
     rows = build_rows(results)
     results["table"] = rows
+    if "cells" in results.get("side_by_side", {}):
+        results["side_by_side_table"] = render_side_by_side(results["side_by_side"])
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2, sort_keys=False, default=str)
         f.write("\n")
     print(render(rows))
+    if "side_by_side_table" in results:
+        print("\n" + results["side_by_side_table"])
     headline = [r for r in rows if not r["diagnostic"]]
     print(f"\n{sum(r['met'] is True for r in headline)} of {len(headline)} targets met "
           f"(diagnostic rows, marked *, not counted); "

@@ -13,8 +13,10 @@ from slb_master_slave.api_errors import ErrorKind, SlbApiError
 from slb_master_slave.gateway import SlbGateway
 from slb_master_slave.retry_policy import (
     LISTENER_WAIT_MAX_TRIES,
+    THROTTLED_CAP_SECONDS,
     Backoff,
     Retry,
+    RetryQuota,
     retry_decision,
 )
 from slb_master_slave.scrubbing import scrub, summarize
@@ -86,7 +88,8 @@ def test_only_exact_signatures_mean_not_found(code: str, message: str, status: i
 def test_retryable_codes(code: str, status: int | None, retryable: bool) -> None:
     error = SlbApiError("X", code, "m", http_status=status)
     assert error.retryable is retryable
-    assert retry_decision(error) is (Retry.FAST if retryable else Retry.NO)
+    expected = Retry.THROTTLED if "Throttling" in code else Retry.FAST if retryable else Retry.NO
+    assert retry_decision(error) is expected
 
 
 @pytest.mark.parametrize(("kind", "decision"), [
@@ -155,7 +158,7 @@ def test_backoff_stays_within_the_deadline() -> None:
     gateway._rng = lambda: 1.0
     with pytest.raises(SlbApiError) as info:
         gateway.describe_group("rsp-1")
-    assert sum(slept) <= 5 and max(slept) <= 1.5
+    assert sum(slept) <= 5 and max(slept) <= THROTTLED_CAP_SECONDS
     assert info.value.attempts == len(slept) + 1 == len(transport.actions)
 
 
@@ -188,7 +191,8 @@ def gateway_with(script: Script, timeout: str = "300") -> tuple[SlbGateway, Scri
 
     transport = ScriptedTransport(script)
     settings = settings_for("http://127.0.0.1:9", **{"slb-master-slave:timeoutSeconds": timeout})
-    gateway = SlbGateway(settings, sleep=sleep, clock=lambda: now[0], rng=lambda: 0.5, transport=transport)
+    gateway = SlbGateway(settings, sleep=sleep, clock=lambda: now[0], rng=lambda: 0.5, transport=transport,
+                         quota=RetryQuota(clock=lambda: now[0]))
     return gateway, transport, slept
 
 

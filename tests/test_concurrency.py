@@ -1,7 +1,8 @@
-"""Many resources through one provider process, more calls in flight than its pool of 4.
+"""Many resources through one provider process, more calls in flight than the host's pool of 4.
 
-The engine harness runs 16 steps at once; the provider process serves 4 at a time and
-queues the rest, the way the engine's plugin does. A small latency on every call keeps
+The engine harness runs 16 steps at once; the provider process widens the dynamic provider
+host's pool of 4 (worker_pool.py, maxConcurrentOperations) and runs them together, sharing
+its gateway's transport, signer and retry quota. A small latency on every call keeps
 requests in flight together. Exactly one group per resource must come out, none after
 destroy, and no request may be signed twice (the emulator refuses a reused
 SignatureNonce with SignatureNonceUsed).
@@ -28,7 +29,7 @@ def test_forty_resources_with_more_calls_in_flight_than_the_pool(emu: EmulatorPr
 
     up = engine.up(registrations(group_program(count=COUNT)))
     assert up.ok, up.errors
-    assert engine.max_inflight > 4, "the harness must keep more calls in flight than the provider's pool"
+    assert engine.max_inflight > 4, "the harness must keep more calls in flight than the host's own pool"
     groups = emu.state()["groups"]
     ids = [g["id"] for g in groups]
     assert len(ids) == COUNT and len(set(ids)) == COUNT

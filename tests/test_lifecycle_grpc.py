@@ -64,8 +64,8 @@ def test_lifecycle_over_grpc(provider: ProviderProcess, emu: EmulatorProcess) ->
 
     emu.clear_requests()
     provider.delete(URN, group_id, updated)
-    assert emu.actions() == ["DeleteMasterSlaveServerGroup", "DescribeMasterSlaveServerGroups"], (
-        "the delete, then the look-up of groups an interrupted create of this resource left pending")
+    assert sorted(emu.actions()) == ["DeleteMasterSlaveServerGroup", "DescribeMasterSlaveServerGroups"], (
+        "the delete, and alongside it the look-up of groups an interrupted create of this stack left pending")
     gone = provider.read(URN, group_id, updated, moved)
     assert gone.id == ""
 

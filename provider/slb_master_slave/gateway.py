@@ -32,7 +32,14 @@ from .api_errors import (
 )
 from .hints import hint_for
 from .proxies import UnsupportedProxy
-from .retry_policy import Backoff, Retry, retry_decision
+from .retry_policy import (
+    PROCESS_QUOTA,
+    Backoff,
+    Retry,
+    RetryQuota,
+    retry_cost,
+    retry_decision,
+)
 from .scrubbing import scrub, summarize, trim_api_message
 from .settings import Settings
 from .signing import EndpointNotResolved, SignedRequest, signer_for
@@ -56,6 +63,8 @@ from .wire import (
 # create's tag, or the listeners holding a group, within the operation's budget.
 LOOKUP_RESERVE_SECONDS = 2.0
 MAX_LIST_PAGES = 100
+# How often a retry waiting for the retry quota looks again (an answered call may give tokens back).
+QUOTA_POLL_SECONDS = 0.1
 
 Answered = dict[str, Any]
 
@@ -88,13 +97,14 @@ class SlbGateway:
 
     def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic, rng: Callable[[], float] = random.random,
-                 transport: Sender | None = None) -> None:
+                 transport: Sender | None = None, quota: RetryQuota | None = None) -> None:
         settings.require_credentials()
         self.settings = settings
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
         self._transport: Sender = transport or _transport
+        self._quota = quota or PROCESS_QUOTA
         self.started = clock()
         self.deadline = self.started + settings.timeout_seconds
 
@@ -163,28 +173,36 @@ class SlbGateway:
 
     # -- the one retry loop -------------------------------------------------------------
     def _call(self, call: Call) -> Answered:
-        """Send until answered, retrying what can heal; see `Call` for the options."""
+        """Send until answered, retrying what can heal; see `Call` for the options. Each retry
+        takes from the process's retry quota; the answer gives back what the last one took."""
         backoff = Backoff(self._rng)
         attempt = 0
+        paid = 0
         while True:
             attempt += 1
             outcome = self._attempt(call, attempt)
             if not isinstance(outcome, SlbApiError):
+                self._quota.answered(paid)
                 return outcome
             if call.stop_if_applied and outcome.may_have_applied:
                 raise outcome
-            self._wait_before_retry(outcome, backoff, attempt, wait_out_listener=call.wait_out_listener,
-                                    reserve=call.reserve)
+            paid = self._wait_before_retry(outcome, backoff, attempt, wait_out_listener=call.wait_out_listener,
+                                           reserve=call.reserve)
 
     def _wait_before_retry(self, error: SlbApiError, backoff: Backoff, attempt: int, *,
-                           wait_out_listener: bool = False, reserve: float = 0.0) -> None:
-        """Sleep as the retry policy says before attempt `attempt + 1`; raise `error` when the
-        policy says no more, or no time is left for another attempt."""
+                           wait_out_listener: bool = False, reserve: float = 0.0) -> int:
+        """Sleep as the retry policy says before attempt `attempt + 1`, then take the retry's
+        tokens from the quota (waiting for them if need be); what it took. Raise `error` when
+        the policy says no more, or no time is left for another attempt."""
         decision = retry_decision(error, wait_out_listener=wait_out_listener)
         delay = backoff.delay(decision, attempt) if decision is not Retry.NO else None
         if delay is None:
             raise error
         self._pause(delay, error, reserve=reserve)
+        cost = retry_cost(decision, error)
+        while (wait := self._quota.take(cost)) > 0.0:
+            self._pause(min(wait, QUOTA_POLL_SECONDS), error, reserve=reserve)
+        return cost
 
     def _attempt(self, call: Call, attempt: int) -> Answered | SlbApiError:
         """One try: the valid answer, or the error with the attempt, subject and fix told."""

@@ -99,9 +99,12 @@ def delete(settings: Settings, group_id: str, props: Mapping[str, Any]) -> None:
     balancer (sweep.py: a killed replacement, then `destroy`: nothing else would remove it).
 
     One gateway, so one deadline and one region, for the protection check, the delete and
-    the sweep (one listing)."""
+    the sweep, whose listing is sent alongside the delete and used once the delete is done."""
     gateway = _gateway(settings, props.get("region_id"))
     protection.guard_delete(gateway, group_id, props)
+    owner, load_balancer_id = props.get("owner"), props.get("load_balancer_id")
+    sweeping = isinstance(owner, str) and bool(owner) and isinstance(load_balancer_id, str) and bool(load_balancer_id)
+    listing = sweep.list_alongside(gateway, str(load_balancer_id)) if sweeping else None
     try:
         try:
             gateway.delete_group(group_id)
@@ -110,9 +113,9 @@ def delete(settings: Settings, group_id: str, props: Mapping[str, Any]) -> None:
                 raise ProviderError(_held_by_listeners(gateway, group_id, props, error)) from None
             if not confirmed_gone(gateway, group_id, props.get("load_balancer_id"), error):
                 raise
-        owner, load_balancer_id = props.get("owner"), props.get("load_balancer_id")
-        if isinstance(owner, str) and owner and isinstance(load_balancer_id, str) and load_balancer_id:
-            sweep.sweep_abandoned(gateway, owner, load_balancer_id, deleted_id=group_id)
+        if listing is not None:
+            sweep.sweep_abandoned(gateway, str(owner), str(load_balancer_id), deleted_id=group_id,
+                                  listed=listing.result())
     except SlbApiError as error:
         raise ProviderError(str(error)) from None
 

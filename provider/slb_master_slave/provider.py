@@ -25,6 +25,7 @@ from pulumi.dynamic import (
 from . import (
     engine_presence,  # notes the engine's processes at its first call
     preview_checks,
+    worker_pool,
 )
 from .errors import ProviderError
 from .internal_error import internal_error_reason
@@ -32,8 +33,10 @@ from .owner_tag import owner_value
 from .protection import flag_failure, flag_of
 from .settings import (
     CONFIG_KEYS,
+    MIN_CONCURRENT_OPERATIONS,
     Settings,
     SettingsError,
+    max_concurrent_operations,
     resolve_region,
     resolve_settings,
 )
@@ -70,11 +73,15 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         """Keep only the keys we read, through Config's public get(), for this process only.
 
         The first call of a provider process started by an engine also starts the watch that
-        ends the process once that engine is gone (engine_presence)."""
+        ends the process once that engine is gone (engine_presence), and lets the process run
+        `maxConcurrentOperations` operations at once (worker_pool: it runs in one of the host's
+        worker threads, whose pool it widens). An invalid value changes nothing here: check()
+        reports it."""
         values = {key: req.config.get(key) for key in CONFIG_KEYS}
         self._config = {key: value for key, value in values.items() if value is not None}
         if engine_presence.running_as_dynamic_provider():
             engine_presence.exit_when_engine_gone()
+            worker_pool.widen_once(_concurrency(self._config), dynamic_main=True)
 
     def _settings(self) -> Settings:
         return resolve_settings(getattr(self, "_config", {}))
@@ -150,14 +157,14 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from . import operations
 
-        with engine_presence.operation():
+        with engine_presence.operation(), worker_pool.operation_slot():
             group_id, outputs = operations.create(self._settings_or_error(), props)
         return CreateResult(group_id, outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from . import operations
 
-        with engine_presence.operation():
+        with engine_presence.operation(), worker_pool.operation_slot():
             found = operations.read(self._settings_or_error(), id_, props)
         if found is None:
             return ReadResult("", {})
@@ -166,13 +173,13 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from . import operations
 
-        with engine_presence.operation():
+        with engine_presence.operation(), worker_pool.operation_slot():
             return UpdateResult(operations.update(self._settings_or_error(), id_, olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from . import operations
 
-        with engine_presence.operation():
+        with engine_presence.operation(), worker_pool.operation_slot():
             operations.delete(self._settings_or_error(), id_, props)
 
 
@@ -197,6 +204,13 @@ def _with_stable_identity(olds: Mapping[str, Any], news: Mapping[str, Any]) -> d
         if chosen is not None:
             bag["name"] = chosen
     return bag
+
+
+def _concurrency(config: Mapping[str, Any]) -> int:
+    try:
+        return max_concurrent_operations(config)
+    except SettingsError:
+        return MIN_CONCURRENT_OPERATIONS
 
 
 def _differs(old: Any, new: Any) -> bool:

@@ -1,4 +1,4 @@
-"""Where the provider's region, credentials, endpoint and time budgets come from.
+"""Where the provider's region, credentials, endpoint, time budgets and concurrency come from.
 
 Stack config wins over the environment, key by key, so a stack can pin a region while
 credentials come from the shell (the way pulumi-alicloud users already work). Nothing
@@ -23,8 +23,9 @@ CONFIG_ENDPOINT = "slb-master-slave:endpoint"
 CONFIG_TIMEOUT = "slb-master-slave:timeoutSeconds"
 CONFIG_REQUEST_TIMEOUT = "slb-master-slave:requestTimeoutSeconds"
 CONFIG_PREVIEW_CHECKS = "slb-master-slave:previewChecks"
+CONFIG_MAX_CONCURRENT_OPERATIONS = "slb-master-slave:maxConcurrentOperations"
 CONFIG_KEYS = (CONFIG_ACCESS_KEY, CONFIG_SECRET_KEY, CONFIG_SECURITY_TOKEN, CONFIG_REGION, CONFIG_ENDPOINT,
-               CONFIG_TIMEOUT, CONFIG_REQUEST_TIMEOUT, CONFIG_PREVIEW_CHECKS)
+               CONFIG_TIMEOUT, CONFIG_REQUEST_TIMEOUT, CONFIG_PREVIEW_CHECKS, CONFIG_MAX_CONCURRENT_OPERATIONS)
 
 ENV_ACCESS_KEY = ("ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID")
 ENV_SECRET_KEY = ("ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
@@ -38,6 +39,12 @@ DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
 # A day: no single operation needs more, and a socket timeout far beyond it overflows the
 # platform's time_t (1e12 s raised OverflowError deep in the transport).
 MAX_SECONDS = 86400.0
+# Creates, reads, updates and deletes one provider process runs at once (worker_pool.py): 4 is
+# the dynamic provider host's own bound (the behaviour before 0.5); the engine's --parallel
+# (default 4 x cores) bounds them too, so on up to 8 cores the engine's default decides.
+DEFAULT_MAX_CONCURRENT_OPERATIONS = 32
+MIN_CONCURRENT_OPERATIONS = 4
+MAX_CONCURRENT_OPERATIONS = 64
 
 
 class SettingsError(ValueError):
@@ -74,6 +81,7 @@ class Settings:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS
     connect_timeout_seconds: float = DEFAULT_CONNECT_TIMEOUT_SECONDS
+    max_concurrent_operations: int = DEFAULT_MAX_CONCURRENT_OPERATIONS
 
     def __post_init__(self) -> None:
         """Settings built in code (the look-up's `settings=`, tests) obey the config's rule:
@@ -184,6 +192,26 @@ def _seconds(raw: str | None, key: str, default: float) -> float:
     return value
 
 
+def max_concurrent_operations(config: Mapping[str, Any]) -> int:
+    """`maxConcurrentOperations` from config: a whole number from 4 to 64; absent, the default.
+
+    Fewer than 4 cannot be had here (the host already runs 4 threads); `pulumi up --parallel N`
+    bounds the operations the engine sends at once, for every provider."""
+    raw = config.get(CONFIG_MAX_CONCURRENT_OPERATIONS)
+    if raw is None or str(raw).strip() == "":
+        return DEFAULT_MAX_CONCURRENT_OPERATIONS
+    text = str(raw).strip()
+    value = int(text) if text.isascii() and text.isdigit() else None
+    if value is None or not MIN_CONCURRENT_OPERATIONS <= value <= MAX_CONCURRENT_OPERATIONS:
+        raise SettingsError(
+            f"{CONFIG_MAX_CONCURRENT_OPERATIONS} must be a whole number from {MIN_CONCURRENT_OPERATIONS} to "
+            f"{MAX_CONCURRENT_OPERATIONS}; got {raw!r}. Set it with `pulumi config set "
+            f"{CONFIG_MAX_CONCURRENT_OPERATIONS} {DEFAULT_MAX_CONCURRENT_OPERATIONS}`, or remove it to use the "
+            f"default of {DEFAULT_MAX_CONCURRENT_OPERATIONS}; for fewer operations at once, run the command with "
+            "`--parallel N`.")
+    return value
+
+
 def resolve_region(config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> str | None:
     """The region alone: check() needs it at preview, when nothing else may be required."""
     return _first(config, CONFIG_REGION, os.environ if environ is None else environ, ENV_REGION)
@@ -203,4 +231,5 @@ def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str] | Non
         request_timeout_seconds=_seconds(
             _first(config, CONFIG_REQUEST_TIMEOUT, env, ()), CONFIG_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_SECONDS
         ),
+        max_concurrent_operations=max_concurrent_operations(config),
     )

@@ -6,12 +6,15 @@ that resource would ever remove: so every delete lists the load balancer's group
 ownership key (one listing, filtered by the API on the key) and deletes the pending ones of
 this stack that the fence (fence.py) calls abandoned, each read again just before its delete.
 A group another deployment may still be creating is left alone. The listing is fresh for
-every delete: nothing cached ever decides what is deleted.
+every delete: nothing cached ever decides what is deleted. It is sent alongside the delete
+(`list_alongside`), so a delete waits for one round trip, not two; it is used only once the
+delete succeeded, and the group being deleted, listed or not, is never swept.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from . import creation, fence, journal, maker
 from .api_errors import SlbApiError
@@ -19,16 +22,34 @@ from .gateway import SlbGateway
 from .gone import group_not_found, load_balancer_gone
 from .owner_tag import OWNER_TAG_KEY, parse_pending, stack_key_of
 from .ownership import owner_of
+from .settings import MAX_CONCURRENT_OPERATIONS
+from .spec import LiveGroup
+
+# One listing per delete in flight: as many threads as operations may run at once.
+_listings = ThreadPoolExecutor(max_workers=MAX_CONCURRENT_OPERATIONS, thread_name_prefix="slb-sweep-listing")
 
 
-def sweep_abandoned(gateway: SlbGateway, owner: str, load_balancer_id: str, *, deleted_id: str) -> list[str]:
-    """Delete this stack's abandoned pending groups on the load balancer; their ids."""
+def list_owned(gateway: SlbGateway, load_balancer_id: str) -> list[LiveGroup]:
+    """The load balancer's groups carrying the ownership key (none when the load balancer is gone)."""
     try:
-        listed = gateway.list_groups(load_balancer_id, tags={OWNER_TAG_KEY: None})
+        return gateway.list_groups(load_balancer_id, tags={OWNER_TAG_KEY: None})
     except SlbApiError as error:
         if load_balancer_gone(error):
             return []  # the load balancer is gone, and its groups with it
         raise
+
+
+def list_alongside(gateway: SlbGateway, load_balancer_id: str) -> Future[list[LiveGroup]]:
+    """`list_owned`, started now in another thread, for a delete to sweep with once it is done."""
+    return _listings.submit(list_owned, gateway, load_balancer_id)
+
+
+def sweep_abandoned(gateway: SlbGateway, owner: str, load_balancer_id: str, *, deleted_id: str,
+                    listed: list[LiveGroup] | None = None) -> list[str]:
+    """Delete this stack's abandoned pending groups on the load balancer (from `listed`, the
+    listing sent alongside the delete, or a listing made now); their ids."""
+    if listed is None:
+        listed = list_owned(gateway, load_balancer_id)
     stack, me, now = stack_key_of(owner), maker.this_process(), time.time()
     swept = []
     for item in listed:

@@ -35,11 +35,13 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .proxies import split_credentials
+from .settings import MAX_CONCURRENT_OPERATIONS
 from .watchdog import Watch, Watchdog
 
 MAX_ANSWER_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
-_POOL_SIZE = 16
+# Kept-alive connections per host: one per call the provider process may run at once.
+_POOL_SIZE = MAX_CONCURRENT_OPERATIONS
 
 
 class Failure(enum.Enum):

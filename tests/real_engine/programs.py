@@ -54,3 +54,9 @@ web = MasterSlaveServerGroup("web", load_balancer_id="lb-demo-hangzhou", servers
                              delete_protection_validation=True)
 pulumi.export("web_group_id", web.id)
 """
+
+# Eight groups, each on its own port: more than the dynamic provider host's 4 workers.
+EIGHT_GROUPS = HEADER + """
+for i in range(8):
+    MasterSlaveServerGroup(f"group-{i}", load_balancer_id="lb-demo-hangzhou", servers=servers(1000 + i))
+"""
