@@ -46,7 +46,9 @@ from __future__ import annotations
 
 
 def _doc(text: str) -> str:
-    """A field's `doc` as a sentence."""
+    """A field's `doc` as a sentence (the table's text goes into docstrings as it is)."""
+    if '"""' in text or "\\" in text:
+        raise ValueError(f"a field's doc cannot hold triple quotes or backslashes: {text!r}")
     text = text[:1].upper() + text[1:]
     return text if text.endswith(".") else text + "."
 
@@ -103,7 +105,7 @@ def _names(table: tuple[Field, ...], prefix: str, width: int = 110) -> list[str]
             lines.append(line.rstrip())
             line = " " * (len(prefix) + 1)
         line += name + ", "
-    return [*lines, line.rstrip(", ") + ")"]
+    return [*lines, line.rstrip(" ") + ")" if len(table) == 1 else line.rstrip(", ") + ")"]
 
 
 def input_class(name: str, doc: str, table: tuple[Field, ...]) -> list[str]:
