@@ -1,6 +1,7 @@
 """The field table (slb_master_slave.fields) against everything that spells a server or a group:
-the program's input and output types, the wire codec, validation, and the emulator's own rules
-(the other side of the wire keeps its copy; these tests keep the two from drifting)."""
+the program's types (generated from it: the file is current and the classes behave), the wire
+codec, validation, and the emulator's own rules (the other side of the wire keeps its copy;
+these tests keep the two from drifting)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ import importlib
 import inspect
 import json
 import re
+import types
+from pathlib import Path
 from typing import Any
 
+import pulumi
+import pulumi.dynamic
 import pytest
 from slb_master_slave import (
     BackendServerArgs,
     BackendServerArgsDict,
+    MasterSlaveServerGroup,
     MasterSlaveServerGroupArgs,
     MasterSlaveServerGroupArgsDict,
     MasterSlaveServerGroupServer,
@@ -22,9 +28,14 @@ from slb_master_slave import (
     validation,
     wire,
 )
+from slb_master_slave.generated_types import MasterSlaveServerGroupShape
 from slb_master_slave.owner_tag import MAX_TAG_VALUE
+from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.spec import BackendServer, GroupSpec, in_api_order
 from slb_master_slave.wire import server_from_wire, server_to_wire
+
+from harness.program import collect_registrations
+from tools import generate_types
 
 # The emulator shares no code with the provider: its modules are read here as plain objects
 # (its table of rules, its value checks, its errors).
@@ -38,44 +49,138 @@ def emulator_servers(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [server.to_api() for server in emulator_checks.normalize_servers(servers)]
 
 
-def properties(cls: type) -> set[str]:
-    return {name for name, value in vars(cls).items() if isinstance(value, property)}
+# -- the generated types ---------------------------------------------------------------------
+def test_the_generated_types_are_current(capsys: pytest.CaptureFixture[str]) -> None:
+    """generated_types.py is what the generator makes of today's table: edit fields.py, then run
+    `python -m tools.generate_types` and commit both."""
+    assert generate_types.main(["generate_types", "--check"]) == 0, capsys.readouterr().err
 
 
-def required_keyword_parameters(cls: type) -> set[str]:
-    parameters = inspect.signature(cls).parameters.values()
-    return {p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
+def test_the_check_names_a_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    stale = tmp_path / "generated_types.py"
+    stale.write_text(generate_types.render().replace("The backend port", "The port"), encoding="utf-8")
+    monkeypatch.setattr(generate_types, "TARGET", stale)
+    assert generate_types.main(["generate_types", "--check"]) == 1
+    assert str(stale) in capsys.readouterr().err
+    assert generate_types.main(["generate_types"]) == 0  # writes it
+    assert generate_types.main(["generate_types", "--check"]) == 0
 
 
-def assert_args_carry(table: tuple[fields.Field, ...], args: type, args_dict: Any) -> set[str]:
-    """The input type and its TypedDict name exactly the table's fields and require its required ones."""
-    names = {f.name for f in table}
-    required = {f.name for f in table if f.required}
-    assert properties(args) == names
-    assert required_keyword_parameters(args) == required
-    assert set(args_dict.__annotations__) == names
-    assert args_dict.__required_keys__ == required
-    return names
+def test_a_field_added_to_the_table_reaches_every_generated_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the README promises for a new field: one row in fields.py, the generator, nothing else."""
+    row = fields.Field("zone_id", "str", "ZoneId", "the server's zone", output_type="str")
+    monkeypatch.setattr(fields, "SERVER", (*fields.SERVER, row))
+    module = types.ModuleType("generated_with_zone")
+    exec(compile(generate_types.render(), "generated_with_zone", "exec"), module.__dict__)
+    args = module.BackendServerArgs(server_id="i-1", port=80, zone_id="cn-hangzhou-a")
+    assert args.zone_id == "cn-hangzhou-a" and args.to_input()["zone_id"] == "cn-hangzhou-a"
+    assert "zone_id" in module.BackendServerArgsDict.__optional_keys__
+    assert module.MasterSlaveServerGroupServer({"zone_id": "z"}).zone_id == "z"
+    assert module.SERVER_CAMEL_CASE_KEYS["zoneId"] == "zone_id"
 
 
-def test_the_server_types_carry_exactly_the_tables_fields() -> None:
-    names = assert_args_carry(fields.SERVER, BackendServerArgs, BackendServerArgsDict)
-    assert properties(MasterSlaveServerGroupServer) - {"instance_id"} == names
-    assert [f.name for f in BackendServer.__dataclass_fields__.values()] == list(fields.SERVER_FIELD_NAMES)
-    assert {k: v.default for k, v in BackendServer.__dataclass_fields__.items()
-            if v.default is not None and v.default is not dataclasses.MISSING} == fields.SERVER_DEFAULTS
-
-
-def test_the_group_args_carry_exactly_the_tables_fields() -> None:
-    assert_args_carry(fields.GROUP, MasterSlaveServerGroupArgs, MasterSlaveServerGroupArgsDict)
-
-
-def test_server_args_are_keyword_only() -> None:
+def test_args_are_keyword_only_and_require_the_tables_required_fields() -> None:
     with pytest.raises(TypeError):
         BackendServerArgs("i-1", 80)  # type: ignore[call-arg]  # the point: positional is refused
+    with pytest.raises(TypeError, match="server_id"):
+        BackendServerArgs(port=80)  # type: ignore[call-arg]  # the point: server_id is required
+    with pytest.raises(TypeError, match="servers"):
+        MasterSlaveServerGroupArgs(load_balancer_id="lb-1")  # type: ignore[call-arg]  # servers is required
     args = BackendServerArgs(server_id="i-1", port="80", server_type="Slave")
     assert (args.server_id, args.port, args.server_type, args.weight) == ("i-1", "80", "Slave", None)
     assert args.to_input() == {"server_id": "i-1", "port": "80", "server_type": "Slave"}
+
+
+def test_setters_write_what_the_getters_and_the_plain_forms_read() -> None:
+    args = BackendServerArgs(server_id="i-1", port=80)
+    args.weight = 30
+    args.port = "8080"
+    assert (args.weight, args.port) == (30, "8080")
+    assert args.to_input() == {"server_id": "i-1", "port": "8080", "weight": 30}
+    group = MasterSlaveServerGroupArgs(load_balancer_id="lb-1", servers=[args])
+    group.tags = {"team": "web"}
+    assert group.to_props() == {"load_balancer_id": "lb-1", "servers": [args], "name": None, "region_id": None,
+                                "tags": {"team": "web"}, "adopt_id": None, "delete_protection_validation": None}
+
+
+def test_the_typed_dicts_require_the_tables_required_keys() -> None:
+    for table, args_dict in ((fields.SERVER, BackendServerArgsDict), (fields.GROUP, MasterSlaveServerGroupArgsDict)):
+        assert args_dict.__required_keys__ == {f.name for f in table if f.required}
+        assert args_dict.__optional_keys__ == {f.name for f in table if not f.required}
+
+
+def test_the_server_output_reads_as_keys_and_attributes_and_equals_a_plain_dict() -> None:
+    stored = {"server_id": "i-1", "port": 80, "weight": 100, "server_type": "Master", "type": "ecs"}
+    server = MasterSlaveServerGroupServer(stored)
+    assert (server.server_id, server["port"], server.get("weight"), server.description) == ("i-1", 80, 100, None)
+    assert server.instance_id == "i-1"  # pulumi-alicloud's look-up name for it
+    assert server == stored and stored == server and server != {**stored, "port": 81}
+    assert MasterSlaveServerGroupServer(server_id="i-1", port=80, weight=100, server_type="Master", type="ecs") == server
+    assert dataclasses.asdict(Holder([server])) == {"servers": [stored]}
+
+
+@dataclasses.dataclass
+class Holder:
+    servers: list[MasterSlaveServerGroupServer]
+
+
+@pytest.fixture
+def warnings_logged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    logged: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: logged.append(message))
+    return logged
+
+
+def test_a_camel_case_key_on_the_server_output_warns_naming_the_getter(warnings_logged: list[str]) -> None:
+    server = MasterSlaveServerGroupServer({"server_id": "i-1", "port": 80, "server_type": "Slave"})
+    assert (server["server_id"], server.get("server_type"), server.get("port")) == ("i-1", "Slave", 80)
+    assert warnings_logged == []
+    with pytest.raises(KeyError):
+        server["serverId"]  # the point: the camelCase key is not there
+    assert server.get("serverType") is None
+    assert len(warnings_logged) == 2
+    assert "'serverId'" in warnings_logged[0] and "'server_id' property getter" in warnings_logged[0]
+    assert "'serverType'" in warnings_logged[1] and "'server_type' property getter" in warnings_logged[1]
+
+
+def test_a_camel_case_key_in_a_server_dict_warns_and_check_refuses_it(warnings_logged: list[str]) -> None:
+    servers = [{"serverId": "i-1", "port": 80}, {"server_id": "i-2", "port": 80, "serverType": "Slave"}]
+    regs = collect_registrations(lambda: MasterSlaveServerGroup("web", load_balancer_id="lb-1", servers=servers),
+                                 config={"alicloud:region": "cn-hangzhou"})
+    assert len(warnings_logged) == 2
+    assert "servers[0]" in warnings_logged[0] and "'serverId'" in warnings_logged[0] and "'server_id'" in warnings_logged[0]
+    assert "servers[1]" in warnings_logged[1] and "'serverType'" in warnings_logged[1]
+    # The program sends what was written; check() refuses it with its code at its path, as before.
+    [group] = [r for r in regs if r.name == "web"]
+    failures = {f.property: f.reason for f in MasterSlaveServerGroupProvider().check({}, dict(group.inputs)).failures}
+    assert failures["servers[0].serverId"].startswith("InvalidParameter.Servers: ")
+    assert "'server_id'" in failures["servers[0].serverId"]
+    assert failures["servers[1].serverType"].startswith("InvalidParameter.Servers: ")
+
+
+def test_a_camel_case_argument_is_refused_naming_the_argument_to_use() -> None:
+    servers = [{"server_id": "i-1", "port": 80}]
+    with pytest.raises(TypeError, match=r"keyword arguments: regionId \(use region_id\)"):
+        MasterSlaveServerGroup("web", load_balancer_id="lb-1", servers=servers, regionId="cn-hangzhou")  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match=r"keys in args: regionId \(use region_id\), zone"):
+        MasterSlaveServerGroup("web", {"load_balancer_id": "lb-1", "servers": servers,  # type: ignore[call-overload]
+                                       "regionId": "cn-hangzhou", "zone": "a"})
+
+
+def test_the_resource_takes_its_signature_and_outputs_from_the_generated_shape() -> None:
+    """resource.py spells no field: its outputs and keyword arguments are the table's."""
+    mro = MasterSlaveServerGroup.__mro__
+    assert mro.index(MasterSlaveServerGroupShape) < mro.index(pulumi.dynamic.Resource)  # its __init__ is the one
+    assert "__init__" not in vars(MasterSlaveServerGroup)
+    assert list(inspect.get_annotations(MasterSlaveServerGroupShape)) == [f.name for f in fields.RESOURCE_OUTPUTS]
+    assert inspect.get_annotations(MasterSlaveServerGroup) == {}
+
+
+def test_the_spec_server_carries_the_tables_fields_and_defaults() -> None:
+    assert [f.name for f in BackendServer.__dataclass_fields__.values()] == list(fields.SERVER_FIELD_NAMES)
+    assert {k: v.default for k, v in BackendServer.__dataclass_fields__.items()
+            if v.default is not None and v.default is not dataclasses.MISSING} == fields.SERVER_DEFAULTS
 
 
 def test_the_wire_codec_uses_the_tables_wire_names_and_round_trips() -> None:

@@ -32,7 +32,8 @@ def test_the_provider_module_imports_without_the_program_side() -> None:
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             timeout=60).stdout
     for program_side in ("slb_master_slave.resource", "slb_master_slave.inputs", "slb_master_slave.lookup'",
-                         "slb_master_slave.lookup_mocks", "slb_master_slave.outputs"):
+                         "slb_master_slave.lookup_mocks", "slb_master_slave.outputs",
+                         "slb_master_slave.generated_types"):
         assert program_side not in loaded, f"{program_side} loaded with the provider: {loaded}"
     assert "slb_master_slave.provider" in loaded
 
@@ -47,3 +48,15 @@ def test_the_provider_process_never_loads_the_audit() -> None:
     assert "slb_master_slave.operations" in loaded
     for audit_side in ("slb_master_slave.audit", "slb_master_slave.stack_reader", "slb_master_slave.__main__"):
         assert f"'{audit_side}" not in loaded, f"{audit_side} loaded with the provider: {loaded}"
+
+
+def test_the_runtime_package_never_imports_the_generators() -> None:
+    """tools/ (the code and docs generators) is not shipped: importing every module of the
+    runtime package loads none of it."""
+    code = ("import pkgutil, importlib, sys, slb_master_slave; "
+            "[importlib.import_module(m.name) for m in pkgutil.iter_modules(slb_master_slave.__path__, 'slb_master_slave.')"
+            " if m.name != 'slb_master_slave.__main__']; "
+            "print(sorted(m for m in sys.modules if m == 'tools' or m.startswith('tools.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            timeout=60).stdout
+    assert loaded.strip() == "[]", f"the runtime package loaded the generators: {loaded}"

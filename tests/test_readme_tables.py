@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from slb_master_slave import fields, readme_tables
+from slb_master_slave import fields
+
+from tools import readme_tables
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -17,7 +19,7 @@ def test_generated_tables_match_the_code(name: str) -> None:
     held = readme_tables.current(README, name)
     assert held is not None, f"README lacks <!-- generated:{name} --> ... <!-- end:{name} -->"
     assert held == readme_tables.TABLES[name](), (
-        f"README's {name} table differs from the code: run `python -m slb_master_slave.readme_tables README.md`")
+        f"README's {name} table differs from the code: run `python -m tools.readme_tables README.md`")
 
 
 def arguments_table() -> dict[str, str]:

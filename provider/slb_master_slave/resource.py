@@ -11,13 +11,14 @@ report it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, cast, overload
+from collections.abc import Awaitable, Mapping
+from typing import Any, cast
 
 import pulumi
 import pulumi.dynamic
 
 from . import fields
+from .generated_types import MasterSlaveServerGroupShape
 from .inputs import (
     BackendServerArgs as BackendServerArgs,  # re-exported: programs import them from here too
 )
@@ -25,76 +26,57 @@ from .inputs import BackendServerArgsDict as BackendServerArgsDict
 from .inputs import (
     MasterSlaveServerGroupArgs,
     MasterSlaveServerGroupArgsDict,
-    ServerInput,
+    camel_case_hint,
     server_inputs,
+    warn_camel_case_servers,
 )
-from .outputs import MasterSlaveServerGroupServer, servers_from_outputs
+from .outputs import servers_from_outputs
 from .provider import MasterSlaveServerGroupProvider
 
 _PROVIDER = MasterSlaveServerGroupProvider()
-_REQUIRED = ("load_balancer_id", "servers")
+_REQUIRED = tuple(f.name for f in fields.GROUP if f.required)
 
 
-class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="MasterSlaveServerGroup"):
+class MasterSlaveServerGroup(MasterSlaveServerGroupShape, pulumi.dynamic.Resource, module="slb",
+                             name="MasterSlaveServerGroup"):
     """An SLB active/standby server group: one Master and one Slave behind a listener.
 
     Name and servers cannot change in place (the API has no Modify call): changing them
     replaces the group, creating the new one before deleting the old so a listener can
     be moved over. Tags change in place. `adopt_id` takes over an existing group.
+
+    Its keyword signature, both call forms and its `pulumi.Output` attributes come from
+    MasterSlaveServerGroupShape, generated from the field table (generated_types.py).
     """
 
-    load_balancer_id: pulumi.Output[str]
-    region_id: pulumi.Output[str]
-    name: pulumi.Output[str]
-    servers: pulumi.Output[list[MasterSlaveServerGroupServer]]
-    tags: pulumi.Output[dict[str, str]]
-    adopt_id: pulumi.Output[str | None]
-    owner: pulumi.Output[str]
-    delete_protection_validation: pulumi.Output[bool]
-
-    @overload
-    def __init__(self, resource_name: str, args: MasterSlaveServerGroupArgs | MasterSlaveServerGroupArgsDict,
-                 opts: pulumi.ResourceOptions | None = None) -> None: ...
-
-    @overload
-    def __init__(
+    def _init_from_arguments(
         self,
         resource_name: str,
-        *,
-        load_balancer_id: pulumi.Input[str],
-        servers: pulumi.Input[Sequence[ServerInput]],
-        name: pulumi.Input[str] | None = None,
-        region_id: pulumi.Input[str] | None = None,
-        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        delete_protection_validation: pulumi.Input[bool] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None: ...
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: MasterSlaveServerGroupArgs | MasterSlaveServerGroupArgsDict | pulumi.ResourceOptions | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        **arguments: Any,
+        args: MasterSlaveServerGroupArgs | MasterSlaveServerGroupArgsDict | pulumi.ResourceOptions | None,
+        opts: pulumi.ResourceOptions | None,
+        arguments: dict[str, Any],
     ) -> None:
-        """`(name, args, opts)` as pulumi-alicloud, or `(name, *, load_balancer_id=..., servers=..., opts=...)`."""
         if isinstance(args, pulumi.ResourceOptions):  # pulumi-alicloud's `(name, opts, **kwargs)` form
             args, opts = None, args
         given = _arguments_of(args, arguments)
+        warn_camel_case_servers(resource_name, given["servers"])
         props = {
             **given,
             "servers": server_inputs(given["servers"]),
             # The URN pulumi.dynamic.Resource will register under (same type token, same parent).
-            "owner": _owner_urn(resource_name, f"pulumi-python:{self._resource_type_name}",
-                                opts.parent if opts else None),
+            fields.OWNER.name: _owner_urn(resource_name, f"pulumi-python:{self._resource_type_name}",
+                                          opts.parent if opts else None),
         }
         self._init_with_typed_outputs(resource_name, props, opts)
 
     def _init_with_typed_outputs(self, resource_name: str, props: dict[str, Any],
                                  opts: pulumi.ResourceOptions | None) -> None:
-        super().__init__(_PROVIDER, resource_name, props, opts)
+        # MasterSlaveServerGroupShape comes first in the bases (its __init__ is the signature):
+        # registration is pulumi.dynamic.Resource's.
+        pulumi.dynamic.Resource.__init__(self, _PROVIDER, resource_name, props, opts)
         # State keeps plain dicts; the program reads typed servers (s.server_id, ints for numbers).
+        # This is the one conversion: Pulumi reads output types from annotations on the resource's
+        # own class only, and the outputs are annotated on MasterSlaveServerGroupShape.
         self.servers = self.servers.apply(servers_from_outputs)
 
     @staticmethod
@@ -107,7 +89,7 @@ class MasterSlaveServerGroup(pulumi.dynamic.Resource, module="slb", name="Master
         given, lets a read that finds no group confirm it is gone by listing that balancer."""
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
         group = MasterSlaveServerGroup.__new__(MasterSlaveServerGroup)
-        props: dict[str, Any] = {key: None for key in (*fields.GROUP_FIELD_NAMES, "owner")}
+        props: dict[str, Any] = {field.name: None for field in fields.RESOURCE_OUTPUTS}
         props["region_id"] = region_id
         props["load_balancer_id"] = load_balancer_id
         group._init_with_typed_outputs(resource_name, props, opts)
@@ -132,17 +114,19 @@ def _owner_urn(resource_name: str, type_: str, parent: pulumi.Resource | None) -
 
 def _arguments_of(args: MasterSlaveServerGroupArgs | Mapping[str, Any] | None,
                   arguments: Mapping[str, Any]) -> dict[str, Any]:
-    """The group's arguments from either form, every one present (None when left out)."""
-    keys = fields.GROUP_FIELD_NAMES
-    unknown = sorted(set(arguments) - set(keys))
-    if unknown:
-        raise TypeError(f"MasterSlaveServerGroup() got unexpected keyword arguments: {', '.join(unknown)}")
+    """The group's arguments from either form, every one present (None when left out); an
+    unknown keyword or key is refused, naming the argument a camelCase one stands for."""
     if args is not None and arguments:
         raise TypeError("MasterSlaveServerGroup() takes either `args` or keyword arguments, not both")
     if isinstance(args, MasterSlaveServerGroupArgs):
         return args.to_props()
     given = dict(args if args is not None else arguments)
+    unknown = sorted(set(given) - set(fields.GROUP_FIELD_NAMES), key=str)
+    if unknown:
+        what = "keys in args" if args is not None else "keyword arguments"
+        raise TypeError(f"MasterSlaveServerGroup() got unexpected {what}: "
+                        f"{', '.join(camel_case_hint(str(key)) for key in unknown)}")
     missing = [key for key in _REQUIRED if key not in given]
     if missing:
         raise TypeError(f"MasterSlaveServerGroup() missing required arguments: {', '.join(missing)}")
-    return {key: given.get(key) for key in keys}
+    return {key: given.get(key) for key in fields.GROUP_FIELD_NAMES}

@@ -3,7 +3,7 @@ the code runs on (fields.SERVER, validation.RULES).
 
 README.md holds each between `<!-- generated:NAME -->` and `<!-- end:NAME -->`;
 tests/test_readme_tables.py fails when they differ, and
-`python -m slb_master_slave.readme_tables README.md` rewrites them.
+`python -m tools.readme_tables README.md` (from the repository root) rewrites them.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 import sys
 from pathlib import Path
 
-from . import fields
-from .validation import RULES
+from slb_master_slave import fields
+from slb_master_slave.validation import RULES
 
 
 def server_table() -> str:
