@@ -1,9 +1,12 @@
 """The README's generated tables: each server field and each validation rule, from the tables
-the code runs on (fields.SERVER, validation.RULES).
+the code runs on (fields.SERVER, validation.RULES), and the measured figures, from the
+benchmark's results files (tools/readme_figures.py).
 
 README.md holds each between `<!-- generated:NAME -->` and `<!-- end:NAME -->`;
 tests/test_readme_tables.py fails when they differ, and
-`python -m tools.readme_tables README.md` (from the repository root) rewrites them.
+`python -m tools.readme_tables README.md` (from the repository root) rewrites them;
+`python -m tools.readme_tables --check README.md` rewrites nothing and exits 1 naming the
+tables that differ.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 
 from slb_master_slave import fields
 from slb_master_slave.validation import RULES
+
+from tools import readme_figures
 
 
 def server_table() -> str:
@@ -28,7 +33,7 @@ def validation_table() -> str:
     return "\n".join(rows)
 
 
-TABLES = {"servers": server_table, "validation": validation_table}
+TABLES = {"servers": server_table, "validation": validation_table, **readme_figures.TABLES}
 
 
 def _block(name: str) -> re.Pattern[str]:
@@ -52,9 +57,25 @@ def regenerate(readme: str) -> str:
     return readme
 
 
+def stale(readme: str) -> list[str]:
+    """The names of the tables README lacks or holds differently from a fresh generation."""
+    return [name for name, make in TABLES.items() if current(readme, name) != make()]
+
+
 def main(argv: list[str]) -> int:
-    path = Path(argv[1] if len(argv) > 1 else "README.md")
-    path.write_text(regenerate(path.read_text(encoding="utf-8")), encoding="utf-8")
+    args = argv[1:]
+    check = "--check" in args
+    paths = [a for a in args if a != "--check"]
+    path = Path(paths[0] if paths else "README.md")
+    text = path.read_text(encoding="utf-8")
+    if check:
+        differ = stale(text)
+        if differ:
+            print(f"{path}: generated tables missing or stale: {', '.join(differ)}; "
+                  f"run `python -m tools.readme_tables {path}`", file=sys.stderr)
+            return 1
+        return 0
+    path.write_text(regenerate(text), encoding="utf-8")
     return 0
 
 
