@@ -19,7 +19,14 @@ from typing import Any, NamedTuple
 
 import pytest
 from slb_emulator import auth
-from slb_master_slave import fence, preview_checks, retry_policy, settings, transport
+from slb_master_slave import (
+    fence,
+    preview_checks,
+    retry_policy,
+    settings,
+    transport,
+    worker_pool,
+)
 
 from harness.mutation.runner import plan
 from harness.mutation.targets import TARGETS
@@ -133,6 +140,12 @@ def time_and_settings_claims() -> Iterator[Claim]:
                 "settings.DEFAULT_TIMEOUT_SECONDS")
     yield Claim(f"`slb-master-slave:requestTimeoutSeconds` (default {g(st.DEFAULT_REQUEST_TIMEOUT_SECONDS)})",
                 "settings.DEFAULT_REQUEST_TIMEOUT_SECONDS")
+    yield Claim(f"runs at most {worker_pool.SDK_WORKERS} calls at once per provider process",
+                "worker_pool.SDK_WORKERS (pulumi/dynamic/__main__.py's max_workers)")
+    yield Claim(f"(plus {worker_pool.SDK_WORKERS} threads for preview calls", "worker_pool: operations + SDK_WORKERS")
+    (py_lo, py_hi), (pu_lo, pu_hi) = worker_pool.CHECKED_PYTHON, worker_pool.CHECKED_PULUMI
+    yield Claim(f"(Python {py_lo[0]}.{py_lo[1]}-{py_hi[0]}.{py_hi[1]}, the pulumi SDK {pu_lo[0]}.{pu_lo[1]}-"
+                f"{pu_hi[0]}.{pu_hi[1]})", "worker_pool.CHECKED_PYTHON, CHECKED_PULUMI")
     yield Claim(f"`slb-master-slave:maxConcurrentOperations` (default {st.DEFAULT_MAX_CONCURRENT_OPERATIONS}; "
                 f"{st.MIN_CONCURRENT_OPERATIONS} to {st.MAX_CONCURRENT_OPERATIONS})", "settings")
     yield Claim(f"at most {g(st.MAX_SECONDS)} (one day)", "settings.MAX_SECONDS")
@@ -205,8 +218,11 @@ def suite_claims() -> Iterator[Claim]:
     assert groups and at_once
     yield Claim(f"{groups.group(1)} groups through one provider process with {at_once.group(1)} calls in flight",
                 "tests/test_concurrency.py")
-    # calls per operation, measured by the benchmark's calls figure
-    ops = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))["calls"]["operations"]
+    # calls per operation and the state's size, measured by the benchmark's calls figure
+    calls = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))["calls"]
+    ops = calls["operations"]
+    yield Claim(f"({calls['footprint']['provider_bytes']} bytes in the last benchmark run, naming",
+                "bench/results.json calls.footprint.provider_bytes")
     yield Claim(f"Calls: create {ops['create']['calls']} (create, completion), delete {ops['delete']['calls']} "
                 f"(delete, the sweep's listing), refresh {ops['refresh']['calls']}, tag update at most "
                 f"{ops['tags update']['calls']}", "bench/results.json calls")
@@ -229,7 +245,8 @@ def test_the_old_throttling_backoff_is_changelogs() -> None:
     assert "throttling backs off from 0.25 s (was 0.1 s), capped at 1 s (was 1.5 s)" in flat(CHANGELOG)
 
 
-UNIT = re.compile(r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?\s?(?:ms|s|x|min|minutes|seconds|MiB|MB|KiB|%)(?!\w)")
+UNIT = re.compile(r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?\s?(?:ms|s|x|min|minutes|seconds|MiB|MB|KiB|%|bytes|B|"
+                  r"calls?|tries|attempts|threads|workers)(?!\w)")
 
 
 def unchecked_figures(readme: str) -> list[str]:
