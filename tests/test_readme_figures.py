@@ -154,6 +154,14 @@ def time_and_settings_claims() -> Iterator[Claim]:
     connect = re.search(r"--connect-timeout (\d+)", cli)
     assert connect, "scripts/pulumi-cli.sh: curl --connect-timeout"
     yield Claim(f"answers within {connect.group(1)} s", "scripts/pulumi-cli.sh curl --connect-timeout")
+    python = re.search(r'^requires-python = ">=(\d+\.\d+)"$', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+    go = re.search(r"^go (\d+\.\d+)$", cli, re.M)
+    assert python and go, "pyproject.toml requires-python; the go directive of scripts/pulumi-cli.sh's wrapper module"
+    yield Claim(f"On a fresh machine (Python {python.group(1)}+, git, and Go {go.group(1)}+ or a Pulumi CLI",
+                "pyproject.toml requires-python, scripts/pulumi-cli.sh go directive")
+    peers = json.loads((ROOT / "bench" / "results-peers.json").read_text(encoding="utf-8"))["peers"]["versions"]
+    yield Claim(f"| | this provider | terraform-provider-alicloud v{peers['terraform-provider-alicloud']} |",
+                "bench/results-peers.json versions")
     tick = re.search(r"sleep (\d+); ticks=.*?ticks % (\d+)", cli, re.S)
     assert tick, "scripts/pulumi-cli.sh: its progress loop (a sleep, a line every N ticks)"
     yield Claim(f"progress lines every {int(tick.group(1)) * int(tick.group(2))} s", "scripts/pulumi-cli.sh")
