@@ -3,8 +3,9 @@
 Each block is a fenced code block preceded by `<!-- command-block: NAME -->`; BLOCKS below names
 the ones this test runs, and how. Each runs in a fresh copy of the repository's tracked files
 (with the tests' virtualenv linked as `.venv` and first on PATH, so `python` and
-`.venv/bin/python` are the same interpreter), under bash -e with a timeout. A block that fails, or
-one that README no longer has, fails the test. Not run here: the two commands at the top
+`.venv/bin/python` are the same interpreter), under bash -e with a timeout; a Pulumi program block
+runs under Pulumi's mocks, each group it declares put through the provider's check(). A block that
+fails, or one that README no longer has, fails the test. Not run here: the two commands at the top
 (scripts/quickstart.sh, scripts/test.sh: minutes, and the suite itself), the Pulumi CLI's build,
 and anything needing a stack, a Pulumi CLI or an account.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import selectors
 import shutil
 import signal
@@ -20,17 +22,23 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
+from pulumi.runtime import MockResourceArgs
+from slb_master_slave.provider import MasterSlaveServerGroupProvider
+
+from harness.program import DefaultMocks, collect_registrations
 
 ROOT = Path(__file__).resolve().parents[1]
+GROUP_TYPE = "pulumi-python:dynamic/slb:MasterSlaveServerGroup"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-MARKED = re.compile(r"<!-- command-block: ([\w-]+) -->\n```(?:bash|sh)?\n(.*?)^```", re.S | re.M)
+MARKED = re.compile(r"<!-- command-block: ([\w-]+) -->\n```(?:bash|sh|python)?\n(.*?)^```", re.S | re.M)
 
 
 class Block(NamedTuple):
-    kind: str  # "run": must exit 0; "server": must print its URL first and answer it, then is stopped
+    kind: str  # "run": must exit 0; "server": must print its URL first and answer it, then is stopped;
+    # "program": a Pulumi program, run under mocks; each group it declares must pass the provider's check()
     timeout: float  # seconds
     expect: str = ""  # text its output must contain
 
@@ -40,6 +48,7 @@ BLOCKS = {
     "audit-help": Block("run", 30, expect="--delete-leftovers"),
     "mutation-list": Block("run", 30, expect="tests: "),
     "emulator": Block("server", 20),
+    "short-program": Block("program", 30),
 }
 
 
@@ -122,6 +131,37 @@ def missing_blocks(readme: str) -> list[str]:
     return sorted(set(BLOCKS) - set(blocks(readme)))
 
 
+def program(body: str, block: Block, copy: Path) -> list[str]:
+    """Run a `program` block under Pulumi mocks (as tests/test_examples.py runs the examples), the
+    region from config as a stack would give it; the names of the groups it declares."""
+    del block  # in-process: the mocks answer at once
+    path = copy / "readme_program" / "__main__.py"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    config = {"alicloud:region": "cn-hangzhou"}
+    failures: list[str] = []
+
+    class CheckingMocks(DefaultMocks):
+        def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+            if args.typ != GROUP_TYPE:
+                return super().new_resource(args)
+            provider = MasterSlaveServerGroupProvider()
+            provider._config = dict(config)
+            checked = provider.check({}, {k: v for k, v in args.inputs.items() if k != "__provider"})
+            failures.extend(f"{args.name}: {f.property}: {f.reason}" for f in checked.failures)
+            return f"rsp-{args.name}", dict(checked.inputs)
+
+    registrations = collect_registrations(lambda: runpy.run_path(str(path)), project="readme", config=config,
+                                          mocks=CheckingMocks())
+    assert failures == [], failures
+    names = [r.name for r in registrations if r.type == GROUP_TYPE]
+    assert names, "the program declares no group"
+    return names
+
+
+RUNNERS = {"run": run, "server": serve, "program": program}
+
+
 def test_every_listed_block_is_in_readme() -> None:
     missing = missing_blocks(README)
     assert not missing, f"README lost the command blocks {missing} (this test runs them): put them back or update BLOCKS"
@@ -132,23 +172,22 @@ def test_readme_command_block_runs(name: str, copy: Path) -> None:
     body = blocks(README).get(name)
     assert body is not None, f"README has no <!-- command-block: {name} --> block"
     block = BLOCKS[name]
-    if block.kind == "server":
-        serve(body, block, copy)
-    else:
-        run(body, block, copy)
+    RUNNERS[block.kind](body, block, copy)
 
 
 def broken(name: str) -> str:
     """A block of README with its first command made to fail, for the tests of this test."""
     body = blocks(README)[name]
+    if BLOCKS[name].kind == "program":
+        return body.replace("port=80", "port=0", 1)  # a port the provider refuses
     return body.replace(" -m ", " -m no_such_module_", 1)
 
 
 @pytest.mark.parametrize("name", sorted(BLOCKS))
 def test_a_broken_block_fails(name: str, copy: Path) -> None:
     block = BLOCKS[name]
-    with pytest.raises(AssertionError, match=r"exit 1|URL"):
-        (serve if block.kind == "server" else run)(broken(name), block, copy)
+    with pytest.raises(AssertionError, match=r"exit 1|URL|RealServerPortNotSupport"):
+        RUNNERS[block.kind](broken(name), block, copy)
 
 
 def test_a_stale_generated_table_fails_the_check(copy: Path) -> None:
