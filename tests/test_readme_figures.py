@@ -21,6 +21,7 @@ import pytest
 from slb_emulator import auth
 from slb_master_slave import (
     fence,
+    owner_tag,
     preview_checks,
     retry_policy,
     settings,
@@ -136,6 +137,13 @@ def time_and_settings_claims() -> Iterator[Claim]:
                    f"younger than {window} minutes", f"once it is {window} minutes old"):
         yield Claim(phrase, "fence.WINDOW_SECONDS")
     yield Claim(f"more than {fence.COMPLETION_CUTOFF_SECONDS // 60} minutes earlier", "fence.COMPLETION_CUTOFF_SECONDS")
+    ot = owner_tag
+    yield Claim(f"(at most {ot.MAX_TAG_VALUE} characters, no `http://` or `https://`", "owner_tag.MAX_TAG_VALUE")
+    yield Claim(f"(its first {ot._READABLE_HEAD} characters, `..` and its tail", "owner_tag._READABLE_HEAD")
+    yield Claim(f"`~`, the stack key and {ot.DIGEST_CHARS} hex digits of the URN's SHA-256", "owner_tag.DIGEST_CHARS")
+    yield Claim(f"names the stack ({ot.STACK_KEY_CHARS} hex digits of project and stack", "owner_tag.STACK_KEY_CHARS")
+    yield Claim(f"the resource ({ot.RESOURCE_KEY_CHARS} of its URN)", "owner_tag.RESOURCE_KEY_CHARS")
+    yield Claim(f"`pending:{ot.PENDING_FORMAT}.<stack>.<resource>.<maker>`", "owner_tag.PENDING_FORMAT")
     yield Claim(f"`slb-master-slave:timeoutSeconds` (default {g(st.DEFAULT_TIMEOUT_SECONDS)})",
                 "settings.DEFAULT_TIMEOUT_SECONDS")
     yield Claim(f"`slb-master-slave:requestTimeoutSeconds` (default {g(st.DEFAULT_REQUEST_TIMEOUT_SECONDS)})",
