@@ -11,6 +11,7 @@ outside a generated block unless a phrase here covers it: a new one needs a chec
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+import slb_master_slave
 from slb_emulator import auth
 from slb_master_slave import (
     fence,
@@ -214,6 +216,12 @@ def limit_claims() -> Iterator[Claim]:
 
 
 def suite_claims() -> Iterator[Claim]:
+    yield Claim(f"{slb_master_slave.__version__} is the current release", "slb_master_slave.__version__")
+    releases = re.findall(r"^## (\d+)\.(\d+)\.\d+$", CHANGELOG, re.M)
+    assert [".".join(r) for r in releases[-3:]] == ["0.3", "0.2", "0.1"], "CHANGELOG's oldest releases"
+    yield Claim("### From 0.1 or 0.2 to 0.3", "CHANGELOG.md: 0.1 and 0.2 upgrade in one step")
+    for (major, minor), (old_major, old_minor) in itertools.pairwise(releases[:-2]):
+        yield Claim(f"### From {old_major}.{old_minor} to {major}.{minor}", "CHANGELOG.md's releases")
     workers = re.search(r"workers=\$\{SLB_TEST_WORKERS:-(\d+)\}", (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8"))
     assert workers
     count = {2: "Two", 3: "Three", 4: "Four"}[int(workers.group(1))]
