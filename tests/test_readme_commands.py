@@ -218,3 +218,13 @@ def test_a_block_gone_from_readme_is_named(name: str) -> None:
     assert missing_blocks(README.replace(marker, "")) == [name]
     renamed = README.replace(marker, f"<!-- command-block: {name}-renamed -->")
     assert missing_blocks(renamed) == [name]
+
+
+def test_the_first_block_is_the_two_commands_for_a_fresh_machine() -> None:
+    """Not run here (minutes; the second is the suite itself): README opens with them, unchanged,
+    and both scripts are there to run. The fresh-clone test runs the first (tests/real_engine)."""
+    first = re.search(r"^```bash\n(.*?)^```", README, re.S | re.M)
+    assert first and README.index(first.group(0)) < README.index("\n## "), "the commands come before any section"
+    commands = [line.split("#", 1)[0].strip() for line in first.group(1).splitlines()]
+    assert commands == ["scripts/quickstart.sh", "scripts/test.sh"]
+    assert all(os.access(ROOT / command, os.X_OK) for command in commands)
