@@ -227,7 +227,7 @@ class Engine(PluginHost):
             steps = [s for s in plan.steps if s.op != "delete"]
         errors, skipped, step_failed = self._execute(steps)
         result = UpResult(plan=plan, errors=list(plan.errors) + errors, skipped=skipped, pending_cleared=cleared)
-        self._up_deletes([r.urn for r in driven(registrations)], result, failed=step_failed or not plan.ok)
+        self._up_deletes([r.urn for r in driven(registrations)], planner, result, failed=step_failed or not plan.ok)
         return result
 
     def _execute(self, steps: Iterable[Step]) -> tuple[list[StepError], list[UrnOp], bool]:
@@ -264,16 +264,17 @@ class Engine(PluginHost):
         skipped = [(u, ops[u]) for u, f in futures.items() if isinstance(f.exception(), _Skipped)]
         return errors, skipped, halt.is_set()
 
-    def _up_deletes(self, program_urns: list[str], result: UpResult, failed: bool) -> None:
+    def _up_deletes(self, program_urns: list[str], planner: Planner, result: UpResult, failed: bool) -> None:
         """The last phase of up: resources gone from the program and the old halves of
-        create-before-delete replacements, dependents first; skipped after a failure.
-        External resources the program no longer reads leave state, undeleted."""
+        create-before-delete replacements (only targeted ones under --target), dependents
+        first; skipped after a failure. External resources the program no longer reads
+        leave state, undeleted."""
         in_program = set(program_urns)
         with self._lock:
             self.state["resources"] = [r for r in self.resources()
                                        if not (r.get("external") and r["urn"] not in in_program)]
-        deletes = [r for r in self.resources()
-                   if not r.get("external") and (r.get("delete") or r["urn"] not in in_program)]
+        deletes = [r for r in self.resources() if not r.get("external") and planner.targeted(r["urn"])
+                   and (r.get("delete") or r["urn"] not in in_program)]
         if failed:
             result.skipped += [(r["urn"], "delete") for r in deletes]
         else:
