@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .program import Registration
 from .provider_process import DiffOutcome, Props, ProviderCrashed, ReadOutcome
 
 __all__ = ["DestroyResult", "Plan", "RefreshResult", "Step", "StepError", "UpResult", "UrnOp"]
@@ -31,7 +30,6 @@ class Step:
     type: str = ""
     name: str = ""
     dependencies: list[str] = field(default_factory=list)
-    error: Exception | None = None  # a Check/Diff error during planning
     read: ReadOutcome | None = None  # the ReadOutcome of a "read" step
 
 
@@ -40,7 +38,6 @@ class Plan:
     steps: list[Step] = field(default_factory=list)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # [(urn, property, reason)]
     errors: list[StepError] = field(default_factory=list)  # [(urn, op, ProviderError)]
-    ignored: list[Registration] = field(default_factory=list)  # not dynamic custom resources
 
     @property
     def ok(self) -> bool:
@@ -50,9 +47,6 @@ class Plan:
     def ops(self) -> dict[str, str]:
         """urn -> op (the op of the last step for that urn)."""
         return {s.urn: s.op for s in self.steps}
-
-    def count(self, op: str) -> int:
-        return sum(1 for s in self.steps if s.op == op)
 
 
 def _crashed(errors: list[StepError]) -> bool:
@@ -64,7 +58,6 @@ class UpResult:
     plan: Plan
     errors: list[StepError] = field(default_factory=list)  # [(urn, op, ProviderError)]
     skipped: list[UrnOp] = field(default_factory=list)  # [(urn, op)] never started
-    done: list[UrnOp] = field(default_factory=list)  # [(urn, op)] completed mutating steps
     pending_cleared: list[PendingOperation] = field(default_factory=list)  # pending operations of a crashed run, dropped
 
     @property
@@ -89,7 +82,6 @@ class UpResult:
 class RefreshResult:
     removed: list[str] = field(default_factory=list)  # urns dropped (Read returned id "")
     updated: list[str] = field(default_factory=list)  # urns whose outputs/inputs changed
-    unchanged: list[str] = field(default_factory=list)
     errors: list[StepError] = field(default_factory=list)  # [(urn, "read", ProviderError)]
     pending_cleared: list[PendingOperation] = field(default_factory=list)
 

@@ -16,10 +16,10 @@ _K = TypeVar("_K", bound=Hashable)
 
 
 def run_graph(keys: list[_K], waits_for: dict[_K, set[_K]], fn: Callable[[_K], None],
-              parallelism: int) -> tuple[list[_K], list[_K], list[_K]]:
+              parallelism: int) -> tuple[list[_K], list[_K]]:
     """Run fn(key) for every key once all keys it waits for are done, up to
     `parallelism` at a time. After the first failure no new key starts (the engine
-    stops issuing steps; in-flight ones finish). Returns (done, failed, skipped)."""
+    stops issuing steps; in-flight ones finish). Returns (failed, never started)."""
     keyset = set(keys)
     waits = {k: set(waits_for.get(k, ())) & keyset - {k} for k in keys}
     pending = list(keys)
@@ -39,7 +39,8 @@ def run_graph(keys: list[_K], waits_for: dict[_K, set[_K]], fn: Callable[[_K], N
             for f in finished:
                 k = running.pop(f)
                 (failed if f.exception() is not None else done).append(k)
-    return done, failed, pending
+    return failed, pending
+
 
 def delete_graph(entries: list[Entry]) -> tuple[list[DeleteKey], dict[DeleteKey, set[DeleteKey]]]:
     """Keys and waits for deleting `entries`: an entry waits until every other entry

@@ -11,7 +11,7 @@ from pulumi.runtime import rpc
 
 from .wire import UNKNOWN, sentinels_to_marker
 
-__all__ = ["Entry", "State", "load_state", "save_state"]
+__all__ = ["Entry", "State", "live_entry", "load_state", "save_state"]
 
 Entry = dict[str, Any]  # one resource in the state file: urn, type, name, id, inputs, outputs, ...
 State = dict[str, Any]  # {"resources": [Entry], "pending_operations"?: [...]}
@@ -21,6 +21,11 @@ def _json_default(value: Any) -> Any:
     if value is UNKNOWN:
         return rpc.UNKNOWN
     raise TypeError(f"not JSON serializable in state: {value!r}")
+
+
+def live_entry(resources: list[Entry], urn: str) -> Entry | None:
+    """The urn's entry that is not a pending delete (the old half of a replacement)."""
+    return next((r for r in resources if r["urn"] == urn and not r.get("delete")), None)
 
 
 def load_state(path: str) -> State:

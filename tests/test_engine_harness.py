@@ -310,6 +310,18 @@ def test_removed_resources_are_deleted_dependents_first(world):
     assert world.objects() == {} and load_state(world.state_path)["resources"] == []
 
 
+def test_up_target_deletes_nothing_untargeted(world):
+    """`pulumi up --target <urn>`: a resource gone from the program but not targeted stays."""
+    world.engine.up(world.program({"a": {"n": 1}, "b": {"n": 1}}))
+    regs = world.program({"a": {"n": 2}})
+    world.engine.calls.clear()
+    r = world.engine.up(regs, targets=[regs[0].urn])
+    assert r.ok, r.errors
+    assert world.methods() == ["Check", "Diff", "Update"]
+    assert sorted(o["key"] for o in world.objects().values()) == [world.k("a"), world.k("b")]
+    assert [x["name"] for x in load_state(world.state_path)["resources"]] == ["a", "b"]
+
+
 def test_refresh_drops_object_deleted_out_of_band_and_takes_inputs(world):
     world.engine.up(world.program({"a": {"n": 1}, "b": {"n": 1, "report_inputs": True}}))
     ids = {o["key"]: i for i, o in world.objects().items()}

@@ -23,9 +23,9 @@ def _registrations(source: str) -> list[Any]:
     return collect_registrations(program, project=PROJECT, stack="dev")
 
 
-def run_scenario_harness(emu, tmp_path, name: str) -> dict[str, Any]:
+def run_scenario_harness(emu, tmp_path, name: str, pipeline: bool = False) -> dict[str, Any]:
     provider = start_provider(scratch_project(tmp_path, PROJECT), emu)
-    engine = Engine(provider, str(tmp_path / "state.json"))
+    engine = Engine(provider, str(tmp_path / "state.json"), pipeline=pipeline)
     regs: list[Any] = []
     steps = SCENARIOS[name]
     try:
@@ -61,6 +61,13 @@ def test_the_harness_makes_the_calls_the_real_engine_makes(emu, tmp_path, name):
     golden = load_golden(name)
     assert golden["engine"] == "v3.260.0"
     assert run_scenario_harness(emu, tmp_path, name) == golden["calls"]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, steps in SCENARIOS.items() if steps[-1][0] == "up"))
+def test_the_pipelined_up_makes_the_calls_the_real_engine_makes(emu, tmp_path, name):
+    """Engine(pipeline=True), the benchmark's up: steps start while planning goes on, and
+    every resource still gets the calls the real engine makes."""
+    assert run_scenario_harness(emu, tmp_path, name, pipeline=True) == load_golden(name)["calls"]
 
 
 def test_a_fresh_provider_process_serves_each_command(emu, tmp_path):

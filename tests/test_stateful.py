@@ -832,12 +832,12 @@ class SlbStack(RuleBasedStateMachine):
             return f"create refused: {_last_line(error)[:120]}"  # adopt_id kept: it would adopt what it replaces
         old = dict(entry)
         entry.update(id=new_id, inputs=checked.inputs, outputs=outputs)
-        self.engine._save()
+        self.engine.save()
         try:
             p.delete(reg.urn, old["id"], old["outputs"], old_inputs=old["inputs"])
         except ProviderError as error:
             self.engine.state["resources"].append({**old, "delete": True})
-            self.engine._save()
+            self.engine.save()
             self._fail("clean-up-works", f"the old half's delete failed: {_last_line(error)}")
         live = self.live()
         if new_id == old["id"] or new_id not in live or old["id"] in live:
@@ -854,7 +854,7 @@ class SlbStack(RuleBasedStateMachine):
         for entry in self.engine.state["resources"]:
             entry["urn"] = entry["urn"].replace(f"urn:pulumi:{old_stack}::", f"urn:pulumi:{new_stack}::", 1)
         self.stack = new_stack
-        self.engine._save()
+        self.engine.save()
         mine = {r["id"] for r in self.engine.resources()}
         other = Engine(self._fresh_provider(), os.path.join(os.path.dirname(self.engine.state_path),
                                                             f"stack-{old_stack}-{len(self.trace)}.json"))
@@ -900,7 +900,7 @@ class SlbStack(RuleBasedStateMachine):
         reg = regs[renamed]
         moved = {**old, "urn": reg.urn, "name": renamed}
         self.engine.state["resources"].append(moved)
-        self.engine._save()
+        self.engine.save()
         inputs = p.check(reg.urn, old["inputs"], copy.deepcopy(reg.inputs)).inputs
         diff = p.diff(reg.urn, old["id"], old["outputs"], inputs, old_inputs=old["inputs"])
         try:
@@ -908,7 +908,7 @@ class SlbStack(RuleBasedStateMachine):
                 again = p.check(reg.urn, {}, copy.deepcopy(reg.inputs)).inputs
                 new_id, outs = p.create(reg.urn, again)
                 moved.update(id=new_id, inputs=again, outputs=outs)
-                self.engine._save()
+                self.engine.save()
                 p.delete(reg.urn, old["id"], old["outputs"], old_inputs=old["inputs"])
                 step = "replace"
             elif diff.changes == "some":
@@ -922,7 +922,7 @@ class SlbStack(RuleBasedStateMachine):
             if d.adopt_id is None:
                 self._fail("clean-up-works", f"{renamed} (was {res}): {_last_line(error)}")
             step = f"failed: {_last_line(error)[:100]}"
-        self.engine._save()
+        self.engine.save()
         return f"{res} -> {renamed} ({step}); a new {res} made {made}"
 
     def _upgrade(self, res: str, release: str) -> str:
@@ -942,7 +942,7 @@ class SlbStack(RuleBasedStateMachine):
                      **{"ResourceId.1": gid, "TagKey.1": OWNER_TAG_KEY})
             sdk_call(self.emu, region, "TagResources", ResourceType="masterslaveservergroup",
                      **{"ResourceId.1": gid, "Tag.1.Key": LEGACY_TOKEN_KEY, "Tag.1.Value": "0f" * 16})
-        self.engine._save()
+        self.engine.save()
         return f"{gid} as release {release} left it"
 
     # -- out of band ---------------------------------------------------------------------
