@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 from slb_master_slave.api_errors import ErrorKind, SlbApiError
 from slb_master_slave.gateway import SlbGateway
+from slb_master_slave.owner_tag import OWNER_TAG_KEY
 from slb_master_slave.retry_policy import (
     LISTENER_WAIT_MAX_TRIES,
     THROTTLED_CAP_SECONDS,
@@ -22,7 +23,7 @@ from slb_master_slave.retry_policy import (
 from slb_master_slave.scrubbing import scrub, summarize
 from slb_master_slave.settings import Settings, resolve_settings
 from slb_master_slave.signing import EndpointNotResolved, RequestSigner, default_host
-from slb_master_slave.spec import OWNER_TAG_KEY, BackendServer, GroupSpec
+from slb_master_slave.spec import BackendServer, GroupSpec
 from slb_master_slave.transport import Answer, Target
 from slb_master_slave.wire import live_group_from_api
 

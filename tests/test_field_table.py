@@ -28,8 +28,8 @@ from slb_master_slave import (
     validation,
     wire,
 )
+from slb_master_slave.fields import MAX_TAG_VALUE
 from slb_master_slave.generated_types import MasterSlaveServerGroupShape
-from slb_master_slave.owner_tag import MAX_TAG_VALUE
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
 from slb_master_slave.spec import BackendServer, GroupSpec, in_api_order
 from slb_master_slave.wire import server_from_wire, server_to_wire

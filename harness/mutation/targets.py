@@ -87,7 +87,7 @@ TARGETS: tuple[Target, ...] = (
     Target("fence", "standing", ("return Standing.ABANDONED", "return Standing.IN_PROGRESS"),
            (FENCE, SWEEP_FENCED)),
     Target("sweep", "sweep_abandoned", ("return []",), (LEFTOVERS_DELETED, SWEEP_FENCED)),
-    Target("ownership", "declaration_mismatches", ("return []",), (LEFT_MISMATCHED, TAKEN_OVER)),
+    Target("spec", "declaration_mismatches", ("return []",), (LEFT_MISMATCHED, TAKEN_OVER)),
     # -- the retry decision: what is sent again, how often, how long apart ------------------------
     Target("retry_policy", "retry_decision", ("return Retry.NO", "return Retry.FAST"),
            (f"{RETRY}::test_retryable_codes", f"{RETRY}::test_transport_failures_by_class",

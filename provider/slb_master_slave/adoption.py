@@ -16,7 +16,6 @@ group the retried adoption takes up again.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from . import fence, maker, tagging
 from .api_errors import SlbApiError
@@ -28,14 +27,15 @@ from .owner_tag import (
     LEGACY_TOKEN_KEY,
     OWNER_TAG_KEY,
     names_owner,
+    owner_of,
     parse_pending,
     pending_value,
 )
-from .ownership import declaration_mismatches, owner_of, without_owner
-from .spec import MAX_TAGS, GroupSpec, LiveGroup
+from .spec import MAX_TAGS, GroupSpec, LiveGroup, declaration_mismatches, user_tags
 
 
-def adopt(gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
+def adopt(gateway: SlbGateway, spec: GroupSpec) -> str:
+    """The adopted group's id, marked complete for the resource (when it has an owner)."""
     assert spec.adopt_id is not None
     group_id = spec.adopt_id
     try:
@@ -58,8 +58,8 @@ def adopt(gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
         )
     owner = spec.owner
     if owner is None:  # the provider used directly, with no program-side identity
-        tagging.reconcile(gateway, group_id, without_owner(tags), spec.tag_dict)
-        return spec.to_outputs()
+        tagging.reconcile(gateway, group_id, user_tags(tags), spec.tag_dict)
+        return group_id
     pending = owner_of(tags)
     if pending is None:
         if len(tags) >= MAX_TAGS:
@@ -72,12 +72,12 @@ def adopt(gateway: SlbGateway, spec: GroupSpec) -> dict[str, Any]:
         gateway.tag_group(group_id, {OWNER_TAG_KEY: pending})
     try:
         with running(pending):
-            complete(gateway, group_id, without_owner(tags), spec, owner, pending, started=time.time(),
+            complete(gateway, group_id, user_tags(tags), spec, owner, pending, started=time.time(),
                      made="adopted", keep_for_follow_up=False)
     except NotCompleted as failure:
         raise ProviderError(f"{failure.reason} It stays pending for this resource: the next `pulumi up` adopts it "
                             "again.") from None
-    return spec.to_outputs()
+    return group_id
 
 
 def _refuse_if_owned(live: LiveGroup, spec: GroupSpec) -> None:

@@ -32,8 +32,7 @@ from .audit_findings import Circumstances, Finding, Kind, ScannedLoadBalancer, c
 from .errors import AuditUnavailable
 from .gateway import SlbGateway
 from .gone import confirmed_gone, load_balancer_gone
-from .owner_tag import OWNER_TAG_KEY
-from .ownership import owner_of
+from .owner_tag import OWNER_TAG_KEY, owner_of
 from .scrubbing import scrub
 from .settings import Settings, SettingsError, resolve_settings
 from .spec import LiveGroup

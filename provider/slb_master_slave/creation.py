@@ -35,9 +35,14 @@ from .errors import ProviderError
 from .fence import COMPLETION_CUTOFF_SECONDS, WINDOW_SECONDS, created_at
 from .gateway import SlbGateway
 from .gone import group_not_found
-from .owner_tag import OWNER_TAG_KEY, owner_value, parse_pending, pending_value
-from .ownership import declaration_mismatches, owner_of, without_owner
-from .spec import GroupSpec, LiveGroup
+from .owner_tag import (
+    OWNER_TAG_KEY,
+    owner_of,
+    owner_value,
+    parse_pending,
+    pending_value,
+)
+from .spec import GroupSpec, LiveGroup, declaration_mismatches, user_tags
 
 AUDIT_COMMAND = "python -m slb_master_slave audit"
 SETTLE_POLL_SECONDS = 0.25
@@ -155,7 +160,7 @@ def _can_take_over(spec: GroupSpec, live: LiveGroup) -> bool:
 
 def _take_over(gateway: SlbGateway, spec: GroupSpec, owner: str, live: LiveGroup, pending: str) -> None:
     try:
-        complete(gateway, live.id, without_owner(live.tags or {}), spec, owner, pending, started=time.time(),
+        complete(gateway, live.id, user_tags(live.tags or {}), spec, owner, pending, started=time.time(),
                  made="taken over (an earlier create of this resource left it)", keep_for_follow_up=False)
     except NotCompleted as failure:
         raise ProviderError(failure.reason + " It stays pending: run `pulumi up` again.") from None

@@ -123,6 +123,17 @@ MAX_NAME = 80
 MAX_TAGS = 20
 MAX_USER_TAGS = MAX_TAGS - 1
 MAX_TAG_KEY = 64
+# The API's rules for any tag key or value (validation checks users' tags with them; the
+# ownership tag's values keep them too).
+MAX_TAG_VALUE = 128
+RESERVED_TAG_PREFIXES = ("aliyun", "acs:")
+URL_MARKERS = ("http://", "https://")
+# Tag keys under this prefix are the provider's own (the ownership tag, owner_tag.py): users may
+# not declare one, and none shows in outputs or diffs.
+OWNER_TAG_PREFIX = "slb-master-slave:"
+# An output only, never an input: the exact ownership tag value the provider wrote, so a diff
+# can tell a group whose tag still has to be brought to the current form and update it in place.
+OWNER_TAG_OUTPUT = "owner_tag"
 
 # Outputs repeat the inputs normalized: a region, a name and tags always (resolved, chosen,
 # `{}`), the servers as the program's server type (generated_types.MasterSlaveServerGroupServer).

@@ -42,7 +42,6 @@ from .lookup_mocks import (
     result_fields,
 )
 from .outputs import MasterSlaveServerGroupServer, servers_from_outputs
-from .ownership import without_owner
 from .settings import (
     CONFIG_KEYS,
     Settings,
@@ -50,7 +49,7 @@ from .settings import (
     resolve_region,
     resolve_settings,
 )
-from .spec import LiveGroup, in_api_order
+from .spec import LiveGroup, in_api_order, user_tags
 
 __all__ = [
     "LOOKUP_TOKEN",
@@ -132,7 +131,7 @@ def group_from_live(live: LiveGroup, load_balancer_id: str) -> MasterSlaveServer
         name=live.name,
         load_balancer_id=live.load_balancer_id or load_balancer_id,
         servers=servers_from_outputs([s.to_props() for s in in_api_order(live.servers)]),
-        tags=without_owner(live.tags or {}),
+        tags=user_tags(live.tags or {}),
     )
 
 

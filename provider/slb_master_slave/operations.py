@@ -18,7 +18,7 @@ from .api_errors import LISTENER_HOLDS_GROUP, SlbApiError
 from .errors import ProviderError
 from .gateway import SlbGateway
 from .gone import confirmed_gone
-from .ownership import without_owner
+from .owner_tag import owner_value
 from .settings import Settings
 from .spec import (
     OWNER_TAG_OUTPUT,
@@ -29,6 +29,7 @@ from .spec import (
     normalize_flag,
     normalize_servers,
     normalize_tags,
+    user_tags,
 )
 
 
@@ -45,14 +46,14 @@ def create(settings: Settings, props: Mapping[str, Any]) -> tuple[str, dict[str,
     gateway = _gateway(settings, spec.region_id)
     try:
         if spec.adopt_id:
-            return spec.adopt_id, adopt(gateway, spec)
-        if spec.owner is None:  # no program-side identity (the provider used directly)
+            group_id = adopt(gateway, spec)
+        elif spec.owner is None:  # no program-side identity (the provider used directly)
             group_id = creation.create_unowned(gateway, spec)
         else:
             group_id = creation.create_owned(gateway, spec, spec.owner)
     except SlbApiError as error:
         raise ProviderError(str(error)) from None
-    return group_id, spec.to_outputs()
+    return group_id, _outputs(spec)
 
 
 def read(settings: Settings, group_id: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -88,7 +89,7 @@ def update(settings: Settings, group_id: str, olds: Mapping[str, Any], news: Map
     spec = GroupSpec.from_props(news, settings.region)
     recorded = olds.get(OWNER_TAG_OUTPUT) if isinstance(olds.get(OWNER_TAG_OUTPUT), str) else None
     tagging.update(gateway, group_id, normalize_tags(olds.get("tags")), spec.tag_dict, spec.owner, recorded)
-    outputs = spec.to_outputs()
+    outputs = _outputs(spec)
     if spec.owner is None and recorded:
         outputs[OWNER_TAG_OUTPUT] = recorded
     return outputs
@@ -120,6 +121,12 @@ def delete(settings: Settings, group_id: str, props: Mapping[str, Any]) -> None:
         raise ProviderError(str(error)) from None
 
 
+def _outputs(spec: GroupSpec) -> dict[str, Any]:
+    """What create, adopt and update store: the declaration, and the ownership tag's value the
+    group now carries (none without an owner)."""
+    return spec.to_outputs(owner_tag=owner_value(spec.owner) if spec.owner else None)
+
+
 def _outputs_from_live(live: LiveGroup, state: Mapping[str, Any], default_region: str | None) -> dict[str, Any]:
     """What refresh stores: the live group, plus what the API never returns (server_ip, region)."""
     known_ips = {}
@@ -138,7 +145,7 @@ def _outputs_from_live(live: LiveGroup, state: Mapping[str, Any], default_region
         region_id=state.get("region_id") or default_region,
         name=live.name or str(state.get("name", "")),
         servers=normalize_servers(servers),
-        tags=without_owner(live.tags) if live.tags is not None else normalize_tags(state.get("tags")),
+        tags=user_tags(live.tags) if live.tags is not None else normalize_tags(state.get("tags")),
         delete_protection_validation=normalize_flag(state.get(PROTECTION_FLAG)),
         adopt_id=state.get("adopt_id"),  # ours, never the API's: kept from state
         owner=state.get("owner"),

@@ -11,6 +11,23 @@ Keeping "pending" in the value rather than in a second tag keeps the provider to
 API's 20 tag slots, so users keep 19; TagResources overwrites a key's value, so completing a
 group costs one call and no extra slot.
 
+The two kinds of value keep the invariant of ownership: a group referenced by any stack's
+state is never returned by another Create; a group whose Create never reached the engine is
+taken over, or removed, by the next Create of that resource, whatever its declaration then.
+The engine never tells the provider which calls came before (`pulumi up --replace` and a
+tainted resource send Check with no olds and Create in a fresh process; a renamed stack or an
+aliased resource shares its old owner with a new one), so the tag alone tells them apart:
+- pending: written by the create itself and replaced before Create returns, so no state can
+  hold such a group. The next Create of the resource takes it over when it matches the
+  declaration and deletes it otherwise; a Delete of the stack sweeps it too (a killed
+  replacement, then `destroy`).
+- completed: may be held by some state, even one this process never saw. No Create returns
+  it, and adopting it is refused.
+Owners follow the resource's URN (check() takes the owner the program passes), so after a
+stack rename or an `aliases` rename the next `up` retags the group in place: two live
+resources never share an owner value, and two creates in flight never see each other's
+pending group.
+
 The owner value names the resource: its URN when the API accepts that as a tag value (at
 most 128 characters, no `http://` or `https://`, not starting with `aliyun` or `acs:`), as
 release 0.2 wrote it; otherwise a readable form of the URN cut to fit, `~`, the stack key
@@ -22,7 +39,7 @@ A pending value names three things, each a fixed-width key so the value stays sh
 - the resource (a digest of its URN);
 - the maker: the provider process that sent the create (its machine, boot, pid and start
   time; see maker.py), so nobody takes over or deletes a group another deployment is still
-  creating (the fence, ownership.py).
+  creating (the fence, fence.py).
 Only the maker can know its own pending value in advance, so only it filters on it
 exactly (settling its own lost answer); others find pending groups through the local
 journal of unfinished creates (journal.py) or a listing of the owner key (the audit, a
@@ -34,18 +51,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-OWNER_TAG_PREFIX = "slb-master-slave:"
+from .fields import MAX_TAG_VALUE, OWNER_TAG_PREFIX, RESERVED_TAG_PREFIXES, URL_MARKERS
+
 OWNER_TAG_KEY = OWNER_TAG_PREFIX + "owner"
 # The first release (0.1) tagged each create with a random token instead of an owner.
 LEGACY_TOKEN_KEY = OWNER_TAG_PREFIX + "create-token"
 PENDING_PREFIX = "pending:"
 PENDING_FORMAT = "2"
-# The API's rules for any tag value (validation.py checks users' tags with the same ones).
-MAX_TAG_VALUE = 128
-RESERVED_TAG_PREFIXES = ("aliyun", "acs:")
-URL_MARKERS = ("http://", "https://")
 DIGEST_CHARS = 20  # 80 bits of SHA-256: enough to tell URNs apart, short enough to leave a readable head
 STACK_KEY_CHARS = 10
 RESOURCE_KEY_CHARS = 16
@@ -57,6 +72,11 @@ _PENDING_V2 = re.compile(
     rf"^{PENDING_PREFIX}{PENDING_FORMAT}\.(?P<stack>{_HEX}{{{STACK_KEY_CHARS}}})\."
     rf"(?P<resource>{_HEX}{{{RESOURCE_KEY_CHARS}}})\.(?P<maker>[0-9a-f]+\.\d+\.\d+)$")
 _HASHED_TAIL = re.compile(rf"~(?P<stack>{_HEX}{{{STACK_KEY_CHARS}}})\.{_HEX}{{{DIGEST_CHARS}}}$")
+
+
+def owner_of(tags: Mapping[str, str]) -> str | None:
+    """The ownership tag's value on a group's tags, or None when it carries none."""
+    return tags.get(OWNER_TAG_KEY)
 
 
 def is_valid_tag_value(value: str) -> bool:

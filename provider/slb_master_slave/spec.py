@@ -17,11 +17,6 @@ from typing import Any, TypeVar
 from pulumi.output import Unknown
 
 from . import fields
-from .owner_tag import (
-    OWNER_TAG_KEY as OWNER_TAG_KEY,  # re-exported: tests and tools import it from here
-)
-from .owner_tag import OWNER_TAG_PREFIX as OWNER_TAG_PREFIX
-from .owner_tag import owner_value
 
 SERVER_FIELDS = fields.SERVER_FIELD_NAMES
 # Server defaults come from the field table: what a server the user did not spell out gets.
@@ -38,10 +33,8 @@ GROUP_FIELDS = (*(name for name in fields.GROUP_FIELD_NAMES if name != PROTECTIO
 
 MAX_TAGS = fields.MAX_TAGS
 MAX_USER_TAGS = fields.MAX_USER_TAGS
-# An output only (never an input): the exact ownership tag value the provider wrote, so a
-# diff can tell a group that still needs its tag brought to the current form (an upgrade,
-# a renamed stack or resource) and update it in place.
-OWNER_TAG_OUTPUT = "owner_tag"
+OWNER_TAG_PREFIX = fields.OWNER_TAG_PREFIX
+OWNER_TAG_OUTPUT = fields.OWNER_TAG_OUTPUT
 TRIMMED_FIELDS = fields.TRIMMED_FIELDS
 
 # The wire sentinel for an unknown value, as pulumi.runtime.rpc spells it.
@@ -278,11 +271,6 @@ class GroupSpec:
     def tag_dict(self) -> dict[str, str]:
         return dict(self.tags)
 
-    @property
-    def owner_tag(self) -> str | None:
-        """The completed ownership tag's value for this declaration; None when no owner was passed."""
-        return owner_value(self.owner) if self.owner else None
-
     @classmethod
     def from_props(cls, props: Mapping[str, Any], default_region: str | None = None) -> GroupSpec:
         normalized = normalize_inputs(props, default_region)
@@ -297,13 +285,14 @@ class GroupSpec:
             delete_protection_validation=normalized[PROTECTION_FLAG] is True,
         )
 
-    def to_outputs(self) -> dict[str, Any]:
-        """Outputs repeat every input, normalized (DESIGN.md, Contract)."""
+    def to_outputs(self, *, owner_tag: str | None = None) -> dict[str, Any]:
+        """Outputs repeat every input, normalized, plus `owner_tag`: the ownership tag's value
+        the group carries, when there is one."""
         return group_outputs(
             load_balancer_id=self.load_balancer_id, region_id=self.region_id, name=self.name,
             servers=[s.to_props() for s in self.servers], tags=self.tag_dict,
             delete_protection_validation=self.delete_protection_validation, adopt_id=self.adopt_id,
-            owner=self.owner, owner_tag=self.owner_tag)
+            owner=self.owner, owner_tag=owner_tag)
 
 
 def group_outputs(*, load_balancer_id: Any, region_id: Any, name: str, servers: list[dict[str, Any]],
@@ -323,6 +312,42 @@ def group_outputs(*, load_balancer_id: Any, region_id: Any, name: str, servers: 
     optional = {"adopt_id": adopt_id, "owner": owner, OWNER_TAG_OUTPUT: owner_tag}
     outputs.update({key: value for key, value in optional.items() if value})
     return outputs
+
+
+def user_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """The user's tags only: the provider's own (the ownership tag, and the create token of
+    releases before it, under the same reserved prefix) never show in outputs or diffs."""
+    return {key: value for key, value in tags.items() if not key.startswith(OWNER_TAG_PREFIX)}
+
+
+def declaration_mismatches(spec: GroupSpec, live: LiveGroup) -> list[str]:
+    """Every field the declaration holds that the live group does not have, one line each.
+
+    `server_ip` is compared only when the API returned it (the Attribute answer has no
+    ServerIp); `description` is compared as given, an absent one equal to an empty one.
+    """
+    mismatches = []
+    if live.load_balancer_id and live.load_balancer_id != spec.load_balancer_id:
+        mismatches.append(f"load_balancer_id: declared {spec.load_balancer_id}, the group belongs to {live.load_balancer_id}")
+    if live.name != spec.name:
+        mismatches.append(f"name: declared {spec.name!r}, the group is named {live.name!r}")
+    declared = {s.key: s for s in spec.servers}
+    actual = {s.key: s for s in live.servers}
+    for key in sorted(set(declared) | set(actual)):
+        where = f"server {key[0]}:{key[1]}"
+        if key not in actual:
+            mismatches.append(f"servers: {where} is declared but not in the group")
+            continue
+        if key not in declared:
+            mismatches.append(f"servers: {where} is in the group but not declared")
+            continue
+        for field in fields.SERVER_ATTRIBUTE_FIELDS:
+            want, have = getattr(declared[key], field), getattr(actual[key], field)
+            if field == "server_ip" and have is None:
+                continue
+            if (want or None) != (have or None):
+                mismatches.append(f"servers: {where} {field} declared {want!r}, the group has {have!r}")
+    return mismatches
 
 
 def server_identity(server: Any) -> Any:

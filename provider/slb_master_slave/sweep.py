@@ -20,8 +20,7 @@ from . import creation, fence, journal, maker
 from .api_errors import SlbApiError
 from .gateway import SlbGateway
 from .gone import group_not_found, load_balancer_gone
-from .owner_tag import OWNER_TAG_KEY, parse_pending, stack_key_of
-from .ownership import owner_of
+from .owner_tag import OWNER_TAG_KEY, owner_of, parse_pending, stack_key_of
 from .settings import MAX_CONCURRENT_OPERATIONS
 from .spec import LiveGroup
 

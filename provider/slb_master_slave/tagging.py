@@ -19,10 +19,10 @@ from .owner_tag import (
     LEGACY_TOKEN_KEY,
     OWNER_TAG_KEY,
     legacy_values,
+    owner_of,
     owner_value,
 )
-from .ownership import owner_of, without_owner
-from .spec import MAX_TAGS
+from .spec import MAX_TAGS, user_tags
 
 # What the API has been seen or documented to answer when a group would pass 20 tags
 # (QuotaExceed.TagsPerResource and QuotaExceeded.Tag in the SLB reference; the emulator's
@@ -36,7 +36,7 @@ def reconcile(gateway: SlbGateway, group_id: str, old: Mapping[str, str], new: M
     """User tags from `old` to `new` (the ownership tag is never removed here), plus the
     `extra` reserved tags set and the `drop` ones removed, in one call each at most;
     `keep_for_follow_up` keeps time back after the last call (a create's clean-up)."""
-    removed = [key for key in without_owner(old) if key not in new] + list(drop)
+    removed = [key for key in user_tags(old) if key not in new] + list(drop)
     to_set = {key: value for key, value in new.items() if old.get(key) != value}
     gateway.untag_group(group_id, removed)
     gateway.tag_group(group_id, {**to_set, **(extra or {})}, keep_for_follow_up=keep_for_follow_up)

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from . import fields
-from .owner_tag import MAX_TAG_VALUE, RESERVED_TAG_PREFIXES, URL_MARKERS
+from .fields import MAX_TAG_VALUE, OWNER_TAG_PREFIX, RESERVED_TAG_PREFIXES, URL_MARKERS
 from .spec import (
     BACKEND_TYPES,
     MAX_USER_TAGS,
-    OWNER_TAG_PREFIX,
     SERVER_FIELDS,
     SERVER_TYPES,
     is_unknown,
