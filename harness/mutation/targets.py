@@ -78,10 +78,10 @@ TARGETS: tuple[Target, ...] = (
     # -- diff: what replaces, what changes in place, what never diffs -----------------------------
     Target("provider", "MasterSlaveServerGroupProvider.diff",
            ("raise", "return DiffResult(changes=False, replaces=[], delete_before_replace=False)"), (DIFF,)),
-    # -- the ownership decision: take over, leave, delete (creation.py, fence.py, sweep.py) --------
+    # -- the ownership decision: take over, leave, delete (creation.py, maker.py, fence.py, sweep.py)
     Target("creation", "_take_over_abandoned", ("return None",), (TAKEN_OVER, LEFT_MISMATCHED),
            reach=f"{SEQUENCES}::test_killed_create_then_the_same_declaration_takes_the_group_over"),
-    Target("creation", "maker_has_ended", ("return True", "return False"), (MAKER_RUNS, TAKEN_OVER)),
+    Target("maker", "maker_has_ended", ("return True", "return False"), (MAKER_RUNS, TAKEN_OVER)),
     Target("creation", "_own_group", ("return None",), (LOST_ANSWER,)),
     Target("creation", "_clean_up", ("return (True, '')",), (REFUSED_COMPLETION,)),
     Target("fence", "standing", ("return Standing.ABANDONED", "return Standing.IN_PROGRESS"),

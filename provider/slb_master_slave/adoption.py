@@ -19,7 +19,7 @@ import time
 
 from . import fence, maker, tagging
 from .api_errors import SlbApiError
-from .creation import AUDIT_COMMAND, NotCompleted, complete, running, running_here
+from .completion import AUDIT_COMMAND, NotCompleted, complete
 from .errors import ProviderError
 from .gateway import SlbGateway
 from .gone import group_not_found
@@ -71,7 +71,7 @@ def adopt(gateway: SlbGateway, spec: GroupSpec) -> str:
         pending = pending_value(owner, maker.this_process().token)
         gateway.tag_group(group_id, {OWNER_TAG_KEY: pending})
     try:
-        with running(pending):
+        with maker.running(pending):
             complete(gateway, group_id, user_tags(tags), spec, owner, pending, started=time.time(),
                      made="adopted", keep_for_follow_up=False)
     except NotCompleted as failure:
@@ -108,7 +108,7 @@ def _refuse_if_owned(live: LiveGroup, spec: GroupSpec) -> None:
     mark = parse_pending(current)
     if spec.owner and mark is not None and mark.is_for(spec.owner):
         standing = fence.standing(mark, current, live.create_time, now=time.time(), me=maker.this_process(),
-                                  maker_gone=maker.is_gone, running_here=running_here)
+                                  maker_gone=maker.is_gone, running_here=maker.running_here)
         if standing is not fence.Standing.IN_PROGRESS:
             return  # an adoption (or create) of this resource that was interrupted before it completed
         raise ProviderError(

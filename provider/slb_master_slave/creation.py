@@ -11,7 +11,7 @@ A create of a resource, in order:
    applied (its answer lost, a 5xx, a mangled 200) is settled before anything is sent again:
    one listing filtered on that exact value finds the group it made, if any (after a read
    timeout it keeps looking for two more read timeouts: the held request may land late).
-3. Complete it: one TagResources writes the owner value over the pending one. Not when the
+3. Complete it (completion.py): one TagResources writes the owner value over the pending one. Not when the
    engine that asked is gone (the group stays pending for the next `up` to take over), and
    not past the fence's cutoff (fence.py). If completing fails, the group is deleted again
    and the create fails with both answers: nothing is left behind. Only when that delete
@@ -23,68 +23,19 @@ A healthy create is two calls, one after the other: the create and its completio
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
-from collections.abc import Iterator, Mapping
 
-from . import journal, maker, tagging
+from . import journal, maker
 from .api_errors import CreateOutcomeUnknown, ErrorKind, SlbApiError
-from .engine_presence import engine_gone
+from .completion import AUDIT_COMMAND, NotCompleted, complete
 from .errors import ProviderError
 from .fence import COMPLETION_CUTOFF_SECONDS, WINDOW_SECONDS, created_at
 from .gateway import SlbGateway
 from .gone import group_not_found
-from .owner_tag import (
-    OWNER_TAG_KEY,
-    owner_of,
-    owner_value,
-    parse_pending,
-    pending_value,
-)
+from .owner_tag import OWNER_TAG_KEY, owner_of, parse_pending, pending_value
 from .spec import GroupSpec, LiveGroup, declaration_mismatches, user_tags
 
-AUDIT_COMMAND = "python -m slb_master_slave audit"
 SETTLE_POLL_SECONDS = 0.25
-
-
-class _Running:
-    """The pending values of the creates (and adoptions) running in this process now."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.values: set[str] = set()
-
-
-_running = _Running()
-
-
-def running_here(value: str) -> bool:
-    """Whether a create of this process that wrote `value` is running now (fence.py: once it
-    has ended, what it left is abandoned, even while this process lives on)."""
-    with _running.lock:
-        return value in _running.values
-
-
-@contextlib.contextmanager
-def running(value: str) -> Iterator[None]:
-    with _running.lock:
-        _running.values.add(value)
-    try:
-        yield
-    finally:
-        with _running.lock:
-            _running.values.discard(value)
-
-
-def maker_has_ended(value: str, left_by: maker.Maker | None) -> bool:
-    """The maker named in a pending value will never complete it: this process, no longer
-    running that create, or a process known to be gone."""
-    if left_by is None:
-        return False
-    if left_by == maker.this_process():
-        return not running_here(value)
-    return maker.is_gone(left_by) is True
 
 
 def create_unowned(gateway: SlbGateway, spec: GroupSpec) -> str:
@@ -109,7 +60,7 @@ def create_owned(gateway: SlbGateway, spec: GroupSpec, owner: str) -> str:
     pending = pending_value(owner, maker.this_process().token)
     entry = journal.UnfinishedCreate(pending, place, started=time.time())
     journal.record(entry)
-    with running(pending):
+    with maker.running(pending):
         group_id = _create_once(gateway, spec, pending)
         entry = journal.with_group(entry, group_id)
         try:
@@ -135,7 +86,7 @@ def _take_over_abandoned(gateway: SlbGateway, spec: GroupSpec, owner: str, place
         mark = parse_pending(entry.value)
         if mark is None or not mark.is_for(owner):
             continue
-        if not maker_has_ended(entry.value, maker.Maker.parse(mark.maker)):
+        if not maker.maker_has_ended(entry.value, maker.Maker.parse(mark.maker)):
             continue
         with journal.claimed(entry) as claim:
             if not claim:
@@ -270,60 +221,6 @@ def _outcome_unknown(cause: SlbApiError, lookup: SlbApiError | None, pending: st
         cause.action, cause.code, cause.message, request_id=cause.request_id, http_status=cause.http_status,
         attempts=cause.attempts, kind=cause.kind, may_have_applied=True, subject=cause.subject,
         region=cause.region, endpoint=cause.endpoint, hint=hint, seconds=cause.seconds)
-
-
-# -- 3. completing it ------------------------------------------------------------------
-class NotCompleted(Exception):
-    """A group that was made (or taken over, or adopted) and not marked complete; `keep_pending`:
-    leave it as it is (the engine is gone) rather than clean it up."""
-
-    def __init__(self, reason: str, *, keep_pending: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.keep_pending = keep_pending
-
-
-def complete(gateway: SlbGateway, group_id: str, old_tags: Mapping[str, str], spec: GroupSpec, owner: str,
-             pending: str, *, started: float, made: str, keep_for_follow_up: bool) -> None:
-    """Bring the group's user tags to the declared ones and write the owner value over the
-    pending one, in one TagResources: only a completed group is ever returned to the engine.
-
-    Raises NotCompleted when the engine that asked is gone (no state would record the group:
-    it stays pending), past the fence's cutoff, or when the call fails. After the call the
-    engine is asked again: gone meanwhile, the group goes back to pending. `keep_for_follow_up`
-    keeps time back for the caller's clean-up.
-    """
-    if engine_gone():
-        raise NotCompleted(_engine_gone_message(group_id, made, pending), keep_pending=True)
-    if time.time() - started > COMPLETION_CUTOFF_SECONDS:
-        raise NotCompleted(
-            f"Group {group_id} was {made} more than {COMPLETION_CUTOFF_SECONDS // 60} minutes ago, past the point after "
-            "which another deployment may take a pending group for abandoned, so it is not completed.")
-    try:
-        tagging.reconcile(gateway, group_id, old_tags, spec.tag_dict, extra={OWNER_TAG_KEY: owner_value(owner)},
-                          keep_for_follow_up=keep_for_follow_up)
-    except SlbApiError as error:
-        raise NotCompleted(f"{error}\nGroup {group_id} was {made} but could not be marked complete (above).") from None
-    if not engine_gone():
-        return
-    try:
-        gateway.tag_group(group_id, {OWNER_TAG_KEY: pending})
-    except SlbApiError:
-        raise ProviderError(
-            f"Group {group_id} was {made} and completed, but the Pulumi engine that asked for it was gone by then "
-            f"(the CLI was killed), and marking it pending again failed: it carries {OWNER_TAG_KEY}="
-            f"{owner_value(owner)} and no state holds it. `{AUDIT_COMMAND}` lists it; `{AUDIT_COMMAND} --delete "
-            f"{group_id}` removes it, or adopt it with adopt_id after `{AUDIT_COMMAND} --release {group_id}`.") from None
-    raise NotCompleted(_engine_gone_message(group_id, made, pending), keep_pending=True)
-
-
-def _engine_gone_message(group_id: str, made: str, pending: str) -> str:
-    return (
-        f"Group {group_id} was {made}, but the Pulumi engine that asked for it is gone (the CLI was killed or "
-        f"lost), so it is left pending ({OWNER_TAG_KEY}={pending}) rather than completed where no state records "
-        "it. The next `pulumi up` of this resource on this machine takes it over (or removes it if the declaration "
-        f"changed); from anywhere, `{AUDIT_COMMAND} --delete-leftovers` removes it after {WINDOW_SECONDS // 60} "
-        "minutes.")
 
 
 def _clean_up(gateway: SlbGateway, group_id: str, pending: str, reason: str) -> tuple[bool, str]:

@@ -10,14 +10,21 @@ start time in clock ticks since boot (so a reused pid is never taken for the mak
 process on the same machine can then tell for certain whether the maker is gone (another
 boot, or no process with that pid and start time); a process elsewhere cannot (`None`:
 unknown), and the fence waits out its window instead.
+
+When the maker is this very process, what counts is whether the create that wrote a pending
+value still runs here: `running` marks it for its duration, `running_here` asks, and once it
+has ended (it failed and could not clean up) what it left is abandoned (`maker_has_ended`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import socket
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MACHINE_CHARS = 6
@@ -91,3 +98,43 @@ def is_gone(maker: Maker) -> bool | None:
     if maker.start == 0:
         return None
     return start_ticks(maker.pid) != maker.start
+
+
+# -- the creates this process runs now ------------------------------------------------------
+class _Running:
+    """The pending values of the creates (and adoptions) running in this process now."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: set[str] = set()
+
+
+_running = _Running()
+
+
+def running_here(value: str) -> bool:
+    """Whether a create of this process that wrote `value` is running now (fence.py: once it
+    has ended, what it left is abandoned, even while this process lives on)."""
+    with _running.lock:
+        return value in _running.values
+
+
+@contextlib.contextmanager
+def running(value: str) -> Iterator[None]:
+    with _running.lock:
+        _running.values.add(value)
+    try:
+        yield
+    finally:
+        with _running.lock:
+            _running.values.discard(value)
+
+
+def maker_has_ended(value: str, left_by: Maker | None) -> bool:
+    """The maker named in a pending value will never complete it: this process, no longer
+    running that create, or a process known to be gone."""
+    if left_by is None:
+        return False
+    if left_by == this_process():
+        return not running_here(value)
+    return is_gone(left_by) is True

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from . import creation, fence, journal, maker
+from . import fence, journal, maker
 from .api_errors import SlbApiError
 from .gateway import SlbGateway
 from .gone import group_not_found, load_balancer_gone
@@ -57,7 +57,7 @@ def sweep_abandoned(gateway: SlbGateway, owner: str, load_balancer_id: str, *, d
         if item.id == deleted_id or mark is None or mark.stack != stack or value is None:
             continue
         standing = fence.standing(mark, value, item.create_time, now=now, me=me, maker_gone=maker.is_gone,
-                                  running_here=creation.running_here)
+                                  running_here=maker.running_here)
         if standing is fence.Standing.ABANDONED and _delete_if_still_marked(gateway, item.id, value):
             swept.append(item.id)
     _forget_settled(gateway, load_balancer_id, stack, {owner_of(i.tags or {}) for i in listed} - {None})
@@ -89,5 +89,5 @@ def _forget_settled(gateway: SlbGateway, load_balancer_id: str, stack: str, valu
     for entry in journal.unfinished(place):
         mark = parse_pending(entry.value)
         if mark is not None and mark.stack == stack and entry.value not in values_left \
-                and creation.maker_has_ended(entry.value, maker.Maker.parse(mark.maker)):
+                and maker.maker_has_ended(entry.value, maker.Maker.parse(mark.maker)):
             journal.forget(entry)
