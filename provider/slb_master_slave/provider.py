@@ -47,9 +47,9 @@ from .spec import (
     default_name,
     is_unknown,
     normalize_inputs,
-    normalize_servers,
     normalize_tags,
     servers_equal,
+    servers_in_api_order,
 )
 from .validation import unreadable_inputs, validate
 
@@ -119,12 +119,14 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         except SettingsError as error:
             config_failures = [CheckFailure("", f"InvalidConfiguration: {error}")]
         bag = _with_stable_identity(prior, given)
+        # Normalized once: validated in the order the user wrote (failures' paths point at their
+        # servers), kept in the API's order.
         as_written = normalize_inputs(bag, region, master_first=False)
         name_from_resource = given.get("name") is None and bag.get("name") != prior.get("name")
         failures = config_failures + [CheckFailure(v.path, v.reason)
                                       for v in validate(as_written, name_from_resource=name_from_resource)]
         failures += [CheckFailure(*f) for f in filter(None, [flag_failure(bag.get(PROTECTION_FLAG))])]
-        inputs = normalize_inputs(bag, region)
+        inputs = servers_in_api_order(as_written)
         if not config_failures and preview_checks.enabled(getattr(self, "_config", {})):
             failures += [CheckFailure(*f) for f in preview_checks.live_failures(self._settings(), inputs)]
         return CheckResult(inputs, failures)
@@ -143,7 +145,7 @@ class MasterSlaveServerGroupProvider(ResourceProvider):
         if adopt_id is not None and (is_unknown(adopt_id) or adopt_id not in (_id, olds.get("adopt_id"))):
             replaces.append("adopt_id")
         old_servers, new_servers = olds.get("servers"), news.get("servers")
-        if contains_unknown(new_servers) or not servers_equal(normalize_servers(old_servers), normalize_servers(new_servers)):
+        if contains_unknown(new_servers) or not servers_equal(old_servers, new_servers):  # each normalized there
             replaces.append("servers")
         tags_change = contains_unknown(news.get("tags")) or normalize_tags(olds.get("tags")) != normalize_tags(news.get("tags"))
         flag_change = _differs(flag_of(olds), flag_of(news))  # in place, no API call

@@ -187,6 +187,15 @@ def normalize_inputs(news: Mapping[str, Any], default_region: str | None, *, mas
     return props
 
 
+def servers_in_api_order(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs normalized with master_first=False, their servers put in the API's order: what
+    normalize_inputs gives with master_first=True, without normalizing anything twice."""
+    ordered = dict(inputs)
+    if isinstance(ordered.get("servers"), list):
+        ordered["servers"] = in_api_order(ordered["servers"])
+    return ordered
+
+
 @dataclass(frozen=True)
 class BackendServer:
     server_id: str
@@ -208,7 +217,12 @@ class BackendServer:
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> BackendServer:
-        server = normalize_server(props)  # fills the defaults
+        """A server from any form a user or the API wrote it in (normalized here)."""
+        return cls.from_normalized(normalize_server(props))
+
+    @classmethod
+    def from_normalized(cls, server: Mapping[str, Any]) -> BackendServer:
+        """A server from its normalized form (defaults filled, ints, the API's spellings)."""
         return cls(
             server_id=str(server["server_id"]),
             port=int(server["port"]),
@@ -273,12 +287,14 @@ class GroupSpec:
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any], default_region: str | None = None) -> GroupSpec:
+        """The declaration, normalized once (normalize_inputs), as the one value the lifecycle
+        passes down."""
         normalized = normalize_inputs(props, default_region)
         return cls(
             load_balancer_id=str(normalized["load_balancer_id"]),
             region_id=str(normalized["region_id"]),
             name=str(normalized.get("name", "")),
-            servers=tuple(BackendServer.from_props(s) for s in normalized["servers"]),
+            servers=tuple(BackendServer.from_normalized(s) for s in normalized["servers"]),
             tags=tuple(sorted(normalized.get("tags", {}).items())),
             adopt_id=normalized.get("adopt_id"),
             owner=normalized.get("owner"),
