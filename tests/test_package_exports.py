@@ -31,9 +31,7 @@ def test_the_provider_module_imports_without_the_program_side() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('slb_master_slave.')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             timeout=60).stdout
-    for program_side in ("slb_master_slave.resource", "slb_master_slave.inputs", "slb_master_slave.lookup'",
-                         "slb_master_slave.lookup_mocks", "slb_master_slave.outputs",
-                         "slb_master_slave.generated_types"):
+    for program_side in ("slb_master_slave.program",):
         assert program_side not in loaded, f"{program_side} loaded with the provider: {loaded}"
     assert "slb_master_slave.provider" in loaded
 
@@ -41,12 +39,12 @@ def test_the_provider_module_imports_without_the_program_side() -> None:
 def test_the_provider_process_never_loads_the_audit() -> None:
     """The audit (`python -m slb_master_slave audit`) runs beside a project: the provider
     process, its operations included, imports none of it."""
-    code = ("import sys, slb_master_slave.provider, slb_master_slave.operations; "
+    code = ("import sys, slb_master_slave.provider, slb_master_slave.provider.lifecycle; "
             "print(sorted(m for m in sys.modules if m.startswith('slb_master_slave.')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             timeout=60).stdout
-    assert "slb_master_slave.operations" in loaded
-    for audit_side in ("slb_master_slave.audit", "slb_master_slave.stack_reader", "slb_master_slave.__main__"):
+    assert "slb_master_slave.provider.lifecycle" in loaded
+    for audit_side in ("slb_master_slave.audit", "slb_master_slave.audit.stack_reader", "slb_master_slave.__main__"):
         assert f"'{audit_side}" not in loaded, f"{audit_side} loaded with the provider: {loaded}"
 
 
@@ -54,7 +52,7 @@ def test_the_runtime_package_never_imports_the_generators() -> None:
     """tools/ (the code and docs generators) is not shipped: importing every module of the
     runtime package loads none of it."""
     code = ("import pkgutil, importlib, sys, slb_master_slave; "
-            "[importlib.import_module(m.name) for m in pkgutil.iter_modules(slb_master_slave.__path__, 'slb_master_slave.')"
+            "[importlib.import_module(m.name) for m in pkgutil.walk_packages(slb_master_slave.__path__, 'slb_master_slave.')"
             " if m.name != 'slb_master_slave.__main__']; "
             "print(sorted(m for m in sys.modules if m == 'tools' or m.startswith('tools.')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -11,9 +11,9 @@ import json
 from typing import Any
 
 import pytest
-from slb_master_slave import maker
-from slb_master_slave.owner_tag import OWNER_TAG_KEY as IDEMPOTENCY_TAG_KEY
-from slb_master_slave.owner_tag import pending_value
+from slb_master_slave.ownership import maker
+from slb_master_slave.ownership.tag import OWNER_TAG_KEY as IDEMPOTENCY_TAG_KEY
+from slb_master_slave.ownership.tag import pending_value
 from slb_master_slave.provider import MasterSlaveServerGroupProvider, ProviderError
 
 from harness.emulator_process import EmulatorProcess
