@@ -8,7 +8,9 @@ The package is laid out in rooms by side, each importing only the rooms below it
 `program` (runs in the user's program) -> `provider` (the dynamic provider process) ->
 `ownership` (which group belongs to which resource; also used by `audit`, the audit
 command) -> `client` (the SLB client) -> `domain` (the group as data); `errors` holds the
-error a user reads, which every room may raise (docs/ARCHITECTURE.md).
+error a user reads, which every room may raise. `resource.py`, `inputs.py`, `outputs.py` and
+`lookup.py` only keep the import paths of releases up to 0.4, for programs written for them
+(docs/ARCHITECTURE.md).
 
 The public names are imported on first use (PEP 562): the engine's provider process
 imports `slb_master_slave.provider`, which runs this file first, and must not pay for the
