@@ -39,9 +39,11 @@ else
     echo "no Pulumi CLI could be found or built (above): tests/real_engine will be skipped" >&2
 fi
 set +e
-# Two worker processes, each running whole modules (their module-scoped emulator and
-# language host start once); SLB_TEST_WORKERS=0 runs everything in this process.
-workers=${SLB_TEST_WORKERS:-2}
+# Three worker processes, each running whole modules (their module-scoped emulator and
+# language host start once): most of the suite waits on subprocesses (the CLI, provider
+# processes, the emulator), so three keep two cores busy. SLB_TEST_WORKERS=0 runs
+# everything in this process.
+workers=${SLB_TEST_WORKERS:-3}
 if [ "$workers" = 0 ]; then
     .venv/bin/python -m pytest "$@"
 else

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,6 +26,7 @@ def test_bench_reports_call_counts_and_footprint(tmp_path: Path) -> None:
     assert rows["state: __provider bytes"]["met"] and rows["state: outputs bytes"]["met"]
 
 
+@pytest.mark.timeout(300)  # a dozen real-CLI runs of both providers: about 40 s alone, more beside other workers
 def test_bench_runs_the_side_by_side_figure_and_reports_its_targets(tmp_path: Path) -> None:
     """A quick run of the real-CLI figure: its rows and full table are there, with the program
     host and the tools that ran recorded; its call counts are deterministic and asserted

@@ -87,7 +87,7 @@ __all__ = [
     "get_master_slave_server_groups",
     "get_master_slave_server_groups_output",
 ]
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 
 def __getattr__(name: str) -> Any:
