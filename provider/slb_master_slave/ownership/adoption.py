@@ -51,6 +51,7 @@ def adopt(gateway: SlbGateway, spec: GroupSpec) -> str:
     tags = live.tags or {}
     _refuse_if_owned(live, spec)
     mismatches = declaration_mismatches(spec, live)
+    old_tags = user_tags(tags)  # what reconcile and completion start from: the user's tags, never the ownership tag
     if mismatches:
         raise ProviderError(
             f"adopt_id: group {group_id} does not match the declaration, nothing was changed:\n  - "
@@ -59,7 +60,7 @@ def adopt(gateway: SlbGateway, spec: GroupSpec) -> str:
         )
     owner = spec.owner
     if owner is None:  # the provider used directly, with no program-side identity
-        tagging.reconcile(gateway, group_id, user_tags(tags), spec.tag_dict)
+        tagging.reconcile(gateway, group_id, old_tags, spec.tag_dict)
         return group_id
     pending = owner_of(tags)
     if pending is None:
@@ -73,7 +74,7 @@ def adopt(gateway: SlbGateway, spec: GroupSpec) -> str:
         gateway.tag_group(group_id, {OWNER_TAG_KEY: pending})
     try:
         with maker.running(pending):
-            complete(gateway, group_id, user_tags(tags), spec, owner, pending, started=time.time(),
+            complete(gateway, group_id, old_tags, spec, owner, pending, started=time.time(),
                      made="adopted", keep_for_follow_up=False)
     except NotCompleted as failure:
         raise ProviderError(f"{failure.reason} It stays pending for this resource: the next `pulumi up` adopts it "
