@@ -9,11 +9,13 @@ the emulator.
 
 import os
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
-packages = {"slb_master_slave": "provider/slb_master_slave"}
+package_dir = {"slb_master_slave": "provider/slb_master_slave"}
 if os.environ.get("SLB_WORKSPACE_EDITABLE"):
-    packages["slb_emulator"] = "emulator/slb_emulator"
+    package_dir["slb_emulator"] = "emulator/slb_emulator"
 else:
-    packages["pulumi_slb_master_slave"] = "provider/pulumi_slb_master_slave"
-setup(packages=list(packages), package_dir=packages)
+    package_dir["pulumi_slb_master_slave"] = "provider/pulumi_slb_master_slave"
+# The provider's rooms (program/, provider/, ownership/, audit/, client/, domain/) are its subpackages.
+packages = [*package_dir, *find_packages("provider", include=["slb_master_slave.*"])]
+setup(packages=packages, package_dir=package_dir)

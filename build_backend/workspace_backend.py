@@ -1,5 +1,5 @@
 """setuptools' build backend, with one difference: an editable install of this checkout
-(`pip install -e .`, the one-step workspace install DESIGN.md promises) also maps the
+(`pip install -e .`, the one-step workspace install docs/ARCHITECTURE.md describes) also maps the
 emulator package, so `python -m slb_emulator` works in the checkout's virtualenv; a wheel
 (what users install) carries the provider only, the emulator being its own distribution
 (emulator/pyproject.toml). setup.py reads the mark this sets.

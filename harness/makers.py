@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
-from slb_master_slave import maker
+from slb_master_slave.ownership import maker
 
 
 def gone_maker_token() -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slb_master_slave.journal import JOURNAL_DIR_ENV
+from slb_master_slave.ownership.journal import JOURNAL_DIR_ENV
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project

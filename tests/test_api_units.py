@@ -9,9 +9,10 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-from slb_master_slave.api_errors import ErrorKind, SlbApiError
-from slb_master_slave.gateway import SlbGateway
-from slb_master_slave.retry_policy import (
+from slb_master_slave.client.api_error import ErrorKind, SlbApiError
+from slb_master_slave.client.codec import live_group_from_api
+from slb_master_slave.client.gateway import SlbGateway
+from slb_master_slave.client.retry import (
     LISTENER_WAIT_MAX_TRIES,
     THROTTLED_CAP_SECONDS,
     Backoff,
@@ -19,12 +20,16 @@ from slb_master_slave.retry_policy import (
     RetryQuota,
     retry_decision,
 )
-from slb_master_slave.scrubbing import scrub, summarize
-from slb_master_slave.settings import Settings, resolve_settings
-from slb_master_slave.signing import EndpointNotResolved, RequestSigner, default_host
-from slb_master_slave.spec import OWNER_TAG_KEY, BackendServer, GroupSpec
-from slb_master_slave.transport import Answer, Target
-from slb_master_slave.wire import live_group_from_api
+from slb_master_slave.client.scrubbing import scrub, summarize
+from slb_master_slave.client.settings import Settings, resolve_settings
+from slb_master_slave.client.signing import (
+    EndpointNotResolved,
+    RequestSigner,
+    default_host,
+)
+from slb_master_slave.client.transport import Answer, Target
+from slb_master_slave.domain.model import BackendServer, GroupSpec
+from slb_master_slave.ownership.tag import OWNER_TAG_KEY
 
 
 def settings_for(endpoint: str | None = None, **extra: str) -> Settings:
@@ -250,7 +255,7 @@ def test_a_tag_update_on_a_group_deleted_outside_says_refresh() -> None:
 
 def test_a_create_that_may_have_been_applied_is_raised_at_once_never_sent_again() -> None:
     """The API takes no client token: only the caller, which can look the group up, may send
-    a create again (creation.py settles it first); the gateway re-sends only what certainly
+    a create again (ownership/create.py settles it first); the gateway re-sends only what certainly
     was not applied."""
     sent: dict[str, str] = {}
 

@@ -10,7 +10,7 @@ import json
 import time
 
 import pytest
-from slb_master_slave.audit_findings import (
+from slb_master_slave.audit.findings import (
     Certainty,
     Circumstances,
     Kind,
@@ -18,12 +18,8 @@ from slb_master_slave.audit_findings import (
     classify,
     recognise,
 )
-from slb_master_slave.audit_report import report_document, short_age
-from slb_master_slave.fence import WINDOW_SECONDS
-from slb_master_slave.maker import Maker
-from slb_master_slave.owner_tag import OWNER_TAG_KEY, owner_value, pending_value
-from slb_master_slave.spec import LiveGroup
-from slb_master_slave.stack_reader import (
+from slb_master_slave.audit.report import report_document, short_age
+from slb_master_slave.audit.stack_reader import (
     DYNAMIC_TYPE,
     SECRET_SIGNATURE,
     StackSnapshot,
@@ -31,6 +27,10 @@ from slb_master_slave.stack_reader import (
     parse_config,
     parse_export,
 )
+from slb_master_slave.domain.model import LiveGroup
+from slb_master_slave.ownership.fence import WINDOW_SECONDS
+from slb_master_slave.ownership.maker import Maker
+from slb_master_slave.ownership.tag import OWNER_TAG_KEY, owner_value, pending_value
 
 PROJECT, STACK = "shop", "prod"
 LB, REGION = "lb-1", "cn-hangzhou"
@@ -263,7 +263,7 @@ def test_short_ages():
 
 
 def test_the_json_document_names_every_field_with_plain_values():
-    from slb_master_slave.audit import AuditReport, Place
+    from slb_master_slave.audit.api import AuditReport, Place
 
     findings = classify(snapshot(), [scan(group("rsp-1", pending_value(urn("web"), GONE_MAKER.token)))], AT)
     report = AuditReport(PROJECT, STACK, (Place(LB, REGION),), tuple(findings), None, None)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from aliyunsdkslb.request.v20140515.CreateMasterSlaveServerGroupRequest import (
     CreateMasterSlaveServerGroupRequest,
 )
 from slb_master_slave import MasterSlaveServerGroup
-from slb_master_slave.spec import OWNER_TAG_KEY
+from slb_master_slave.ownership.tag import OWNER_TAG_KEY
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project

@@ -18,8 +18,8 @@ import json
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkslb.request.v20140515 import CreateMasterSlaveServerGroupRequest
+from slb_master_slave.domain.validation import VALID_EXAMPLE
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.validation import VALID_EXAMPLE
 
 from harness.emulator_process import EmulatorProcess
 

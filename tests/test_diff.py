@@ -6,8 +6,8 @@ import copy
 from typing import Any
 
 from pulumi.output import Unknown
+from slb_master_slave.domain.validation import VALID_EXAMPLE
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.validation import VALID_EXAMPLE
 
 PROVIDER = MasterSlaveServerGroupProvider()
 

@@ -41,11 +41,14 @@ def test_the_provider_distribution_carries_only_the_provider(tmp_path: Path) -> 
     files = _packaged_files(ROOT, tmp_path)
     assert {f.split("/")[0] for f in files} == {"slb_master_slave", "pulumi_slb_master_slave"}
     assert "slb_master_slave/py.typed" in files
+    package = ROOT / "provider" / "slb_master_slave"  # every room (subpackage) of it, not its top alone
+    modules = {f"slb_master_slave/{p.relative_to(package).as_posix()}" for p in package.rglob("*.py")}
+    assert modules <= files, f"modules missing from the wheel: {sorted(modules - files)}"
     assert json.loads((tmp_path / "pulumi_slb_master_slave" / "pulumi-plugin.json").read_text()) == {"resource": False}
 
 
 def test_an_editable_install_of_the_checkout_maps_the_emulator_too(tmp_path: Path) -> None:
-    """DESIGN.md's workspace install: `pip install -e .` alone gives `python -m slb_emulator`."""
+    """docs/ARCHITECTURE.md's workspace install: `pip install -e .` alone gives `python -m slb_emulator`."""
     files = _packaged_files(ROOT, tmp_path, {workspace_backend.WORKSPACE: "1"})
     assert {f.split("/")[0] for f in files} == {"slb_master_slave", "slb_emulator"}
     assert "slb_emulator/__main__.py" in files

@@ -277,8 +277,8 @@ def test_provider_reads_servers_per_group_when_the_list_has_none(emu):
     """List items carry no servers (as the real API): taking over what a killed create left
     needs the provider's per-group Attribute read of the groups carrying that create's exact
     pending value (the journal names it), which this exercises against the real answer shape."""
-    from slb_master_slave import journal
-    from slb_master_slave.owner_tag import OWNER_TAG_KEY, pending_value
+    from slb_master_slave.ownership import journal
+    from slb_master_slave.ownership.tag import OWNER_TAG_KEY, pending_value
     from slb_master_slave.provider import MasterSlaveServerGroupProvider
 
     from harness.makers import gone_maker_token

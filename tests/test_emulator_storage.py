@@ -21,8 +21,8 @@ from aliyunsdkslb.request.v20140515 import (
     CreateMasterSlaveServerGroupRequest,
     DescribeMasterSlaveServerGroupsRequest,
 )
-from slb_master_slave import operations
-from slb_master_slave.settings import resolve_settings
+from slb_master_slave.client.settings import resolve_settings
+from slb_master_slave.provider import lifecycle as operations
 
 from harness.emulator_process import EmulatorProcess
 from harness.stack_fixtures import stack_config

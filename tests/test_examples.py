@@ -191,8 +191,8 @@ class EmulatorMocks(CheckingMocks):
 
 @pytest.mark.parametrize("preview", [False, True])
 def test_lookup_example_lists_gets_and_protects(emu, preview: bool) -> None:
-    from slb_master_slave import operations
-    from slb_master_slave.settings import resolve_settings
+    from slb_master_slave.client.settings import resolve_settings
+    from slb_master_slave.provider import lifecycle as operations
 
     from harness.program import collect_registrations as collect
     from harness.stack_fixtures import stack_config

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 
-from slb_master_slave import maker
-from slb_master_slave.fence import (
+from slb_master_slave.ownership import maker
+from slb_master_slave.ownership.fence import (
     COMPLETION_CUTOFF_SECONDS,
     WINDOW_SECONDS,
     Standing,
     created_at,
     standing,
 )
-from slb_master_slave.owner_tag import PENDING_PREFIX, parse_pending, pending_value
+from slb_master_slave.ownership.tag import PENDING_PREFIX, parse_pending, pending_value
 
 URN = "urn:pulumi:dev::project::pulumi-python:dynamic/slb:MasterSlaveServerGroup::web"
 ME = maker.Maker("0a1b2c3d4e", 100, 5000)

@@ -24,15 +24,15 @@ from slb_master_slave import (
     MasterSlaveServerGroupArgs,
     MasterSlaveServerGroupArgsDict,
     MasterSlaveServerGroupServer,
-    fields,
-    validation,
-    wire,
 )
-from slb_master_slave.generated_types import MasterSlaveServerGroupShape
-from slb_master_slave.owner_tag import MAX_TAG_VALUE
+from slb_master_slave.client import codec as wire
+from slb_master_slave.client.codec import server_from_wire, server_to_wire
+from slb_master_slave.domain import fields, validation
+from slb_master_slave.domain.fields import MAX_TAG_VALUE
+from slb_master_slave.domain.model import BackendServer, GroupSpec
+from slb_master_slave.domain.normalize import in_api_order
+from slb_master_slave.program.generated_types import MasterSlaveServerGroupShape
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.spec import BackendServer, GroupSpec, in_api_order
-from slb_master_slave.wire import server_from_wire, server_to_wire
 
 from harness.program import collect_registrations
 from tools import generate_types

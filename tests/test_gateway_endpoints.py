@@ -36,7 +36,7 @@ TOKEN = "CAIS+sts/tok=en&v~1!x"
 BUDGET = 2.0  # slb-master-slave:timeoutSeconds for the cases bounded by time
 QUICK_FAIL_SECONDS = 4.0  # two quick retries of a permanent failure, with slack for a loaded machine
 MESSAGE_LIMIT = 600
-# A create's first call is the create itself (creation.py: a look-up happens only for what an
+# A create's first call is the create itself (ownership/create.py: a look-up happens only for what an
 # earlier create on this machine left); against these endpoints it is the call that fails.
 CREATE_FIRST_CALL = "CreateMasterSlaveServerGroup"
 

@@ -18,10 +18,10 @@ from slb_master_slave import (
     MasterSlaveServerGroup,
     MasterSlaveServerGroupArgs,
     MasterSlaveServerGroupServer,
-    operations,
 )
+from slb_master_slave.client.settings import resolve_settings
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.settings import resolve_settings
+from slb_master_slave.provider import lifecycle as operations
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project

@@ -19,10 +19,10 @@ from slb_master_slave import (
     LookupFailed,
     get_master_slave_server_groups,
     get_master_slave_server_groups_output,
-    operations,
 )
-from slb_master_slave.gateway import SlbGateway
-from slb_master_slave.settings import resolve_settings
+from slb_master_slave.client.gateway import SlbGateway
+from slb_master_slave.client.settings import resolve_settings
+from slb_master_slave.provider import lifecycle as operations
 
 from harness.emulator_process import EmulatorProcess
 from harness.program import Registration, collect_registrations

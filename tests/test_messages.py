@@ -19,10 +19,10 @@ from slb_master_slave import (
     MasterSlaveServerGroup,
     get_master_slave_server_groups,
 )
-from slb_master_slave.api_errors import SlbApiError
-from slb_master_slave.gateway import SlbGateway
+from slb_master_slave.client.api_error import SlbApiError
+from slb_master_slave.client.gateway import SlbGateway
+from slb_master_slave.client.settings import resolve_settings
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.settings import resolve_settings
 
 from harness.emulator_process import EmulatorProcess
 from harness.program import collect_registrations

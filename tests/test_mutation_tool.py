@@ -115,9 +115,10 @@ def test_the_table_names_functions_that_exist_and_tests_that_exist() -> None:
 
 def test_the_table_covers_each_part_of_the_promise() -> None:
     covered = {(t.module, t.function) for t in TARGETS}
-    for part in [("validation", "validate"), ("spec", "normalize_inputs"), ("provider", "MasterSlaveServerGroupProvider.diff"),
-                 ("retry_policy", "retry_decision"), ("gone", "confirmed_gone")]:
+    for part in [("domain/validation", "validate"), ("domain/normalize", "normalize_inputs"),
+                 ("provider/__init__", "MasterSlaveServerGroupProvider.diff"), ("client/retry", "retry_decision"),
+                 ("client/gone", "confirmed_gone")]:
         assert part in covered, part
-    assert any(t.module in ("operations", "ownership") for t in TARGETS), "the ownership decision"
+    assert any(t.module in ("provider/lifecycle", "ownership/create") for t in TARGETS), "the ownership decision"
     assert any(t.reach and "real_engine" in t.reach for t in TARGETS), "one mutant must be shown to reach the real CLI's provider"
     assert Path(REPO, "scripts", "test.sh").read_text().count("harness.mutation") == 1, "CI runs the check"

@@ -7,8 +7,8 @@ import hashlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from slb_master_slave.owner_tag import (
-    MAX_TAG_VALUE,
+from slb_master_slave.domain.fields import MAX_TAG_VALUE
+from slb_master_slave.ownership.tag import (
     PENDING_PREFIX,
     completed_stack_key,
     is_pending,

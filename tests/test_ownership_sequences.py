@@ -35,8 +35,9 @@ from typing import Any
 
 import pulumi
 import pytest
-from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup, journal, maker
-from slb_master_slave.owner_tag import pending_value
+from slb_master_slave import BackendServerArgs, MasterSlaveServerGroup
+from slb_master_slave.ownership import journal, maker
+from slb_master_slave.ownership.tag import pending_value
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import scratch_project

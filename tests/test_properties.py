@@ -12,10 +12,10 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slb_master_slave.internal_error import INTERNAL_ERROR_CODE
-from slb_master_slave.protection import CODE as PROTECTION_FLAG_CODE
+from slb_master_slave.domain.validation import RULES, UNREADABLE_CODE
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.validation import RULES, UNREADABLE_CODE
+from slb_master_slave.provider.internal_error import INTERNAL_ERROR_CODE
+from slb_master_slave.provider.protection import CODE as PROTECTION_FLAG_CODE
 
 from harness.emulator_process import EmulatorProcess
 

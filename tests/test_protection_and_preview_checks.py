@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from slb_master_slave import preview_checks
-from slb_master_slave.preview_checks import attribute_failures, live_failures
-from slb_master_slave.settings import Settings
-from slb_master_slave.spec import LoadBalancer
+from slb_master_slave.client.settings import Settings
+from slb_master_slave.domain.model import LoadBalancer
+from slb_master_slave.provider import preview_checks
+from slb_master_slave.provider.preview_checks import attribute_failures, live_failures
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project

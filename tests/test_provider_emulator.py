@@ -11,10 +11,10 @@ import json
 from typing import Any
 
 import pytest
-from slb_master_slave import maker
-from slb_master_slave.owner_tag import pending_value
+from slb_master_slave.ownership import maker
+from slb_master_slave.ownership.tag import OWNER_TAG_KEY as IDEMPOTENCY_TAG_KEY
+from slb_master_slave.ownership.tag import pending_value
 from slb_master_slave.provider import MasterSlaveServerGroupProvider, ProviderError
-from slb_master_slave.spec import OWNER_TAG_KEY as IDEMPOTENCY_TAG_KEY
 
 from harness.emulator_process import EmulatorProcess
 

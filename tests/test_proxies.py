@@ -30,11 +30,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from slb_master_slave.api_errors import ErrorKind, SlbApiError
-from slb_master_slave.gateway import SlbGateway
-from slb_master_slave.proxies import UnsupportedProxy, proxy_for
-from slb_master_slave.settings import resolve_settings
-from slb_master_slave.transport import (
+from slb_master_slave.client.api_error import ErrorKind, SlbApiError
+from slb_master_slave.client.gateway import SlbGateway
+from slb_master_slave.client.proxies import UnsupportedProxy, proxy_for
+from slb_master_slave.client.settings import resolve_settings
+from slb_master_slave.client.transport import (
     MAX_ANSWER_BYTES,
     Failure,
     Target,

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from slb_master_slave import fields
+from slb_master_slave.domain import fields
 
 from tools import readme_tables
 

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from slb_master_slave.api_errors import ErrorKind, SlbApiError
-from slb_master_slave.gateway import SlbGateway
-from slb_master_slave.retry_policy import (
+from slb_master_slave.client.api_error import ErrorKind, SlbApiError
+from slb_master_slave.client.gateway import SlbGateway
+from slb_master_slave.client.retry import (
     FIRST_TRY_REFUND,
     QUOTA_CAPACITY,
     QUOTA_REFILL_PER_SECOND,
@@ -28,8 +28,8 @@ from slb_master_slave.retry_policy import (
     retry_cost,
     retry_decision,
 )
-from slb_master_slave.settings import resolve_settings
-from slb_master_slave.transport import Answer, Target
+from slb_master_slave.client.settings import resolve_settings
+from slb_master_slave.client.transport import Answer, Target
 
 THROTTLED = SlbApiError("DescribeMasterSlaveServerGroupAttribute", "Throttling.User", "Request was denied due to "
                         "user flow control.", http_status=400)

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
-from slb_master_slave.api_errors import SlbApiError
-from slb_master_slave.gateway import SlbGateway
-from slb_master_slave.scrubbing import scrub
-from slb_master_slave.settings import resolve_settings
+from slb_master_slave.client.api_error import SlbApiError
+from slb_master_slave.client.gateway import SlbGateway
+from slb_master_slave.client.scrubbing import scrub
+from slb_master_slave.client.settings import resolve_settings
 
 from harness.emulator_process import EmulatorProcess
 from harness.stack_fixtures import stack_config

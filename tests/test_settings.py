@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from slb_master_slave.settings import (
+from slb_master_slave.client.settings import (
     Endpoint,
     SettingsError,
     parse_endpoint,

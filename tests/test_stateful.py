@@ -105,13 +105,13 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from slb_master_slave.internal_error import INTERNAL_ERROR_CODE
-from slb_master_slave.owner_tag import (
+from slb_master_slave.ownership.tag import (
     LEGACY_TOKEN_KEY,
     OWNER_TAG_KEY,
     owner_value,
     pending_value,
 )
+from slb_master_slave.provider.internal_error import INTERNAL_ERROR_CODE
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import Engine, scratch_project
@@ -505,7 +505,7 @@ class SlbStack(RuleBasedStateMachine):
 
     def _note_failed_creates(self, result: Any) -> None:
         """A create that could neither complete its group nor delete it again says so: its
-        group stays pending for that resource, as a crashed create's does (creation.py)."""
+        group stays pending for that resource, as a crashed create's does (ownership/create.py)."""
         declared = {self._urn(r): d.key() for r, d in self.decls.items()}
         for urn, op, err in getattr(result, "errors", []):
             if op in ("create", "replace") and "remains, marked pending" in str(err) and urn in declared:

@@ -12,8 +12,7 @@ import math
 from pathlib import Path
 
 import pytest
-from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.settings import (
+from slb_master_slave.client.settings import (
     CONFIG_REQUEST_TIMEOUT,
     CONFIG_TIMEOUT,
     MAX_SECONDS,
@@ -21,7 +20,8 @@ from slb_master_slave.settings import (
     SettingsError,
     resolve_settings,
 )
-from slb_master_slave.validation import VALID_EXAMPLE
+from slb_master_slave.domain.validation import VALID_EXAMPLE
+from slb_master_slave.provider import MasterSlaveServerGroupProvider
 
 from harness.emulator_process import EmulatorProcess
 from harness.engine_harness import scratch_project

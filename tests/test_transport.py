@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from slb_master_slave.transport import (
+from slb_master_slave.client.transport import (
     Answer,
     Failure,
     Target,

@@ -8,10 +8,15 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 from slb_master_slave import provider as provider_module
-from slb_master_slave.internal_error import INTERNAL_ERROR_CODE
+from slb_master_slave.domain.normalize import normalize_inputs
+from slb_master_slave.domain.validation import (
+    RULES,
+    UNREADABLE_CODE,
+    VALID_EXAMPLE,
+    validate,
+)
 from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.spec import normalize_inputs
-from slb_master_slave.validation import RULES, UNREADABLE_CODE, VALID_EXAMPLE, validate
+from slb_master_slave.provider.internal_error import INTERNAL_ERROR_CODE
 
 SEED_DOC_CODES = {
     "BACKEND_SERVERS_NUM_MUST_BE_TWO",
@@ -202,7 +207,7 @@ def test_a_crash_is_reported_as_the_providers_bug_never_as_invalid_input(monkeyp
     code, message = failure.reason.split(": ", 1)
     assert code == INTERNAL_ERROR_CODE and code not in RULE_CODES | {UNREADABLE_CODE}
     assert "bug in the pulumi-slb-master-slave provider" in message and "not a problem with your inputs" in message
-    assert "KeyError at slb_master_slave/provider.py:" in message, "the exception's type and the line it came from"
+    assert "KeyError at slb_master_slave/provider/__init__.py:" in message, "the exception's type and the line it came from"
     assert "report it in the issues of the pulumi-slb-master-slave repository" in message
     assert secret not in failure.reason, "neither the exception's text nor an input value"
 

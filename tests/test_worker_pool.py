@@ -20,16 +20,19 @@ from typing import Any
 import grpc
 import pytest
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
-from slb_master_slave import engine_log, worker_pool
-from slb_master_slave.provider import MasterSlaveServerGroupProvider
-from slb_master_slave.settings import (
+from slb_master_slave.client.settings import (
     CONFIG_MAX_CONCURRENT_OPERATIONS,
     DEFAULT_MAX_CONCURRENT_OPERATIONS,
     SettingsError,
     max_concurrent_operations,
     resolve_settings,
 )
-from slb_master_slave.validation import VALID_EXAMPLE
+from slb_master_slave.domain.validation import VALID_EXAMPLE
+from slb_master_slave.provider import (
+    MasterSlaveServerGroupProvider,
+    engine_log,
+    worker_pool,
+)
 
 CHECKED: dict[str, Any] = {"python": (3, 11), "sdk": "3.260.0"}
 WAIT = 30.0  # a bound on waiting for threads that should all be running, never a measurement

@@ -15,8 +15,8 @@ import re
 import sys
 from pathlib import Path
 
-from slb_master_slave import fields
-from slb_master_slave.validation import RULES
+from slb_master_slave.domain import fields
+from slb_master_slave.domain.validation import RULES
 
 from tools import readme_figures
 

@@ -31,7 +31,7 @@ class MutationError(ValueError):
 
 @dataclass(frozen=True)
 class Mutant:
-    module: str  # slb_master_slave's module, e.g. "validation"
+    module: str  # slb_master_slave's module as its path in the package, e.g. "domain/validation"
     function: str  # qualified within the module, e.g. "Backoff.delay"
     mutation: str  # the spec, with the site for off_by_one: "off_by_one#2"
     change: str  # what changed, in source form, where the spec does not say it all

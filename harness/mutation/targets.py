@@ -4,8 +4,9 @@ One row per function the safety promise rests on (README: The safety promise): v
 normalization of a declaration, diff, the ownership decision (take over, leave, delete),
 the retry decision and "gone". Each row names:
 
-- `module`: a module of `slb_master_slave`, as its file is named (`operations` for
-  provider/slb_master_slave/operations.py);
+- `module`: a module of `slb_master_slave`, as its file's path inside the package without
+  `.py` (`provider/lifecycle` for provider/slb_master_slave/provider/lifecycle.py; the provider
+  class is in `provider/__init__`);
 - `function`: the function, qualified inside the module (`Backoff.delay`);
 - `mutations`: how to break it (mutants.py): `raise`, `negate`, `off_by_one`, or
   `return <expression>` (an expression in the module's own names);
@@ -57,47 +58,47 @@ class Target:
 
 TARGETS: tuple[Target, ...] = (
     # -- validation: every rule of the table at preview, and a crash never passed off as one --------
-    Target("validation", "validate", ("raise", "return []"), (VALIDATION,),
+    Target("domain/validation", "validate", ("raise", "return []"), (VALIDATION,),
            reach="tests/real_engine/test_engine_sequences_cli.py"
                  "::test_preview_of_an_invalid_declaration_names_each_code_and_path_and_no_crash"),
-    Target("validation", "_find_port_range", ("off_by_one",), (VALIDATION,)),
-    Target("validation", "_find_weight", ("off_by_one",), (VALIDATION,)),
-    Target("validation", "_find_name", ("off_by_one",), (VALIDATION,)),
-    Target("validation", "_find_description", ("off_by_one",), (VALIDATION,)),
-    Target("validation", "_find_tags_shape", ("off_by_one",), (VALIDATION,)),
-    Target("validation", "_find_tag_keys", ("off_by_one",), (VALIDATION,)),
-    Target("validation", "_find_tag_values", ("off_by_one",), (VALIDATION,)),
-    Target("internal_error", "internal_error_reason",
+    Target("domain/validation", "_find_port_range", ("off_by_one",), (VALIDATION,)),
+    Target("domain/validation", "_find_weight", ("off_by_one",), (VALIDATION,)),
+    Target("domain/validation", "_find_name", ("off_by_one",), (VALIDATION,)),
+    Target("domain/validation", "_find_description", ("off_by_one",), (VALIDATION,)),
+    Target("domain/validation", "_find_tags_shape", ("off_by_one",), (VALIDATION,)),
+    Target("domain/validation", "_find_tag_keys", ("off_by_one",), (VALIDATION,)),
+    Target("domain/validation", "_find_tag_values", ("off_by_one",), (VALIDATION,)),
+    Target("provider/internal_error", "internal_error_reason",
            ("return 'InvalidParameter: the inputs could not be read.'",), (VALIDATION,)),
     # -- normalization of a declaration: one form, so nothing written alike ever diffs ------------
-    Target("spec", "normalize_inputs", ("raise", "return dict(news)"), (VALIDATION, DIFF)),
-    Target("spec", "normalize_servers", ("return raw",), (DIFF, VALIDATION)),
-    Target("spec", "coerce_int", ("return value",), (VALIDATION, DIFF)),
-    Target("spec", "in_api_order", ("return list(servers)",), (VALIDATION, DIFF)),
-    Target("spec", "servers_equal", ("negate",), (DIFF,)),
+    Target("domain/normalize", "normalize_inputs", ("raise", "return dict(news)"), (VALIDATION, DIFF)),
+    Target("domain/normalize", "normalize_servers", ("return raw",), (DIFF, VALIDATION)),
+    Target("domain/normalize", "coerce_int", ("return value",), (VALIDATION, DIFF)),
+    Target("domain/normalize", "in_api_order", ("return list(servers)",), (VALIDATION, DIFF)),
+    Target("domain/normalize", "servers_equal", ("negate",), (DIFF,)),
     # -- diff: what replaces, what changes in place, what never diffs -----------------------------
-    Target("provider", "MasterSlaveServerGroupProvider.diff",
+    Target("provider/__init__", "MasterSlaveServerGroupProvider.diff",
            ("raise", "return DiffResult(changes=False, replaces=[], delete_before_replace=False)"), (DIFF,)),
-    # -- the ownership decision: take over, leave, delete (creation.py, fence.py, sweep.py) --------
-    Target("creation", "_take_over_abandoned", ("return None",), (TAKEN_OVER, LEFT_MISMATCHED),
+    # -- the ownership decision: take over, leave, delete (ownership/: create, maker, fence, sweep) ----
+    Target("ownership/create", "_take_over_abandoned", ("return None",), (TAKEN_OVER, LEFT_MISMATCHED),
            reach=f"{SEQUENCES}::test_killed_create_then_the_same_declaration_takes_the_group_over"),
-    Target("creation", "maker_has_ended", ("return True", "return False"), (MAKER_RUNS, TAKEN_OVER)),
-    Target("creation", "_own_group", ("return None",), (LOST_ANSWER,)),
-    Target("creation", "_clean_up", ("return (True, '')",), (REFUSED_COMPLETION,)),
-    Target("fence", "standing", ("return Standing.ABANDONED", "return Standing.IN_PROGRESS"),
+    Target("ownership/maker", "maker_has_ended", ("return True", "return False"), (MAKER_RUNS, TAKEN_OVER)),
+    Target("ownership/create", "_own_group", ("return None",), (LOST_ANSWER,)),
+    Target("ownership/create", "_clean_up", ("return (True, '')",), (REFUSED_COMPLETION,)),
+    Target("ownership/fence", "standing", ("return Standing.ABANDONED", "return Standing.IN_PROGRESS"),
            (FENCE, SWEEP_FENCED)),
-    Target("sweep", "sweep_abandoned", ("return []",), (LEFTOVERS_DELETED, SWEEP_FENCED)),
-    Target("ownership", "declaration_mismatches", ("return []",), (LEFT_MISMATCHED, TAKEN_OVER)),
+    Target("ownership/sweep", "sweep_abandoned", ("return []",), (LEFTOVERS_DELETED, SWEEP_FENCED)),
+    Target("domain/model", "declaration_mismatches", ("return []",), (LEFT_MISMATCHED, TAKEN_OVER)),
     # -- the retry decision: what is sent again, how often, how long apart ------------------------
-    Target("retry_policy", "retry_decision", ("return Retry.NO", "return Retry.FAST"),
+    Target("client/retry", "retry_decision", ("return Retry.NO", "return Retry.FAST"),
            (f"{RETRY}::test_retryable_codes", f"{RETRY}::test_transport_failures_by_class",
             f"{RETRY}::test_listener_holding_a_group_is_waited_out_only_on_delete")),
-    Target("retry_policy", "Backoff.delay", ("off_by_one", "return None"),
+    Target("client/retry", "Backoff.delay", ("off_by_one", "return None"),
            (f"{RETRY}::test_each_decision_gets_its_cadence_and_its_number_of_retries",)),
     # -- "gone": a group leaves state only when a listing confirms it -----------------------------
-    Target("gone", "confirmed_gone", ("return False", "return True"), (DELETED_OUTSIDE, OTHER_ERROR_NOT_GONE),
+    Target("client/gone", "confirmed_gone", ("return False", "return True"), (DELETED_OUTSIDE, OTHER_ERROR_NOT_GONE),
            reach="tests/test_precision.py::test_a_group_deleted_outside_is_gone_once_the_listing_confirms[refresh]"),
-    Target("gone", "_may_mean_gone", ("negate",), (DELETED_OUTSIDE, OTHER_ERROR_NOT_GONE)),
-    Target("gone", "group_not_found", ("negate",), (ADOPTING_A_MISSING_GROUP, TAKEN_OVER)),
-    Target("gone", "load_balancer_gone", ("negate",), (LOAD_BALANCER_GONE,)),
+    Target("client/gone", "_may_mean_gone", ("negate",), (DELETED_OUTSIDE, OTHER_ERROR_NOT_GONE)),
+    Target("client/gone", "group_not_found", ("negate",), (ADOPTING_A_MISSING_GROUP, TAKEN_OVER)),
+    Target("client/gone", "load_balancer_gone", ("negate",), (LOAD_BALANCER_GONE,)),
 )

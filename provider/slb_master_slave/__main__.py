@@ -1,5 +1,5 @@
 """`python -m slb_master_slave <command>`: what a user runs beside a stack. One command:
-`audit` (audit_cli.py). The provider process never imports this."""
+`audit` (audit/cli.py). The provider process never imports this."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ USAGE = "usage: python -m slb_master_slave audit [--help] ..."
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "audit":
-        from .audit_cli import main as audit
+        from .audit.cli import main as audit
 
         return audit(args[1:])
     if args and args[0] in ("-h", "--help"):

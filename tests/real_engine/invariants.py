@@ -1,4 +1,4 @@
-"""The promises of DEVELOPERS.md checked from the outside: the emulator's groups against the
+"""The promises of docs/ARCHITECTURE.md ("Ownership") checked from the outside: the emulator's groups against the
 stacks' checkpoints (as `pulumi stack export` shows them) and the programs' outputs."""
 
 from __future__ import annotations

@@ -24,16 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slb_master_slave import journal
-from slb_master_slave.audit import AuditReport, audit_stack
-from slb_master_slave.journal import JOURNAL_DIR_ENV
-from slb_master_slave.owner_tag import (
+from slb_master_slave.audit.api import AuditReport, audit_stack
+from slb_master_slave.client.settings import parse_endpoint
+from slb_master_slave.ownership import journal
+from slb_master_slave.ownership.journal import JOURNAL_DIR_ENV
+from slb_master_slave.ownership.tag import (
     OWNER_TAG_KEY,
     legacy_values,
     owner_value,
     pending_value,
 )
-from slb_master_slave.settings import parse_endpoint
 
 from harness.emulator_process import EmulatorProcess
 from harness.makers import foreign_maker_token, gone_maker_token

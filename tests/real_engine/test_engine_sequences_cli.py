@@ -1,7 +1,7 @@
 """The engine's own call sequences, through the real CLI, the real provider process and the
 emulator: targeted replace, taint, diff-driven replace, --target, out-of-band deletes, stack
 rename, aliases, delete protection, secrets in the checkpoint (kills mid-create: test_killed_cli.py).
-After each: the emulator's groups, the checkpoint and the outputs agree (DEVELOPERS.md)."""
+After each: the emulator's groups, the checkpoint and the outputs agree (docs/ARCHITECTURE.md, "Ownership")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A provider process, a CLI or both killed while the API applies a create, through the real CLI,
 the real provider process and the emulator (moved out of test_engine_sequences_cli.py so the two
 modules run side by side).
-After each: the emulator's groups, the checkpoint and the outputs agree (DEVELOPERS.md)."""
+After each: the emulator's groups, the checkpoint and the outputs agree (docs/ARCHITECTURE.md, "Ownership")."""
 
 from __future__ import annotations
 
