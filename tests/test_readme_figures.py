@@ -21,15 +21,11 @@ from typing import Any, NamedTuple
 import pytest
 import slb_master_slave
 from slb_emulator import auth
-from slb_master_slave import (
-    fence,
-    owner_tag,
-    preview_checks,
-    retry_policy,
-    settings,
-    transport,
-    worker_pool,
-)
+from slb_master_slave.client import retry as retry_policy
+from slb_master_slave.client import settings, transport
+from slb_master_slave.ownership import fence
+from slb_master_slave.ownership import tag as owner_tag
+from slb_master_slave.provider import preview_checks, worker_pool
 
 from harness.mutation.runner import plan
 from harness.mutation.targets import TARGETS
@@ -74,7 +70,7 @@ def g(value: float) -> str:
 
 def listener_tries(jitter: float, budget: float) -> int:
     """Tries of a delete a listener holds for the whole budget, every wait at `jitter` of its
-    ceiling (retry_policy.Backoff: ceiling x (0.75 + 0.25 x random)); request time not counted."""
+    ceiling (client.retry.Backoff: ceiling x (0.75 + 0.25 x random)); request time not counted."""
     waited, spent, tries = 0, 0.0, 1
     while True:
         waited += 1
@@ -103,62 +99,62 @@ def retry_claims() -> Iterator[Claim]:
     rp, st = retry_policy, settings
     budget = st.DEFAULT_TIMEOUT_SECONDS
     yield Claim(f"Each request connects within {g(st.DEFAULT_CONNECT_TIMEOUT_SECONDS)} s",
-                "settings.DEFAULT_CONNECT_TIMEOUT_SECONDS")
-    yield Claim(f"over {transport.MAX_ANSWER_BYTES // 2**20} MiB", "transport.MAX_ANSWER_BYTES")
-    yield Claim(f"passes {transport.MAX_ANSWER_BYTES // 2**20} MiB", "transport.MAX_ANSWER_BYTES")
+                "client.settings.DEFAULT_CONNECT_TIMEOUT_SECONDS")
+    yield Claim(f"over {transport.MAX_ANSWER_BYTES // 2**20} MiB", "client.transport.MAX_ANSWER_BYTES")
+    yield Claim(f"passes {transport.MAX_ANSWER_BYTES // 2**20} MiB", "client.transport.MAX_ANSWER_BYTES")
     yield Claim(f"from a {g(rp.THROTTLED_BASE_SECONDS)} s base, capped at {g(rp.THROTTLED_CAP_SECONDS)} s",
-                "retry_policy.THROTTLED_BASE_SECONDS, THROTTLED_CAP_SECONDS")
+                "client.retry.THROTTLED_BASE_SECONDS, THROTTLED_CAP_SECONDS")
     yield Claim(f"from a {g(rp.BACKOFF_BASE_SECONDS)} s base, capped at {g(rp.BACKOFF_CAP_SECONDS)} s",
-                "retry_policy.BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS")
+                "client.retry.BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS")
     yield Claim(f"a retry takes {rp.RETRY_COST}, an answered call gives back what its last retry took, "
-                f"{g(rp.QUOTA_REFILL_PER_SECOND)} come back a second", "retry_policy.RETRY_COST, QUOTA_REFILL_PER_SECOND")
+                f"{g(rp.QUOTA_REFILL_PER_SECOND)} come back a second", "client.retry.RETRY_COST, QUOTA_REFILL_PER_SECOND")
     quick = {1: "one", 2: "two", 3: "three"}[len(rp.QUICK_RETRY_DELAYS)]
     yield Claim(f"Failed after {quick} quick retries (about {g(sum(rp.QUICK_RETRY_DELAYS))} s",
-                "retry_policy.QUICK_RETRY_DELAYS")
+                "client.retry.QUICK_RETRY_DELAYS")
     yield Claim(f"{quick} quick retries ({len(rp.QUICK_RETRY_DELAYS) + 1} attempts, "
                 f"{g(sum(rp.QUICK_RETRY_DELAYS))} s of waiting; the test allows "
                 f"{g(constant('tests/test_gateway_endpoints.py', 'QUICK_FAIL_SECONDS'))} s) with the default "
-                f"{g(budget)} s budget", "retry_policy.QUICK_RETRY_DELAYS, tests/test_gateway_endpoints.py")
+                f"{g(budget)} s budget", "client.retry.QUICK_RETRY_DELAYS, tests/test_gateway_endpoints.py")
     yield Claim(f"waited out {g(0.75 * rp.LISTENER_WAIT_BASE_SECONDS)} to {g(rp.LISTENER_WAIT_CAP_SECONDS)} s apart "
                 f"(from {g(rp.LISTENER_WAIT_BASE_SECONDS)} s, half as long again each time, capped at "
                 f"{g(rp.LISTENER_WAIT_CAP_SECONDS)} s, each wait jittered down by up to a quarter",
-                "retry_policy.LISTENER_WAIT_BASE_SECONDS, LISTENER_WAIT_CAP_SECONDS, Backoff.delay")
+                "client.retry.LISTENER_WAIT_BASE_SECONDS, LISTENER_WAIT_CAP_SECONDS, Backoff.delay")
     yield Claim(f"at most {rp.LISTENER_WAIT_MAX_TRIES} tries ({listener_tries(1.0, budget)}-"
                 f"{listener_tries(0.75, budget)} in the default budget)",
-                "retry_policy.LISTENER_WAIT_MAX_TRIES and the backoff within settings.DEFAULT_TIMEOUT_SECONDS")
+                "client.retry.LISTENER_WAIT_MAX_TRIES and the backoff within settings.DEFAULT_TIMEOUT_SECONDS")
     yield Claim(f"from {g(rp.THROTTLED_BASE_SECONDS)} s, capped at {g(rp.THROTTLED_CAP_SECONDS)} s (0.4: 0.1 s and 1.5 s)",
-                "retry_policy; the 0.4 values from CHANGELOG 0.5.0")
+                "client.retry; the 0.4 values from CHANGELOG 0.5.0")
 
 
 def time_and_settings_claims() -> Iterator[Claim]:
     st = settings
     yield Claim(f"more than {auth.MAX_SKEW_SECONDS // 60} minutes off", "slb_emulator.auth.MAX_SKEW_SECONDS")
-    yield Claim(f"(cached; at most {g(preview_checks.CHECK_BUDGET_SECONDS)} seconds)", "preview_checks.CHECK_BUDGET_SECONDS")
+    yield Claim(f"(cached; at most {g(preview_checks.CHECK_BUDGET_SECONDS)} seconds)", "provider.preview_checks.CHECK_BUDGET_SECONDS")
     window = fence.WINDOW_SECONDS // 60
     for phrase in (f"older than **{window} minutes**", f"after {window} minutes", f"older than {window} minutes",
                    f"younger than {window} minutes", f"once it is {window} minutes old"):
-        yield Claim(phrase, "fence.WINDOW_SECONDS")
-    yield Claim(f"more than {fence.COMPLETION_CUTOFF_SECONDS // 60} minutes earlier", "fence.COMPLETION_CUTOFF_SECONDS")
+        yield Claim(phrase, "ownership.fence.WINDOW_SECONDS")
+    yield Claim(f"more than {fence.COMPLETION_CUTOFF_SECONDS // 60} minutes earlier", "ownership.fence.COMPLETION_CUTOFF_SECONDS")
     ot = owner_tag
-    yield Claim(f"(at most {ot.MAX_TAG_VALUE} characters, no `http://` or `https://`", "owner_tag.MAX_TAG_VALUE")
-    yield Claim(f"(its first {ot._READABLE_HEAD} characters, `..` and its tail", "owner_tag._READABLE_HEAD")
-    yield Claim(f"`~`, the stack key and {ot.DIGEST_CHARS} hex digits of the URN's SHA-256", "owner_tag.DIGEST_CHARS")
-    yield Claim(f"names the stack ({ot.STACK_KEY_CHARS} hex digits of project and stack", "owner_tag.STACK_KEY_CHARS")
-    yield Claim(f"the resource ({ot.RESOURCE_KEY_CHARS} of its URN)", "owner_tag.RESOURCE_KEY_CHARS")
-    yield Claim(f"`pending:{ot.PENDING_FORMAT}.<stack>.<resource>.<maker>`", "owner_tag.PENDING_FORMAT")
+    yield Claim(f"(at most {ot.MAX_TAG_VALUE} characters, no `http://` or `https://`", "ownership.tag.MAX_TAG_VALUE")
+    yield Claim(f"(its first {ot._READABLE_HEAD} characters, `..` and its tail", "ownership.tag._READABLE_HEAD")
+    yield Claim(f"`~`, the stack key and {ot.DIGEST_CHARS} hex digits of the URN's SHA-256", "ownership.tag.DIGEST_CHARS")
+    yield Claim(f"names the stack ({ot.STACK_KEY_CHARS} hex digits of project and stack", "ownership.tag.STACK_KEY_CHARS")
+    yield Claim(f"the resource ({ot.RESOURCE_KEY_CHARS} of its URN)", "ownership.tag.RESOURCE_KEY_CHARS")
+    yield Claim(f"`pending:{ot.PENDING_FORMAT}.<stack>.<resource>.<maker>`", "ownership.tag.PENDING_FORMAT")
     yield Claim(f"`slb-master-slave:timeoutSeconds` (default {g(st.DEFAULT_TIMEOUT_SECONDS)})",
-                "settings.DEFAULT_TIMEOUT_SECONDS")
+                "client.settings.DEFAULT_TIMEOUT_SECONDS")
     yield Claim(f"`slb-master-slave:requestTimeoutSeconds` (default {g(st.DEFAULT_REQUEST_TIMEOUT_SECONDS)})",
-                "settings.DEFAULT_REQUEST_TIMEOUT_SECONDS")
+                "client.settings.DEFAULT_REQUEST_TIMEOUT_SECONDS")
     yield Claim(f"runs at most {worker_pool.SDK_WORKERS} calls at once per provider process",
-                "worker_pool.SDK_WORKERS (pulumi/dynamic/__main__.py's max_workers)")
-    yield Claim(f"(plus {worker_pool.SDK_WORKERS} threads for preview calls", "worker_pool: operations + SDK_WORKERS")
+                "provider.worker_pool.SDK_WORKERS (pulumi/dynamic/__main__.py's max_workers)")
+    yield Claim(f"(plus {worker_pool.SDK_WORKERS} threads for preview calls", "provider.worker_pool: operations + SDK_WORKERS")
     (py_lo, py_hi), (pu_lo, pu_hi) = worker_pool.CHECKED_PYTHON, worker_pool.CHECKED_PULUMI
     yield Claim(f"(Python {py_lo[0]}.{py_lo[1]}-{py_hi[0]}.{py_hi[1]}, the pulumi SDK {pu_lo[0]}.{pu_lo[1]}-"
-                f"{pu_hi[0]}.{pu_hi[1]})", "worker_pool.CHECKED_PYTHON, CHECKED_PULUMI")
+                f"{pu_hi[0]}.{pu_hi[1]})", "provider.worker_pool.CHECKED_PYTHON, CHECKED_PULUMI")
     yield Claim(f"`slb-master-slave:maxConcurrentOperations` (default {st.DEFAULT_MAX_CONCURRENT_OPERATIONS}; "
                 f"{st.MIN_CONCURRENT_OPERATIONS} to {st.MAX_CONCURRENT_OPERATIONS})", "settings")
-    yield Claim(f"at most {g(st.MAX_SECONDS)} (one day)", "settings.MAX_SECONDS")
+    yield Claim(f"at most {g(st.MAX_SECONDS)} (one day)", "client.settings.MAX_SECONDS")
     # the Pulumi CLI script
     cli = (ROOT / "scripts" / "pulumi-cli.sh").read_text(encoding="utf-8")
     connect = re.search(r"--connect-timeout (\d+)", cli)
