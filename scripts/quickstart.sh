@@ -73,6 +73,9 @@ else
     HOST_ADDRESS=$(first_line "$host_out")
     [ -n "$HOST_ADDRESS" ] || { echo "the language host did not start:" >&2; cat "$host_out.err" >&2; exit 1; }
     CLIENT_ARGS=(--client="$HOST_ADDRESS")
+    # Without the official host the engine names no virtualenv to the provider launcher, which
+    # then runs python3 from PATH: the project's virtualenv first, so the provider has pulumi.
+    export PATH="$ROOT/venv/bin:$PATH"
     echo "no pulumi-language-python on PATH or beside the CLI: the program is served by harness/language_host.py at $HOST_ADDRESS (the CLI's --client)"
 fi
 
