@@ -23,7 +23,8 @@ import slb_master_slave
 from slb_emulator import auth
 from slb_master_slave.client import retry as retry_policy
 from slb_master_slave.client import settings, transport
-from slb_master_slave.ownership import fence
+from slb_master_slave.domain import fields
+from slb_master_slave.ownership import create, fence
 from slb_master_slave.ownership import tag as owner_tag
 from slb_master_slave.provider import preview_checks, worker_pool
 
@@ -135,8 +136,10 @@ def time_and_settings_claims() -> Iterator[Claim]:
                    f"younger than {window} minutes", f"once it is {window} minutes old"):
         yield Claim(phrase, "ownership.fence.WINDOW_SECONDS")
     yield Claim(f"more than {fence.COMPLETION_CUTOFF_SECONDS // 60} minutes earlier", "ownership.fence.COMPLETION_CUTOFF_SECONDS")
+    yield Claim(f"is waited for, up to {g(create.WINDING_DOWN_WAIT_SECONDS)} s, then taken over",
+                "ownership.create.WINDING_DOWN_WAIT_SECONDS")
     ot = owner_tag
-    yield Claim(f"(at most {ot.MAX_TAG_VALUE} characters, no `http://` or `https://`", "ownership.tag.MAX_TAG_VALUE")
+    yield Claim(f"(at most {fields.MAX_TAG_VALUE} characters, no `http://` or `https://`", "domain.fields.MAX_TAG_VALUE")
     yield Claim(f"(its first {ot._READABLE_HEAD} characters, `..` and its tail", "ownership.tag._READABLE_HEAD")
     yield Claim(f"`~`, the stack key and {ot.DIGEST_CHARS} hex digits of the URN's SHA-256", "ownership.tag.DIGEST_CHARS")
     yield Claim(f"names the stack ({ot.STACK_KEY_CHARS} hex digits of project and stack", "ownership.tag.STACK_KEY_CHARS")

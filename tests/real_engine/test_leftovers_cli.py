@@ -117,10 +117,10 @@ def test_two_deployments_of_the_same_names_never_share_a_group(make_stack, emu):
 
 
 # -- 3. the CLI killed while a create completes -----------------------------------------------
-def _up_with_cli_killed_during_completion(stack: CliStack, emu: Any) -> list[int]:
+def _up_with_cli_killed_during_completion(stack: CliStack, emu: Any, hold: float = 3) -> list[int]:
     """`pulumi up` whose CLI is SIGKILLed while the group's completing call is held at the API;
     the call is then applied. Returns the provider processes the CLI had started."""
-    _hold_completion(emu, seconds=3)
+    _hold_completion(emu, seconds=hold)
     providers: list[int] = []
 
     def kill_when_held(process: Any) -> None:
@@ -152,6 +152,25 @@ def test_cli_killed_while_a_group_completes_then_up_takes_it_over(make_stack, em
     assert live_group_ids(emu) == {group_id} and stack.resources()["web"]["id"] == group_id
     stack.run("refresh", "--clear-pending-creates")
     stack.run("preview", "--expect-no-changes")
+    stack.run("destroy")
+    assert live_group_ids(emu) == set()
+
+
+def test_up_right_after_a_killed_cli_waits_for_its_provider_and_takes_the_group_over(make_stack, emu):
+    """The user runs `pulumi up` again at once, while the killed CLI's provider still waits on
+    the held completion: the new create sees in the journal that this maker's engine is gone,
+    waits for the maker to end (it puts the group back to pending first) and takes the group
+    over, instead of making a second group beside one that is still in progress."""
+    stack = make_stack(None)
+    stack.write_program(programs.ONE_GROUP)
+    providers = _up_with_cli_killed_during_completion(stack, emu, hold=6)
+    assert any(running(pid) for pid in providers), "the orphaned provider ended before the next up: no race"
+    [group_id] = live_group_ids(emu)
+    stack.remove_locks()
+    stack.run("up")
+    assert live_group_ids(emu) == {group_id} and stack.resources()["web"]["id"] == group_id
+    assert _owner_tags(emu)[group_id] == stack.urn("web")
+    stack.run("refresh", "--clear-pending-creates")
     stack.run("destroy")
     assert live_group_ids(emu) == set()
 

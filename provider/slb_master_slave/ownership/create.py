@@ -5,7 +5,9 @@ A create of a resource, in order:
 
 1. Take over what an earlier create of this resource left on this machine, if its maker is
    gone: the journal (journal.py) names such creates; each costs one listing filtered on its
-   exact pending value. The usual create finds none and makes no call here.
+   exact pending value. A maker whose engine is gone (a killed CLI) is waited for, up to
+   WINDING_DOWN_WAIT_SECONDS: it ends itself once its call in flight returns. The usual
+   create finds none and makes no call here.
 2. Note the create in the journal, then send CreateMasterSlaveServerGroup with the pending
    ownership tag that names this resource and this process. An attempt that may have been
    applied (its answer lost, a 5xx, a mangled 200) is settled before anything is sent again:
@@ -30,12 +32,16 @@ from ..client.gateway import SlbGateway
 from ..client.gone import group_not_found
 from ..domain.model import GroupSpec, LiveGroup, declaration_mismatches, user_tags
 from ..errors import ProviderError
-from . import journal, maker
+from . import engine_presence, journal, maker
 from .completion import AUDIT_COMMAND, NotCompleted, complete
 from .fence import COMPLETION_CUTOFF_SECONDS, WINDOW_SECONDS, created_at
 from .tag import OWNER_TAG_KEY, owner_of, parse_pending, pending_value
 
 SETTLE_POLL_SECONDS = 0.25
+# How long a create waits for the maker of an earlier create of its resource to end once that
+# maker's engine is gone: its call in flight (at most a request timeout, 10 s by default) and
+# the call that puts its group back to pending.
+WINDING_DOWN_WAIT_SECONDS = 30.0
 
 
 def create_unowned(gateway: SlbGateway, spec: GroupSpec) -> str:
@@ -58,7 +64,7 @@ def create_owned(gateway: SlbGateway, spec: GroupSpec, owner: str) -> str:
     if taken is not None:
         return taken
     pending = pending_value(owner, maker.this_process().token)
-    entry = journal.UnfinishedCreate(pending, place, started=time.time())
+    entry = journal.UnfinishedCreate(pending, place, started=time.time(), engine=engine_presence.engine_tokens())
     journal.record(entry)
     with maker.running(pending):
         group_id = _create_once(gateway, spec, pending)
@@ -86,7 +92,8 @@ def _take_over_abandoned(gateway: SlbGateway, spec: GroupSpec, owner: str, place
         mark = parse_pending(entry.value)
         if mark is None or not mark.is_for(owner):
             continue
-        if not maker.maker_has_ended(entry.value, maker.Maker.parse(mark.maker)):
+        left_by = maker.Maker.parse(mark.maker)
+        if not maker.maker_has_ended(entry.value, left_by) and not _ended_after_its_engine(gateway, entry, left_by):
             continue
         with journal.claimed(entry) as claim:
             if not claim:
@@ -99,6 +106,24 @@ def _take_over_abandoned(gateway: SlbGateway, spec: GroupSpec, owner: str, place
                     _delete_left_over(gateway, live.id, entry.value)
             journal.forget(entry)
     return taken
+
+
+def _ended_after_its_engine(gateway: SlbGateway, entry: journal.UnfinishedCreate, left_by: maker.Maker | None) -> bool:
+    """A maker whose engine is gone (a killed CLI) ends itself once its call in flight has
+    returned (engine_presence.py): wait for that, bounded, so that an `up` run right after the
+    kill takes the group over instead of making a second one. A maker whose engine still runs
+    (another deployment, now) is not waited for: its group is its own."""
+    engine = [maker.Maker.parse(token) for token in entry.engine]
+    if not any(process is not None and maker.is_gone(process) is True for process in engine):
+        return False
+    waited = 0.0
+    limit = min(WINDING_DOWN_WAIT_SECONDS, gateway.seconds_left() / 2)
+    while waited < limit:
+        gateway.sleep(SETTLE_POLL_SECONDS)
+        waited += SETTLE_POLL_SECONDS
+        if maker.maker_has_ended(entry.value, left_by):
+            return True
+    return False
 
 
 def _can_take_over(spec: GroupSpec, live: LiveGroup) -> bool:

@@ -23,6 +23,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from . import maker
+
 
 def _parent_of(pid: int) -> int | None:
     try:
@@ -51,6 +53,13 @@ def _running(pid: int) -> bool:
 
 _PARENT = os.getppid()
 _GRANDPARENT = _parent_of(_PARENT)
+
+
+def engine_tokens() -> tuple[str, ...]:
+    """The engine's processes (parent, and grandparent where there is one) as maker tokens, for
+    the journal: another process can then tell that this one's engine is gone (create.py)."""
+    pids = [_PARENT] + ([_GRANDPARENT] if _GRANDPARENT is not None and _GRANDPARENT > 1 else [])
+    return tuple(maker.process(pid).token for pid in pids)
 
 
 def engine_gone() -> bool:

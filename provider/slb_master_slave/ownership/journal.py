@@ -65,6 +65,7 @@ class UnfinishedCreate:
     place: Place
     started: float
     group_id: str | None = None
+    engine: tuple[str, ...] = ()  # the maker's engine processes, as maker tokens (engine_presence)
 
     @property
     def file_name(self) -> str:
@@ -149,6 +150,6 @@ def _load(path: str) -> UnfinishedCreate | None:
         with open(path, encoding="utf-8") as text:
             raw = json.load(text)
         return UnfinishedCreate(value=str(raw["value"]), place=Place(**raw["place"]), started=float(raw["started"]),
-                                group_id=raw.get("group_id"))
+                                group_id=raw.get("group_id"), engine=tuple(str(token) for token in raw.get("engine", ())))
     except (OSError, ValueError, TypeError, KeyError):
         return None

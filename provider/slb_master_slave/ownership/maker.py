@@ -83,7 +83,11 @@ class Maker:
 
 
 def this_process() -> Maker:
-    pid = os.getpid()
+    return process(os.getpid())
+
+
+def process(pid: int) -> Maker:
+    """Any process of this machine, named as a maker is (its start time 0 when unreadable)."""
     return Maker(_machine(), pid, start_ticks(pid) or 0)
 
 
