@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from harness.pulumi_cli import CliStack
+
+from . import programs
 
 
 def live_group_ids(emu) -> set[str]:
@@ -80,3 +84,22 @@ def assert_adoption_lifecycle(stack: CliStack, emu) -> None:
     stack.run("preview", "--expect-no-changes")
     stack.run("destroy")
     assert live_group_ids(emu) == set()
+
+
+# -- shared by the modules that start from two groups ----------------------------------------
+BOTH = {"web_group_id": "web", "api_group_id": "api"}
+
+
+def two_groups(make_stack: Callable[..., CliStack], **kwargs: Any) -> CliStack:
+    """A new stack with programs.TWO_GROUPS, up."""
+    stack = make_stack(None, **kwargs)
+    stack.write_program(programs.TWO_GROUPS)
+    stack.run("up")
+    return stack
+
+
+def settled(stack: CliStack, emu: Any, outputs: dict[str, str] = BOTH) -> None:
+    """The groups, the checkpoint and the outputs agree, and a preview shows no change."""
+    assert_invariants(emu, state_ids(stack))
+    assert_outputs_match_state(stack, outputs)
+    stack.run("preview", "--expect-no-changes")

@@ -7,34 +7,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from harness.pulumi_cli import CliStack
 
 from . import programs
 from .invariants import (
     assert_invariants,
-    assert_outputs_match_state,
     live_group_ids,
+    settled,
     state_ids,
+    two_groups,
 )
-
-BOTH = {"web_group_id": "web", "api_group_id": "api"}
-
-
-def _two_groups(make_stack: Callable[..., CliStack], **kwargs: Any) -> CliStack:
-    stack = make_stack(None, **kwargs)
-    stack.write_program(programs.TWO_GROUPS)
-    stack.run("up")
-    return stack
-
-
-def _settled(stack, emu, outputs=BOTH) -> None:
-    assert_invariants(emu, state_ids(stack))
-    assert_outputs_match_state(stack, outputs)
-    stack.run("preview", "--expect-no-changes")
 
 
 def test_preview_of_an_invalid_declaration_names_each_code_and_path_and_no_crash(make_stack, emu):
@@ -58,7 +40,7 @@ def test_preview_of_an_invalid_declaration_names_each_code_and_path_and_no_crash
 
 
 def test_up_replace_makes_a_new_group_and_deletes_only_the_old_one(make_stack, emu):
-    stack = _two_groups(make_stack)
+    stack = two_groups(make_stack)
     before = {name: r["id"] for name, r in stack.resources().items()}
     result = stack.run("up", "--replace", stack.urn("web"), trace=True)
     calls = [(c["method"], c["olds"]) for c in result.trace if c["name"] == "web"]
@@ -66,28 +48,28 @@ def test_up_replace_makes_a_new_group_and_deletes_only_the_old_one(make_stack, e
     after = {name: r["id"] for name, r in stack.resources().items()}
     assert after["api"] == before["api"] and after["web"] != before["web"]
     assert live_group_ids(emu) == set(after.values())
-    _settled(stack, emu)
+    settled(stack, emu)
     stack.run("destroy")
     assert live_group_ids(emu) == set()
 
 
 def test_state_taint_then_up_replaces_the_tainted_group(make_stack, emu):
-    stack = _two_groups(make_stack)
+    stack = two_groups(make_stack)
     before = stack.resources()["web"]["id"]
     stack.run("state", "taint", stack.urn("web"), "--yes")
     stack.run("up")
     after = stack.resources()["web"]["id"]
     assert after != before and before not in live_group_ids(emu)
-    _settled(stack, emu)
+    settled(stack, emu)
 
 
 def test_diff_driven_replacement(make_stack, emu):
-    stack = _two_groups(make_stack)
+    stack = two_groups(make_stack)
     before = stack.resources()["web"]["id"]
     stack.write_program(programs.WEB_SERVERS_CHANGED)
     stack.run("up")
     assert stack.resources()["web"]["id"] != before
-    _settled(stack, emu)
+    settled(stack, emu)
 
 
 def test_up_target_creates_only_the_target(make_stack, emu):
@@ -97,22 +79,22 @@ def test_up_target_creates_only_the_target(make_stack, emu):
     assert set(stack.resources()) == {"web"}
     assert_invariants(emu, state_ids(stack))
     stack.run("up")
-    _settled(stack, emu)
+    settled(stack, emu)
 
 
 def test_refresh_drops_a_group_deleted_out_of_band_and_up_recreates_it(make_stack, emu):
-    stack = _two_groups(make_stack)
+    stack = two_groups(make_stack)
     gone = stack.resources()["web"]["id"]
     emu.call("DeleteMasterSlaveServerGroup", MasterSlaveServerGroupId=gone)  # as a user would, outside Pulumi
     stack.run("refresh")
     assert set(stack.resources()) == {"api"}
     stack.run("up")
     assert stack.resources()["web"]["id"] != gone
-    _settled(stack, emu)
+    settled(stack, emu)
 
 
 def test_stack_rename_then_a_new_stack_of_the_old_name_never_shares_groups(make_stack, emu):
-    stack = _two_groups(make_stack)
+    stack = two_groups(make_stack)
     prod_ids = set(state_ids(stack))
     stack.run("stack", "rename", "prod")
     stack.stack = "prod"
@@ -147,7 +129,7 @@ def test_alias_rename_then_a_new_resource_of_the_old_name_created_first(make_sta
     resources = stack.resources()
     assert resources["web2"]["id"] == original, "the renamed resource keeps its group"
     assert resources["web"]["id"] != original, "the new resource of the old name took over the renamed one's group"
-    _settled(stack, emu, {"web_group_id": "web", "web2_group_id": "web2"})
+    settled(stack, emu, {"web_group_id": "web", "web2_group_id": "web2"})
     stack.run("destroy")
     assert live_group_ids(emu) == set()
 
@@ -171,7 +153,7 @@ def test_destroy_with_delete_protection_on_keeps_the_group_and_says_why(make_sta
 def test_no_secret_in_the_checkpoint(make_stack, emu):
     """The secret key is in the stack's config (encrypted); it never reaches a group's
     inputs or outputs, and its plaintext is nowhere in the backend."""
-    stack = _two_groups(make_stack)
+    stack = two_groups(make_stack)
     raw = stack.export_raw()
     for name, resource in stack.resources().items():
         for value in (resource.get("inputs") or {}, resource.get("outputs") or {}):

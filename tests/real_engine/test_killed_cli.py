@@ -8,37 +8,20 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from harness.pulumi_cli import CliStack
 from harness.waiting import wait_for
 
 from . import programs
 from .invariants import (
     assert_invariants,
-    assert_outputs_match_state,
     live_group_ids,
+    settled,
     state_ids,
+    two_groups,
 )
 from .processes import provider_pids
-
-BOTH = {"web_group_id": "web", "api_group_id": "api"}
-
-
-def _two_groups(make_stack: Callable[..., CliStack], **kwargs: Any) -> CliStack:
-    stack = make_stack(None, **kwargs)
-    stack.write_program(programs.TWO_GROUPS)
-    stack.run("up")
-    return stack
-
-
-def _settled(stack, emu, outputs=BOTH) -> None:
-    assert_invariants(emu, state_ids(stack))
-    assert_outputs_match_state(stack, outputs)
-    stack.run("preview", "--expect-no-changes")
 
 
 def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 20):
@@ -83,7 +66,7 @@ def test_provider_killed_during_create_then_up_again(make_stack, emu):
     assert stack.resources() == {} and not stack.pending_operations()
     stack.run("up")
     assert len(live_group_ids(emu)) == 1, "the killed create's group is taken over, not duplicated"
-    _settled(stack, emu, {"web_group_id": "web"})
+    settled(stack, emu, {"web_group_id": "web"})
     stack.run("destroy")
     assert live_group_ids(emu) == set()
 
@@ -109,7 +92,7 @@ def test_machine_lost_during_create_then_up(make_stack, emu, repair):
         assert "pending operations" in up.output
         stack.run("refresh", "--clear-pending-creates")
     assert not stack.pending_operations()
-    _settled(stack, emu, {"web_group_id": "web"})
+    settled(stack, emu, {"web_group_id": "web"})
     stack.run("destroy")
     assert live_group_ids(emu) == set()
 
@@ -134,7 +117,7 @@ def test_cli_killed_during_create_its_provider_leaves_the_group_pending(make_sta
     stack.run("refresh", "--clear-pending-creates")
     stack.run("up")
     assert live_group_ids(emu) == {group["id"]}
-    _settled(stack, emu, {"web_group_id": "web"})
+    settled(stack, emu, {"web_group_id": "web"})
     stack.run("destroy")
     assert live_group_ids(emu) == set()
 
@@ -152,7 +135,7 @@ def test_provider_killed_during_create_then_a_changed_declaration(make_stack, em
 
 
 def test_provider_killed_during_a_replacement_create_then_destroy(make_stack, emu):
-    stack = _two_groups(make_stack)
+    stack = two_groups(make_stack)
     stack.write_program(programs.WEB_SERVERS_CHANGED)  # a replacement: Create while the old group exists
     _up_killed_mid_create(stack, emu)
     emu.clear_faults()
