@@ -28,7 +28,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from .wire import PROVIDER_KEY, UNKNOWN, Props, sentinels_to_marker
+from .rpc_properties import PROVIDER_KEY, UNKNOWN, Props, sentinels_to_marker
 
 __all__ = ["UNKNOWN", "DefaultMocks", "Registration", "collect_registrations"]
 

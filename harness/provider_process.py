@@ -2,7 +2,7 @@
 
 This is the engine's side of the provider protocol, reduced to what a Python dynamic
 provider serves: Configure, Check, Diff, Create, Read, Update, Delete. Properties go
-over the wire as the engine sends them (harness/wire.py).
+over the wire as the engine sends them (harness/rpc_properties.py).
 
 A test tool, not the engine: see ENGINE_HARNESS.md.
 """
@@ -25,8 +25,7 @@ import grpc
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from .waiting import first_line, stop_process
-from .wire import (
+from .rpc_properties import (
     PROVIDER_KEY,
     UNKNOWN,
     Props,
@@ -35,6 +34,7 @@ from .wire import (
     strip_secrets,
     to_wire,
 )
+from .waiting import first_line, stop_process
 
 __all__ = [
     "PROVIDER_KEY",

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from pulumi.runtime import rpc
 
-from .wire import UNKNOWN, sentinels_to_marker
+from .rpc_properties import UNKNOWN, sentinels_to_marker
 
 __all__ = ["Entry", "State", "live_entry", "load_state", "save_state"]
 
