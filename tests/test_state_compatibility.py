@@ -130,6 +130,14 @@ print(json.dumps({"file": module.__file__, "class": type(provider).__module__ + 
 """
 
 
+def test_state_this_code_writes_is_byte_for_byte_what_0_4_wrote() -> None:
+    """Needs no history (a shallow clone runs it): the `__provider` this code writes is the very
+    string release 0.4 wrote into its own state, so 0.4 reads it as it reads its own. The test
+    below loads it in 0.4's code where the history is there."""
+    [registration] = registrations(group_program())
+    assert registration.inputs[PROVIDER_KEY] == RECORDED["0.4.0"]
+
+
 def test_state_this_code_writes_loads_in_release_0_4(tmp_path: Path) -> None:
     [registration] = registrations(group_program())
     written = registration.inputs[PROVIDER_KEY]  # what the resource puts into state
