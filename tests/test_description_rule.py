@@ -2,7 +2,7 @@
 
 The API reference (CreateMasterSlaveServerGroup, `MasterSlaveBackendServers`): a Description
 is 1 to 80 characters of Chinese characters, letters, digits, '-', '/', '.' and '_' (the
-seed document in /work/shared/seed gives no rule; help.aliyun.com's reference does, without
+API document the project started from gives no rule; help.aliyun.com's reference does, without
 naming code points). "Chinese characters" is read as Unicode's CJK Unified Ideographs block,
 U+4E00-U+9FFF: the provider stopped at U+9FA5 (the block's end in Unicode 1.1) and refused
 characters such as U+9FA6-U+9FFF that the emulator took. The two sides keep separate code
