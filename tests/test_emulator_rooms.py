@@ -9,6 +9,8 @@ import ast
 import re
 from pathlib import Path
 
+from .import_graph import reachable
+
 EMULATOR = Path(__file__).resolve().parents[1] / "emulator"
 PACKAGE = EMULATOR / "slb_emulator"
 
@@ -39,17 +41,6 @@ def package_imports(module: str) -> set[str]:
 
 def import_graph() -> dict[str, set[str]]:
     return {path.stem: package_imports(path.stem) for path in PACKAGE.glob("*.py")}
-
-
-def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
-    seen: set[str] = set()
-    todo = list(graph[start])
-    while todo:
-        module = todo.pop()
-        if module not in seen:
-            seen.add(module)
-            todo.extend(graph.get(module, ()))
-    return seen
 
 
 def test_every_module_has_one_row_in_the_layout():

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from .import_graph import reachable
+
 REPO = Path(__file__).resolve().parents[1]
 # Each package of the repository: its import name and its folder.
 PACKAGES: dict[str, Path] = {
@@ -162,23 +164,10 @@ def test_each_room_says_what_it_owns_and_what_it_may_import(room: str) -> None:
     assert set(re.findall(r"`([^`]+)`", sentence)) == RULES[room], sentence
 
 
-def _reachable(graph: dict[str, dict[str, int]], start: str) -> set[str]:
-    """Every module reached from `start` through one import or more (`start` itself only when
-    a chain of imports leads back to it)."""
-    reached: set[str] = set()
-    todo = list(graph.get(start, {}))
-    while todo:
-        node = todo.pop()
-        if node not in reached:
-            reached.add(node)
-            todo.extend(graph.get(node, {}))
-    return reached
-
-
 def circles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
     """Every set of modules that import one another in a circle (each reaches every other),
     sorted; a few hundred modules, so reachability from each is cheap enough."""
-    reach = {node: _reachable(graph, node) for node in graph}
+    reach = {node: reachable(graph, node) for node in graph}
     found: list[list[str]] = []
     placed: set[str] = set()
     for node in sorted(graph):
