@@ -17,6 +17,7 @@ zombie). Outside Linux, where /proc is missing, only the parent is checked.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import threading
@@ -53,20 +54,20 @@ def _running(pid: int) -> bool:
 
 _PARENT = os.getppid()
 _GRANDPARENT = _parent_of(_PARENT)
+# The processes watched: the parent, and the grandparent where there is one (not init).
+_ENGINE = (_PARENT, *([_GRANDPARENT] if _GRANDPARENT is not None and _GRANDPARENT > 1 else []))
 
 
+@functools.cache
 def engine_tokens() -> tuple[str, ...]:
-    """The engine's processes (parent, and grandparent where there is one) as maker tokens, for
-    the journal: another process can then tell that this one's engine is gone (create.py)."""
-    pids = [_PARENT] + ([_GRANDPARENT] if _GRANDPARENT is not None and _GRANDPARENT > 1 else [])
-    return tuple(maker.process(pid).token for pid in pids)
+    """The engine's processes as maker tokens, read once, for the journal: another process can
+    then tell that this one's engine is gone (create.py)."""
+    return tuple(maker.process(pid).token for pid in _ENGINE)
 
 
 def engine_gone() -> bool:
     """True when the process that started us (or the one that started it) has died."""
-    if os.getppid() != _PARENT or not _running(_PARENT):
-        return True
-    return _GRANDPARENT is not None and _GRANDPARENT > 1 and not _running(_GRANDPARENT)
+    return os.getppid() != _PARENT or not all(_running(pid) for pid in _ENGINE)
 
 
 # -- a provider process whose engine is gone ends itself ------------------------------------
