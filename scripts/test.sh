@@ -38,6 +38,10 @@ if PULUMI_CLI=$(bash scripts/pulumi-cli.sh); then
 else
     echo "no Pulumi CLI could be found or built (above): tests/real_engine will be skipped" >&2
 fi
+# Where Python is told not to write bytecode (PYTHONDONTWRITEBYTECODE, set on some CI images),
+# every provider, program and emulator process the suite starts would compile this
+# repository's modules again: compile them once here (Python still reads what exists).
+.venv/bin/python -m compileall -q -j 0 provider emulator harness bench tools >/dev/null
 set +e
 # Three worker processes, each running whole modules (their module-scoped emulator and
 # language host start once): most of the suite waits on subprocesses (the CLI, provider
