@@ -115,7 +115,9 @@ def test_no_credential_in_state_stderr_errors_or_requests_and_env_cannot_hijack(
 def test_endpoint_without_scheme_is_https_and_never_reaches_a_plain_http_server(emu: EmulatorProcess, tmp_path: Path) -> None:
     emu.reset()
     bare = emu.url.split("://", 1)[1]
-    process = _provider(scratch_project(tmp_path / "proj"), emu, bare, timeout="1")
+    # TLS against plain http gets two quick retries, not the whole budget (client/retry.py): a
+    # budget of a few seconds costs nothing here and leaves them room on a loaded machine.
+    process = _provider(scratch_project(tmp_path / "proj"), emu, bare, timeout="5")
     try:
         engine = Engine(process, str(tmp_path / "state.json"))
         up = engine.up(registrations(group_program()))

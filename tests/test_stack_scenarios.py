@@ -16,8 +16,10 @@ from harness.engine_harness import Engine
 from harness.stack_fixtures import group_program, registrations
 from harness.waiting import wait_for
 
-# the module's provider process (the provider fixture in conftest.py)
-PROVIDER_CONFIG: dict[str, str] = {"slb-master-slave:timeoutSeconds": "2"}
+# the module's provider process (the provider fixture in conftest.py). The budget bounds the
+# listener-held destroy, which waits it out; 2 s failed creates and a listener's wait-out on a
+# machine running two suites at once, 5 s leaves them room.
+PROVIDER_CONFIG: dict[str, str] = {"slb-master-slave:timeoutSeconds": "5"}
 
 
 def group_ids(emu: EmulatorProcess) -> list[str]:
