@@ -1,4 +1,5 @@
-"""The processes a `pulumi` command started, found from /proc (Linux): its dynamic providers."""
+"""The processes a `pulumi` command started, found from /proc (Linux): its dynamic providers and
+the official language host."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from harness.pulumi_cli import descendants
 def provider_pids(cli_pid: int) -> list[int]:
     """The dynamic provider processes (python -m pulumi.dynamic) under this CLI process."""
     return [pid for pid, command in descendants(cli_pid).items() if "pulumi.dynamic" in command]
+
+
+def language_host_pids(cli_pid: int) -> list[int]:
+    """The official Python language host under this CLI process (none with the fallback host,
+    which the harness serves from a process of its own). A CLI killed with SIGKILL leaves it
+    running, waiting on an engine that is gone: a test that kills the CLI ends it too."""
+    return [pid for pid, command in descendants(cli_pid).items() if "pulumi-language-python" in command]
 
 
 def running(pid: int) -> bool:

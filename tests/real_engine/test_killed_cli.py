@@ -21,7 +21,7 @@ from .invariants import (
     state_ids,
     two_groups,
 )
-from .processes import provider_pids
+from .processes import language_host_pids, provider_pids
 
 
 def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 20):
@@ -38,11 +38,13 @@ def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 2
         assert wait_for(lambda: live_group_ids(emu) - before, timeout=60), "the create never reached the API"
         providers.extend(provider_pids(process.pid))
         assert providers, "no provider process found under the CLI"
+        hosts = language_host_pids(process.pid)
         # The CLI goes first: killed after its provider, it could see the provider's end,
         # record the create as failed and clear the pending note before its own end comes
         # (a lost machine leaves no such window).
         if kill in ("cli", "everything"):
             os.kill(process.pid, signal.SIGKILL)
+            _reap(hosts)  # left running by the CLI's end (processes.language_host_pids)
         if kill in ("provider", "everything"):
             for pid in providers:
                 os.kill(pid, signal.SIGKILL)
