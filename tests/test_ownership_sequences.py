@@ -484,6 +484,42 @@ def test_a_create_that_can_neither_complete_nor_delete_stays_pending_and_is_take
     assert emu.groups_by_id() == {}
 
 
+def _journal_entries(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+def test_a_create_refused_outright_leaves_no_journal_entry(emu: EmulatorProcess, pulumi_run,
+                                                           _own_journal: Path) -> None:
+    """Nothing was made, so nothing is noted for a later create to look for: refused creates
+    (a quota, a policy) must not pile up in the user's cache."""
+    stack = Stack()
+    reg = one({"resource": "web"})
+    emu.add_fault(kind="error", action="CreateMasterSlaveServerGroup", code="Forbidden.RAM", status=403, count=1,
+                  message="User not authorized to operate on the specified resource.")
+    with pytest.raises(ProviderError) as failed:
+        up_create(pulumi_run(), stack, reg)
+    assert "Forbidden.RAM" in failed.value.details
+    assert emu.groups_by_id() == {} and _journal_entries(_own_journal) == []
+    made = up_create(pulumi_run(), stack, reg)
+    assert list(emu.groups_by_id()) == [made] and _journal_entries(_own_journal) == []
+
+
+def test_a_create_refused_after_an_attempt_that_may_have_applied_keeps_its_journal_entry(
+        emu: EmulatorProcess, pulumi_run, _own_journal: Path) -> None:
+    """A dropped connection may have made a group the look-up did not show yet: a refusal of the
+    next attempt proves nothing about the first, so the entry stays for the next create."""
+    stack = Stack()
+    reg = one({"resource": "web"})
+    emu.add_fault(kind="drop_before", action="CreateMasterSlaveServerGroup", count=1)
+    emu.add_fault(kind="error", action="CreateMasterSlaveServerGroup", code="Forbidden.RAM", status=403, count=1,
+                  message="User not authorized to operate on the specified resource.")
+    with pytest.raises(ProviderError):
+        up_create(pulumi_run(), stack, reg)
+    assert emu.groups_by_id() == {} and len(_journal_entries(_own_journal)) == 1
+    made = up_create(pulumi_run(), stack, reg)  # looks for the noted value once, then forgets it
+    assert list(emu.groups_by_id()) == [made] and _journal_entries(_own_journal) == []
+
+
 def test_an_interrupted_adoption_is_taken_up_again(emu: EmulatorProcess, pulumi_run) -> None:
     reg = one({"resource": "legacy", "name": "legacy", "adopt_id": "rsp-placeholder"})
     # tagged pending by a provider process that was then killed

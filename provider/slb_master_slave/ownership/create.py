@@ -67,7 +67,11 @@ def create_owned(gateway: SlbGateway, spec: GroupSpec, owner: str) -> str:
     entry = journal.UnfinishedCreate(pending, place, started=time.time(), engine=engine_presence.engine_tokens())
     journal.record(entry)
     with maker.running(pending):
-        group_id = _create_once(gateway, spec, pending)
+        try:
+            group_id = _create_once(gateway, spec, pending)
+        except _NothingMade as refused:
+            journal.forget(entry)  # no attempt may have made a group: nothing to settle later
+            raise refused.error from None
         entry = journal.with_group(entry, group_id)
         try:
             complete(gateway, group_id, spec.tag_dict, spec, owner, pending, started=entry.started, made="made",
@@ -176,19 +180,32 @@ def _delete_left_over(gateway: SlbGateway, group_id: str, value: str) -> None:
 
 
 # -- 2. the create, settled ------------------------------------------------------------
+class _NothingMade(Exception):
+    """The create was refused, and no attempt before the refusal may have been applied."""
+
+    def __init__(self, error: SlbApiError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def _create_once(gateway: SlbGateway, spec: GroupSpec, pending: str) -> str:
     """Send the create until it is answered; before sending again after an attempt that may
-    have been applied, look for the group it made (only this process writes `pending`)."""
+    have been applied, look for the group it made (only this process writes `pending`).
+    Raises _NothingMade when every attempt was refused outright."""
     tags = {**spec.tag_dict, OWNER_TAG_KEY: pending}
     backoff = gateway.new_backoff()
     attempt = 0
+    may_have_made = False
     while True:
         attempt += 1
         try:
             return gateway.create_group(spec, tags)
         except SlbApiError as error:
             if not error.may_have_applied:
-                raise
+                if may_have_made:
+                    raise
+                raise _NothingMade(error) from None
+            may_have_made = True
             found = _settle(gateway, spec.load_balancer_id, pending, error)
             if found is not None:
                 return found
