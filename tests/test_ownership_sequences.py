@@ -260,6 +260,12 @@ def pulumi_run(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[Callable[.
         process.stop()
 
 
+def refuse_once(emu: EmulatorProcess, action: str) -> None:
+    """The next `action` is refused with 403 Forbidden.RAM (a RAM policy without it)."""
+    emu.add_fault(kind="error", action=action, code="Forbidden.RAM", status=403, count=1,
+                  message="User not authorized to operate on the specified resource.")
+
+
 def kill_during_create(p: ProviderProcess, emu: EmulatorProcess, urn: str, inputs: dict[str, Any]) -> None:
     """The API receives the create and applies it while the provider process is killed:
     the engine only keeps a pending note, and never learns the id."""
@@ -445,8 +451,7 @@ def test_a_create_whose_completion_is_refused_deletes_its_group_and_leaves_nothi
     slb:TagResources), then `destroy`: the create already removed what it made."""
     stack = Stack()
     reg = one({"resource": "web"})
-    emu.add_fault(kind="error", action="TagResources", code="Forbidden.RAM", status=403, count=1,
-                  message="User not authorized to operate on the specified resource.")
+    refuse_once(emu, "TagResources")
     with pytest.raises(ProviderError) as failed:
         up_create(pulumi_run(), stack, reg)
     assert emu.groups_by_id() == {}, "the group the create made is deleted again"
@@ -466,8 +471,7 @@ def test_a_create_that_can_neither_complete_nor_delete_stays_pending_and_is_take
     stack = Stack()
     reg = one({"resource": "web"})
     for action in ("TagResources", "DeleteMasterSlaveServerGroup"):
-        emu.add_fault(kind="error", action=action, code="Forbidden.RAM", status=403, count=1,
-                      message="User not authorized to operate on the specified resource.")
+        refuse_once(emu, action)
     with pytest.raises(ProviderError) as failed:
         up_create(pulumi_run(), stack, reg)
     [gid] = emu.groups_by_id()
@@ -494,8 +498,7 @@ def test_a_create_refused_outright_leaves_no_journal_entry(emu: EmulatorProcess,
     (a quota, a policy) must not pile up in the user's cache."""
     stack = Stack()
     reg = one({"resource": "web"})
-    emu.add_fault(kind="error", action="CreateMasterSlaveServerGroup", code="Forbidden.RAM", status=403, count=1,
-                  message="User not authorized to operate on the specified resource.")
+    refuse_once(emu, "CreateMasterSlaveServerGroup")
     with pytest.raises(ProviderError) as failed:
         up_create(pulumi_run(), stack, reg)
     assert "Forbidden.RAM" in failed.value.details
@@ -511,8 +514,7 @@ def test_a_create_refused_after_an_attempt_that_may_have_applied_keeps_its_journ
     stack = Stack()
     reg = one({"resource": "web"})
     emu.add_fault(kind="drop_before", action="CreateMasterSlaveServerGroup", count=1)
-    emu.add_fault(kind="error", action="CreateMasterSlaveServerGroup", code="Forbidden.RAM", status=403, count=1,
-                  message="User not authorized to operate on the specified resource.")
+    refuse_once(emu, "CreateMasterSlaveServerGroup")
     with pytest.raises(ProviderError):
         up_create(pulumi_run(), stack, reg)
     assert emu.groups_by_id() == {} and len(_journal_entries(_own_journal)) == 1
