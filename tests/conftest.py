@@ -3,7 +3,6 @@ cloud credentials out of every test; one emulator process per module, reset per 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,13 +49,9 @@ def _session_journal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     """The journal folder of the processes a module or session fixture starts, before any
     test's own (below) is set: never the user's cache either."""
     folder = tmp_path_factory.mktemp("session-journal")
-    before = os.environ.get(JOURNAL_DIR_ENV)
-    os.environ[JOURNAL_DIR_ENV] = str(folder)
-    yield folder
-    if before is None:
-        os.environ.pop(JOURNAL_DIR_ENV, None)
-    else:
-        os.environ[JOURNAL_DIR_ENV] = before
+    with pytest.MonkeyPatch.context() as session_env:
+        session_env.setenv(JOURNAL_DIR_ENV, str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,9 @@ the official language host."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from pathlib import Path
 
 from harness.pulumi_cli import descendants
@@ -18,6 +21,13 @@ def language_host_pids(cli_pid: int) -> list[int]:
     which the harness serves from a process of its own). A CLI killed with SIGKILL leaves it
     running, waiting on an engine that is gone: a test that kills the CLI ends it too."""
     return [pid for pid, command in descendants(cli_pid).items() if "pulumi-language-python" in command]
+
+
+def reap(pids: list[int]) -> None:
+    """SIGKILL each of these processes that still exists."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def running(pid: int) -> bool:

@@ -5,7 +5,6 @@ After each: the emulator's groups, the checkpoint and the outputs agree (docs/AR
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 
@@ -21,7 +20,7 @@ from .invariants import (
     state_ids,
     two_groups,
 )
-from .processes import language_host_pids, provider_pids
+from .processes import language_host_pids, provider_pids, reap
 
 
 def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 20):
@@ -44,7 +43,7 @@ def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 2
         # (a lost machine leaves no such window).
         if kill in ("cli", "everything"):
             os.kill(process.pid, signal.SIGKILL)
-            _reap(hosts)  # left running by the CLI's end (processes.language_host_pids)
+            reap(hosts)  # left running by the CLI's end (processes.language_host_pids)
         if kill in ("provider", "everything"):
             for pid in providers:
                 os.kill(pid, signal.SIGKILL)
@@ -52,12 +51,6 @@ def _up_killed_mid_create(stack, emu, *, kill: str = "provider", hold: float = 2
     result = stack.run("up", check=False, on_start=kill_when_created)
     assert not result.ok
     return result, providers
-
-
-def _reap(pids: list[int]) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 def test_provider_killed_during_create_then_up_again(make_stack, emu):
@@ -116,7 +109,7 @@ def test_cli_killed_during_create_its_provider_leaves_the_group_pending(make_sta
         [group] = emu.state()["groups"]
         assert str(group["tags"]["slb-master-slave:owner"]).startswith("pending:")
     finally:
-        _reap(providers)
+        reap(providers)
         emu.clear_faults()
     stack.remove_locks()
     stack.run("refresh", "--clear-pending-creates")

@@ -9,7 +9,6 @@ prevent (a state rolled back, a retained group) left completed and tagged for th
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -23,7 +22,7 @@ from harness.waiting import wait_for
 
 from . import programs
 from .invariants import assert_invariants, live_group_ids, state_ids
-from .processes import language_host_pids, provider_pids, running
+from .processes import language_host_pids, provider_pids, reap, running
 
 OWNER_KEY = "slb-master-slave:owner"
 HOLD = 6.0  # seconds the emulator holds a completing call while something else happens
@@ -129,9 +128,7 @@ def _up_with_cli_killed_during_completion(stack: CliStack, emu: Any, hold: float
         providers.extend(provider_pids(process.pid))
         hosts = language_host_pids(process.pid)
         os.killpg(process.pid, signal.SIGKILL)
-        for pid in hosts:  # left running by the CLI's end (processes.language_host_pids)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        reap(hosts)  # left running by the CLI's end (processes.language_host_pids)
 
     result = stack.run("up", check=False, on_start=kill_when_held)
     assert not result.ok
